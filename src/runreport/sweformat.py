@@ -1,0 +1,57 @@
+"""Swedish number and date formatting for output: ``925 000 kr``, decimal comma, ISO weeks.
+
+A narrow no-break space (U+00A0 is used by Word; we use a plain no-break space so
+amounts never wrap between digit groups).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+NBSP = "\u00a0"
+
+
+def _group(digits: str) -> str:
+    out = []
+    while len(digits) > 3:
+        out.insert(0, digits[-3:])
+        digits = digits[:-3]
+    out.insert(0, digits)
+    return NBSP.join(out)
+
+
+def number(value: float | int | Decimal, decimals: int = 0) -> str:
+    """``1234567.5`` -> ``1 234 567,5`` (decimals given), minus sign as U+2212."""
+    q = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    sign = "\u2212" if q < 0 else ""
+    whole, _, frac = f"{abs(q):f}".partition(".")
+    text = _group(whole)
+    if decimals:
+        text += "," + frac
+    return sign + text
+
+
+def kronor(value: float | int | Decimal, decimals: int = 0) -> str:
+    """``925000`` -> ``925 000 kr``."""
+    return f"{number(value, decimals)}{NBSP}kr"
+
+
+def percent(value: float, decimals: int = 0) -> str:
+    """``0.123`` -> ``12 %`` (share given as a fraction)."""
+    return f"{number(value * 100, decimals)}{NBSP}%"
+
+
+def iso_week(d: date) -> str:
+    """``date(2026, 2, 26)`` -> ``vecka 9, 2026``."""
+    y, w, _ = d.isocalendar()
+    return f"vecka {w}, {y}"
+
+
+MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+          "september", "oktober", "november", "december"]
+
+
+def long_date(d: date) -> str:
+    """``date(2026, 2, 26)`` -> ``26 februari 2026``."""
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
