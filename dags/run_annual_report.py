@@ -1,0 +1,65 @@
+"""RUN annual report: partner files -> validated warehouse -> contributions and carry-over -> the
+Swedish annual report (verksamhetsberättelse) for reporting year Y, before ISO week 9 of Y+1.
+
+Each task is one call into the ``runreport`` package; every task is idempotent and keyed by the
+reporting year (param ``year``, else the run's data interval).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task
+
+
+@dag(
+    dag_id="run_annual_report",
+    description="RUN: verksamhetsberättelse, kommunbidrag och överskjutande medel för ett år",
+    schedule=None,
+    start_date=pendulum.datetime(2021, 1, 1, tz="Europe/Stockholm"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["run", "annual-report"],
+    params={"year": Param(None, type=["null", "integer"], description="Reporting year (default: from the run)")},
+    doc_md=__doc__,
+)
+def run_annual_report():
+    @task
+    def collect(**context) -> dict:
+        from runreport import pipeline, runcontext
+
+        cfg = runcontext.load_config()
+        return pipeline.collect_files(cfg, runcontext.year_from_context(context, cfg))
+
+    @task
+    def validate(collected: dict, **context) -> dict:
+        from runreport import pipeline, runcontext
+
+        cfg = runcontext.load_config()
+        year = runcontext.year_from_context(context, cfg)
+        return pipeline.validate_files(cfg, year, runcontext.pseudonym_secret(cfg), run_name=str(year))
+
+    @task
+    def load(validated: dict, **context) -> dict:
+        from runreport import pipeline, runcontext
+
+        cfg = runcontext.load_config()
+        return pipeline.load_files(cfg, runcontext.year_from_context(context, cfg))
+
+    @task
+    def compute(loaded: dict, **context) -> dict:
+        from runreport import pipeline, runcontext
+
+        cfg = runcontext.load_config()
+        return pipeline.compute(cfg, runcontext.year_from_context(context, cfg))
+
+    @task
+    def report(computed: dict, **context) -> dict:
+        from runreport import pipeline, runcontext
+
+        cfg = runcontext.load_config()
+        return pipeline.report(cfg, runcontext.year_from_context(context, cfg))
+
+    report(compute(load(validate(collect()))))
+
+
+run_annual_report()

@@ -1,0 +1,105 @@
+"""RUN invoices: each member municipality's contribution (kommunbidrag) for year Y as Peppol BIS
+Billing 3.0 e-invoices, issued at the start of year Y.
+
+prepare -> anything_to_approve -> approval (finance, in the Airflow UI: Required actions)
+-> release (copies to the outbox) | reject (marks the prepared documents rejected).
+
+Nothing reaches ``<output>/invoices/outbox/`` before someone approves. A re-run with unchanged
+contributions issues nothing and asks nothing; a changed contribution gives a credit note plus a new
+invoice. The reporting year is the year of the run's logical date (param ``year`` overrides it).
+The schedule is ``invoicing.issue_month_day`` of the configuration ("01-15" -> 15 January, 06:00).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.providers.standard.operators.hitl import HITLBranchOperator
+from airflow.sdk import Param, dag, task
+
+
+def _issue_cron() -> str:
+    """Cron for the issue day from the configuration (YAML + env overrides; cheap, no DB)."""
+    try:
+        from runreport import config
+
+        month_day = str(config.load()["invoicing"].get("issue_month_day", "01-15"))
+        month, day = (int(x) for x in month_day.split("-"))
+    except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
+        month, day = 1, 15
+    return f"0 6 {day} {month} *"
+
+
+APPROVE, REJECT = "Approve", "Reject"
+
+
+@dag(
+    dag_id="run_invoices",
+    description="RUN: fakturor för kommunbidrag (Peppol BIS Billing 3.0), godkänns av ekonomi",
+    schedule=_issue_cron(),
+    start_date=pendulum.datetime(2021, 1, 1, tz="Europe/Stockholm"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["run", "invoices"],
+    params={"year": Param(None, type=["null", "integer"], description="Invoicing year (default: from the run)")},
+    doc_md=__doc__,
+)
+def run_invoices():
+    def _setup(context) -> tuple:  # noqa: ANN001
+        from airflow.sdk import Variable
+
+        from runreport import config
+        from runreport.warehouse.engine import migrate, session_factory
+
+        cfg = config.load(Variable.get("run_config", default=None))
+        year = context["params"].get("year") or context["logical_date"].year
+        migrate(cfg.warehouse_url)
+        return cfg, int(year), session_factory(cfg.warehouse_url)
+
+    @task
+    def prepare(**context) -> dict:
+        from runreport.invoicing.issue import prepare_invoices
+
+        cfg, year, sessions = _setup(context)
+        with sessions() as session:
+            return prepare_invoices(session, cfg, year)
+
+    @task.short_circuit
+    def anything_to_approve(summary: dict) -> bool:
+        return bool(summary["pending"])
+
+    approval = HITLBranchOperator(
+        task_id="approval",
+        subject="Godkänn fakturor för kommunbidrag {{ ti.xcom_pull(task_ids='prepare')['year'] }}",
+        body=(
+            "**Fakturor att skicka:** {{ ti.xcom_pull(task_ids='prepare')['pending'] | join(', ') }}\n\n"
+            "Fakturerat (inkl. moms): {{ ti.xcom_pull(task_ids='prepare')['pending_invoiced_sek'] }} kr, "
+            "krediterat: {{ ti.xcom_pull(task_ids='prepare')['pending_credited_sek'] }} kr.\n\n"
+            "Fakturaunderlag och `fakturor_{{ ti.xcom_pull(task_ids='prepare')['year'] }}.xlsx` ligger i "
+            "`{{ ti.xcom_pull(task_ids='prepare')['prepared_dir'] }}/..`. "
+            "Approve skickar fakturorna till utkorgen, Reject markerar dem som avslagna."
+        ),
+        options=[APPROVE, REJECT],
+        options_mapping={APPROVE: "release", REJECT: "reject"},
+    )
+
+    @task
+    def release(**context) -> list[str]:
+        from runreport.invoicing.issue import release_invoices
+
+        cfg, year, sessions = _setup(context)
+        with sessions() as session:
+            return [str(p) for p in release_invoices(session, cfg, year)]
+
+    @task
+    def reject(**context) -> list[str]:
+        from runreport.invoicing.issue import reject_invoices
+
+        cfg, year, sessions = _setup(context)
+        with sessions() as session:
+            return reject_invoices(session, cfg, year)
+
+    summary = prepare()
+    anything_to_approve(summary) >> approval >> [release(), reject()]
+
+
+run_invoices()

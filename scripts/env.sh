@@ -1,0 +1,19 @@
+# Shared environment for the project's commands: a project-local Airflow home on SQLite.
+# Sourced by scripts/*.sh; safe to source in your own shell too: `source scripts/env.sh`.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export RUN_ROOT="$ROOT"
+export AIRFLOW_HOME="${AIRFLOW_HOME:-$ROOT/var/airflow_home}"
+export AIRFLOW__CORE__DAGS_FOLDER="$ROOT/dags"
+export AIRFLOW__CORE__PLUGINS_FOLDER="$ROOT/plugins"
+export AIRFLOW__CORE__LOAD_EXAMPLES=False
+export AIRFLOW__CORE__UNIT_TEST_MODE="${AIRFLOW__CORE__UNIT_TEST_MODE:-False}"
+export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_HOME/airflow.db}"
+export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-WARNING}"
+export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
+# The pseudonymisation key is a secret: never in the repository. Locally it is generated once into
+# var/ and handed to Airflow as the Variable run_pseudonym_secret (AIRFLOW_VAR_* environment form).
+if [ -z "${AIRFLOW_VAR_RUN_PSEUDONYM_SECRET:-}" ]; then
+  mkdir -p "$ROOT/var"
+  [ -s "$ROOT/var/pseudonym_secret" ] || (umask 077; python3 -c 'import secrets; print(secrets.token_hex(32))' > "$ROOT/var/pseudonym_secret")
+  export AIRFLOW_VAR_RUN_PSEUDONYM_SECRET="$(cat "$ROOT/var/pseudonym_secret")"
+fi

@@ -1,0 +1,83 @@
+"""Configuration: ``config/pipeline.yaml``, overridden by an Airflow Variable or environment.
+
+Precedence (later wins): the YAML file, ``RUN_CONFIG_FILE`` (another YAML merged over it),
+the JSON/YAML given to :func:`load` as ``overrides`` (the DAGs pass the Airflow Variable
+``run_config`` here), then environment variables ``RUN_<SECTION>__<KEY>``.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_FILE = PROJECT_ROOT / "config" / "pipeline.yaml"
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _env_overrides(environ: dict[str, str]) -> dict:
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith("RUN_") or "__" not in name:
+            continue
+        path = name[4:].lower().split("__")
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = yaml.safe_load(raw) if raw else raw
+    return out
+
+
+class Config(dict):
+    """The merged configuration; a dict with helpers for paths."""
+
+    def path(self, key: str) -> Path:
+        p = Path(self["paths"][key])
+        return p if p.is_absolute() else PROJECT_ROOT / p
+
+    @property
+    def warehouse_url(self) -> str:
+        url = self["warehouse"]["url"]
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            rel = url[len("sqlite:///"):]
+            if rel and rel != ":memory:":
+                (PROJECT_ROOT / rel).parent.mkdir(parents=True, exist_ok=True)
+                url = "sqlite:///" + str(PROJECT_ROOT / rel)
+        return url
+
+    @property
+    def tenant(self) -> str:
+        return self["tenant"]
+
+    def output_dir(self, year: int) -> Path:
+        d = self.path("output") / self.tenant / str(year)
+        d.mkdir(parents=True, exist_ok=True)
+        return d
+
+
+def load(overrides: dict | str | None = None, environ: dict[str, str] | None = None,
+         file: Path | None = None) -> Config:
+    environ = dict(os.environ) if environ is None else environ
+    data = yaml.safe_load((file or DEFAULT_FILE).read_text(encoding="utf-8"))
+    extra_file = environ.get("RUN_CONFIG_FILE")
+    if extra_file:
+        data = _merge(data, yaml.safe_load(Path(extra_file).read_text(encoding="utf-8")) or {})
+    if isinstance(overrides, str):
+        overrides = yaml.safe_load(overrides) or {}
+    if overrides:
+        data = _merge(data, overrides)
+    data = _merge(data, _env_overrides(environ))
+    return Config(data)

@@ -1,0 +1,1224 @@
+"""Deterministic demo-data generator for the RUN reporting pipeline.
+
+Writes partner files the way partners really send them (Swedish Excel CSV in cp1252 or
+UTF-8 with BOM, semicolons, decimal comma, .xlsx, varying headings, a trailing total row,
+a few deliberately bad rows) plus staff-written narrative texts and a ``MANIFEST.md``::
+
+    python -m runreport.demo.generator --out data/demo --years 2023 2024 2025 --seed 2026
+
+Everything is derived from ``random.Random`` instances seeded from ``(seed, tenant, source,
+year)``; no global random state, no clock. Two runs with the same arguments give
+byte-identical files (the .xlsx zip entries get fixed timestamps).
+
+``generate(out_dir, years, seed, scale=1.0, tenants=None)``: ``scale`` multiplies the row
+counts of registrations, evaluations and ledger; ``tenants`` is a list of
+``(tenant_id, municipalities)`` where ``municipalities`` is ``None`` (the 19 RUN
+municipalities), an ``int`` (that many synthetic municipalities) or a list of
+``(code, name, county, subnetwork, population)`` tuples. With ``tenants`` given, each
+tenant is written to ``<out>/<tenant_id>/``; without, the RUN demo is written to ``<out>/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from random import Random
+
+from stdnum import luhn
+
+# --------------------------------------------------------------------------------------
+# Reference data
+# --------------------------------------------------------------------------------------
+
+# code, name, county, subnetwork, population 31 Dec 2019, yearly drift (fraction)
+MUNICIPALITIES: list[tuple[str, str, str, str, int, float]] = [
+    ("2303", "Ragunda", "Jämtland", "västra", 5_330, -0.006),
+    ("2305", "Bräcke", "Jämtland", "västra", 6_340, -0.005),
+    ("2309", "Krokom", "Jämtland", "västra", 15_190, 0.006),
+    ("2313", "Strömsund", "Jämtland", "västra", 11_480, -0.007),
+    ("2321", "Åre", "Jämtland", "västra", 11_800, 0.012),
+    ("2326", "Berg", "Jämtland", "västra", 6_950, -0.004),
+    ("2361", "Härjedalen", "Jämtland", "västra", 10_050, -0.004),
+    ("2380", "Östersund", "Jämtland", "västra", 63_226, 0.004),
+    ("2260", "Ånge", "Västernorrland", "östra", 9_380, -0.006),
+    ("2262", "Timrå", "Västernorrland", "östra", 18_040, -0.001),
+    ("2280", "Härnösand", "Västernorrland", "östra", 24_900, -0.003),
+    ("2281", "Sundsvall", "Västernorrland", "östra", 98_800, 0.002),
+    ("2282", "Kramfors", "Västernorrland", "östra", 18_350, -0.006),
+    ("2283", "Sollefteå", "Västernorrland", "östra", 19_150, -0.006),
+    ("2284", "Örnsköldsvik", "Västernorrland", "östra", 56_050, 0.001),
+    ("2132", "Nordanstig", "Gävleborg", "östra", 9_450, -0.003),
+    ("2161", "Ljusdal", "Gävleborg", "östra", 18_960, -0.002),
+    ("2182", "Söderhamn", "Gävleborg", "östra", 25_100, -0.003),
+    ("2184", "Hudiksvall", "Gävleborg", "östra", 37_700, 0.001),
+]
+
+# "X kommun" as municipalities write it themselves (genitive s where Swedish usage has it).
+KOMMUN_NAME = {
+    "Ragunda": "Ragunda kommun", "Bräcke": "Bräcke kommun", "Krokom": "Krokoms kommun",
+    "Strömsund": "Strömsunds kommun", "Åre": "Åre kommun", "Berg": "Bergs kommun",
+    "Härjedalen": "Härjedalens kommun", "Östersund": "Östersunds kommun", "Ånge": "Ånge kommun",
+    "Timrå": "Timrå kommun", "Härnösand": "Härnösands kommun", "Sundsvall": "Sundsvalls kommun",
+    "Kramfors": "Kramfors kommun", "Sollefteå": "Sollefteå kommun",
+    "Örnsköldsvik": "Örnsköldsviks kommun", "Nordanstig": "Nordanstigs kommun",
+    "Ljusdal": "Ljusdals kommun", "Söderhamn": "Söderhamns kommun", "Hudiksvall": "Hudiksvalls kommun",
+}
+
+# Partner organisations (not municipalities): code, spellings used in files, e-mail domain, share
+PARTNERS: list[tuple[str, list[str], str, float]] = [
+    ("SPSM", ["SPSM", "Specialpedagogiska skolmyndigheten"], "spsm.example", 0.25),
+    ("RJH", ["Region Jämtland Härjedalen", "Region JH"], "regionjh.example", 0.10),
+    ("KFV", ["Kommunförbundet Västernorrland", "Kommunförbundet V-norrland"], "kfvn.example", 0.08),
+    ("JGY", ["JGY", "Jämtlands gymnasieförbund"], "jgy.example", 0.22),
+    ("FRIST", ["Fristående huvudman", "Fristående"], "friskola.example", 0.15),
+    ("MIUN", ["Mittuniversitetet", "MIUN"], "miun.example", 0.20),
+]
+
+FIRST_NAMES = [
+    "Anna", "Eva", "Maria", "Karin", "Sara", "Lena", "Emma", "Kristina", "Elin", "Ingrid",
+    "Johanna", "Linnéa", "Malin", "Sofia", "Hanna", "Åsa", "Camilla", "Frida", "Jenny", "Helena",
+    "Erik", "Lars", "Karl", "Anders", "Johan", "Per", "Nils", "Mikael", "Jonas", "Peter",
+    "Magnus", "Björn", "Fredrik", "Daniel", "Göran", "Stefan", "Ola", "Mattias", "Henrik", "Jörgen",
+]
+LAST_NAMES = [
+    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
+    "Svensson", "Gustafsson", "Pettersson", "Jonsson", "Jansson", "Hansson", "Bengtsson", "Lindberg",
+    "Sjöberg", "Berglund", "Sundström", "Edlund", "Holmgren", "Åkesson", "Byström", "Norberg",
+    "Hägglund", "Strömberg", "Öberg", "Lundqvist", "Backlund", "Wikström", "Forsberg", "Nyström",
+    "Hedlund", "Engström", "Sandberg", "Lindström", "Östlund", "Nordin", "Jonsson-Ek", "Lidén",
+]
+
+ROLES_BY_GROUP = {
+    "konf": ["Skolchef", "Politiker", "Rektor", "Lärare", "Lärarutbildare", "Förvaltningschef"],
+    "ledning": ["Skolchef", "Utvecklingsledare", "Lärarutbildare"],
+    "utv": ["Utvecklingsledare", "Kvalitetssamordnare", "Skolchef"],
+    "sls": ["Språk-, läs- och skrivutvecklare", "Lärare", "Förstelärare"],
+    "gy": ["Gymnasielärare", "Lärare", "Lärarutbildare"],
+    "karr": ["Förstelärare", "Lektor"],
+    "ikt": ["IKT-pedagog", "Utvecklingsledare", "Lärare"],
+    "pol": ["Politiker", "Skolchef", "Förvaltningschef"],
+    "rektor": ["Rektor", "Biträdande rektor"],
+    "nyckel": ["Förstelärare", "Specialpedagog", "Utvecklingsledare"],
+    "team": ["Lärare", "Förskollärare", "Fritidspedagog", "Specialpedagog"],
+    "rekr": ["Lärare", "Förskollärare"],
+    "mentor": ["Lärare", "Förskollärare", "Lärarutbildare"],
+    "fritids": ["Fritidspedagog", "Lärare i fritidshem", "Rektor"],
+    "sped": ["Specialpedagog", "Speciallärare", "Lärarutbildare"],
+    "vet": ["Gymnasielärare", "Lärare"],
+    "alla": ["Lärare", "Förskollärare", "Rektor", "Specialpedagog", "Skolchef", "Studie- och yrkesvägledare"],
+}
+
+SECTIONS = ["Organisation", "Nätverk", "Aktiviteter", "Projekt", "Uppdragsutbildning"]
+
+
+@dataclass(frozen=True)
+class Activity:
+    suffix: str
+    name: str
+    section: str
+    target: str
+    form: str
+    term: str
+    goals_old: str  # 2020–2022 goals 1–4
+    goals_new: str  # from 2023: A attrahera, R rekrytera, B behålla och utveckla
+    weight: int  # share of the municipal budget (kr in a 930 000 kr year)
+    funder: str = ""
+    external: int = 0
+    participants: int = 0  # base number of registrations per year (0: no registrations)
+    roles: str = "alla"
+    sessions: tuple[int, int] = (2, 4)
+    evaluated: bool = True
+    years: tuple[int, ...] | None = None  # None: every year
+    skip_years: tuple[int, ...] = ()
+    text: str = ""
+
+    def in_year(self, year: int) -> bool:
+        if year in self.skip_years:
+            return False
+        return self.years is None or year in self.years
+
+
+ACTIVITIES: list[Activity] = [
+    Activity("01", "Dialogmöte 1 och RUN-konferens", "Organisation",
+             "Skolpolitiker, skolchefer, rektorer, lärarutbildningen", "C", "VT", "1,2,3,4", "A,R,B",
+             95_000, participants=240, roles="konf", sessions=(2, 2),
+             text="Dialogmöte 1 hölls tillsammans med RUN-konferensen torsdag–fredag vecka 9 i Sundsvall. "
+                  "Vid mötet behandlades verksamhetsberättelsen för föregående år, budget och handlingsplan. "
+                  "Konferensdagen bjöd på föreläsningar och samtal om kompetensförsörjning i regionen."),
+    Activity("02", "Ledningsgrupp", "Organisation",
+             "Representanter från kommuner, lärarutbildning, Region JH, Kommunförbundet Västernorrland, SPSM",
+             "CD", "VT+HT", "1,2,3,4", "A,R,B", 25_000, sessions=(5, 6), evaluated=False,
+             text="Ledningsgruppen har sammanträtt vid fem tillfällen under året, växelvis i Sundsvall och "
+                  "Östersund och på distans. Utöver det löpande arbetet har gruppen följt upp handlingsplanen "
+                  "och berett underlag inför dialogmötet."),
+    Activity("03", "Operativa utvecklingsnätverk (Västra och Östra)", "Organisation",
+             "Ansvariga för skolutveckling och kvalitetsarbete i kommun/organisation", "CD", "VT+HT",
+             "1,2,3,4", "A,R,B", 40_000, participants=38, roles="utv", sessions=(4, 6), evaluated=False,
+             text="De operativa utvecklingsnätverken har träffats både var för sig och gemensamt. Nätverken har "
+                  "bidragit i utvärderingen av årets aktiviteter och tillsammans med RUN-kansliet format "
+                  "nästa års handlingsplan."),
+    Activity("04", "Språk-, läs- och skrivnätverk (Västra och Östra)", "Nätverk",
+             "Språk-, läs- och skrivutvecklare", "C", "VT+HT", "1,2", "B", 45_000, "NCS", 60_000,
+             participants=44, roles="sls", sessions=(4, 6),
+             text="Nätverksträffarna har planerats utifrån en behovsanalys tillsammans med nätverkets "
+                  "representanter och har finansierats delvis med utvecklingsstöd från Nationellt centrum "
+                  "för språk-, läs- och skrivutveckling (NCS). Fokus har legat på bedömning och "
+                  "differentierad undervisning."),
+    Activity("05", "Gymnasiesamverkan (Västra och Östra)", "Nätverk",
+             "Gymnasiet: lärare, SYV. MIUN: representanter från ämnen och institutioner", "CD", "VT+HT",
+             "1,3", "A,R", 30_000, participants=34, roles="gy", sessions=(2, 3),
+             text="Nätverket för gymnasiesamverkan har träffats en gång per termin för att planera och "
+                  "utvärdera gemensamma aktiviteter, bland annat Vetenskapsdagen. Skolornas rektorer bjöds "
+                  "in till en av träffarna för att förtydliga nätverksdeltagarnas mandat."),
+    Activity("06", "Nätverk för karriärlärare", "Nätverk", "Förstelärare och lektorer", "CD", "VT+HT",
+             "1,2", "B", 40_000, "Skolverket", 50_000, participants=30, roles="karr", sessions=(5, 6),
+             text="Nätverket samlar förstelärare och lektorer med fokus på uppdraget som ledare för "
+                  "kollegialt lärande i den egna verksamheten. Mellan träffarna prövar deltagarna det de "
+                  "diskuterat i sina egna sammanhang."),
+    Activity("07", "IKT-nätverk", "Nätverk", "Ansvariga för digital kompetens i kommun/organisation", "D",
+             "VT+HT", "1,4", "B", 25_000, participants=27, roles="ikt", sessions=(3, 4),
+             text="IKT-nätverket har under året arbetat med digital kompetens och med hur AI-verktyg kan "
+                  "användas ansvarsfullt i undervisningen. Träffarna har genomförts på distans."),
+    Activity("08", "Att organisera en likvärdig skola", "Aktiviteter",
+             "Politiker och skol-/förvaltningschefer med nyckelpersoner på förvaltningsnivå", "C", "VT+HT",
+             "1,2,3,4", "A,R,B", 60_000, participants=85, roles="pol", sessions=(2, 2),
+             text="Aktiviteten riktar sig till huvudmannanivån och behandlar hur styrning och "
+                  "resursfördelning kan bidra till en likvärdig skola. Deltagarna arbetade med exempel från "
+                  "de egna kommunerna."),
+    Activity("09", "Att leda en likvärdig skola", "Aktiviteter", "Rektorer och biträdande rektorer fsk–gy",
+             "C", "HT", "1,2,3,4", "R,B", 80_000, participants=135, roles="rektor", sessions=(3, 4),
+             text="Under fyra träffar fördjupade rektorer och biträdande rektorer sin förståelse av "
+                  "likvärdighet och hur skolans inre arbete kan organiseras för att alla elever ska nå så "
+                  "långt som möjligt."),
+    Activity("10", "Att leda lärande och utveckling", "Aktiviteter",
+             "Nyckelpersoner som leder utvecklingsarbete, t.ex. karriärlärare och specialpedagoger", "CD",
+             "HT", "2", "B", 60_000, participants=68, roles="nyckel", sessions=(4, 6),
+             text="Aktiviteten ger nyckelpersoner verktyg för att leda kollegialt lärande och "
+                  "utvecklingsarbete. Två fysiska träffar varvades med träffar på distans."),
+    Activity("11", "Framgångsrikt kollegialt lärande", "Aktiviteter", "Lärarteam/förskollärarteam fsk–gy",
+             "C", "HT", "1,2,4", "B", 90_000, participants=210, roles="team", sessions=(4, 5),
+             text="Aktiviteten är ett processtöd för arbetslag och team i ett pågående utvecklingsarbete. "
+                  "Varje team fick även ett handledningstillfälle mellan träffarna."),
+    Activity("12", "Rekryteringsutbildning till skolledaryrket", "Aktiviteter", "Lärare/förskollärare",
+             "C", "HT", "2,3", "R", 50_000, participants=40, roles="rekr", sessions=(4, 4), skip_years=(2025,),
+             text="Utbildningen ger lärare och förskollärare som funderar på ett skolledaruppdrag möjlighet "
+                  "att pröva tankarna tillsammans med erfarna rektorer."),
+    Activity("13", "Mentor i skola och förskola", "Aktiviteter",
+             "Lärare/förskollärare samt lärare på lärarutbildningen", "D", "VT+HT", "3", "R,B", 40_000,
+             participants=78, roles="mentor", sessions=(3, 3),
+             text="Mentorsutbildningen stödjer den arbetsintegrerade lärarutbildningen där varje student ska "
+                  "ha en mentor på sin skola. Utbildningen genomfördes helt på distans."),
+    Activity("14", "Fritidshemsseminarier", "Aktiviteter",
+             "Pedagogisk personal i fritidshem, rektorer, lärarutbildare", "CD", "VT+HT", "1,3", "B", 45_000,
+             participants=220, roles="fritids", sessions=(2, 3),
+             text="Seminarierna samlade personal i fritidshem kring fritidshemmets uppdrag och undervisning. "
+                  "Seminarierna sändes även digitalt så att fler kunde delta."),
+    Activity("15", "Specialpedagogiska seminarier", "Aktiviteter",
+             "Specialpedagoger och speciallärare, lärarutbildare", "CD", "VT+HT", "1,2,3", "B", 50_000,
+             participants=270, roles="sped", sessions=(2, 2),
+             text="Seminarierna genomfördes i samarbete med Specialpedagogiska skolmyndigheten och "
+                  "behandlade extra anpassningar, särskilt stöd och tillgängliga lärmiljöer."),
+    Activity("16", "Vetenskapsdagen", "Aktiviteter", "Gymnasieelever och lärare", "CD", "VT+HT", "1,3", "A",
+             60_000, "Delt.avg.", 40_000, participants=330, roles="vet", sessions=(2, 2),
+             text="Vetenskapsdagen lät gymnasieelever och deras lärare möta forskare från Mittuniversitetet. "
+                  "Dagen genomfördes i Östersund på våren och i Sundsvall på hösten."),
+    Activity("17", "RUN-webbinarium", "Aktiviteter",
+             "Alla inom utbildningssystemet beroende på temat för respektive webbinarium", "D", "VT+HT",
+             "1,2,3", "A,R,B", 40_000, participants=860, roles="alla", sessions=(4, 6),
+             text="RUN-webbinarierna är korta digitala föreläsningar öppna för alla inom "
+                  "utbildningssystemet. Teman har valts utifrån önskemål från utvecklingsnätverken."),
+    Activity("18", "ULF – praktiknära skolforskning i samverkan", "Projekt", "Kommuner och lärarutbildning",
+             "CD", "VT+HT", "1,2", "B", 60_000, sessions=(2, 3), evaluated=False,
+             text="Inom ULF-avtalet har kommuner och lärarutbildning fortsatt att utveckla praktiknära "
+                  "forskningsprojekt. Flera projekt har presenterats vid gemensamma seminarier."),
+    Activity("19", "Lärarlyftet", "Uppdragsutbildning", "Lärare i grundskola och gymnasiet", "CD", "VT+HT",
+             "1,3", "R,B", 0, "Skolverket", 420_000, sessions=(1, 2), evaluated=False,
+             text="Lärarlyftet är uppdragsutbildning på Skolverkets uppdrag. Kurserna ger lärare möjlighet "
+                  "att skaffa behörighet i fler ämnen."),
+    Activity("20", "Fritidshemsbiennalen", "Aktiviteter",
+             "Pedagogisk personal i fritidshem och rektorer, lärarutbildare", "C", "VT", "1,3", "B", 35_000,
+             "Delt.avg.", 90_000, participants=290, roles="fritids", sessions=(2, 2), years=(2020, 2022, 2024),
+             text="Fritidshemsbiennalen genomfördes under två dagar i Sundsvall med föreläsningar, "
+                  "workshoppar och utställningar om fritidshemmets undervisning."),
+    Activity("21", "AI i undervisningen – webbinarieserie", "Aktiviteter", "Lärare och skolledare fsk–gy",
+             "D", "HT", "4", "B", 30_000, participants=320, roles="alla", sessions=(3, 4), years=(2025,),
+             text="En ny webbinarieserie om generativ AI i undervisningen, med fokus på bedömning, "
+                  "källkritik och ansvarsfull användning. Serien startade under hösten."),
+]
+
+# Relative change of participation per activity for a year (on top of small random noise),
+# chosen so that the year-on-year table (2025 vs 2024) has something to comment on.
+YEAR_TREND: dict[int, dict[str, float]] = {
+    2023: {"*": 0.85, "17": 0.75, "11": 1.10},
+    2024: {"*": 1.0},
+    2025: {"*": 1.0, "17": 1.35, "11": 0.70, "09": 1.25, "14": 0.80, "15": 1.15, "08": 0.60, "13": 1.30},
+}
+OUTCOME_SHARE = {2023: 0.78, 2024: 0.62, 2025: 0.70}  # costs / municipal budget
+
+AGREEMENTS = [(2020, 2022, "2,00"), (2023, 2023, "1,00"), (2024, 2026, "2,00")]
+
+# Activity (suffix) of the last demo year that deliberately has no staff text.
+MISSING_NARRATIVE_SUFFIX = "13"
+
+FREE_TEXTS = [
+    "Konkreta exempel som jag kan använda direkt i klassrummet.",
+    "Tid för samtal med kollegor från andra kommuner.",
+    "Att likvärdighet handlar om mer än resurser.",
+    "Modellen för kollegialt lärande & handledning.",
+    "Bra föreläsare, men för lite tid för diskussion.",
+    "Att formativ bedömning > summativ bedömning när det gäller lärande.",
+    "Tankar om hur vi kan organisera vår egen utvecklingsgrupp.",
+    "Litteraturtipsen och presentationen.",
+    "Att elever med <25 % närvaro behöver ett helt annat stöd.",
+    "Mycket att fundera vidare på tillsammans med arbetslaget.",
+    "Nya perspektiv på extra anpassningar.",
+    "Digitalt upplägg fungerade bra, slapp resa.",
+    "Skulle vilja ha mer om fritidshemmets undervisning.",
+    "Kontakter med forskare på Mittuniversitetet.",
+    "Att det systematiska kvalitetsarbetet måste börja i undervisningen.",
+    "Stöd & struktur för mentorssamtalen med studenter.",
+    "Bra blandning av teori och praktik.",
+    "Ljudet var dåligt i den digitala delen.",
+    "Hur vi kan rekrytera och behålla behöriga lärare.",
+    "Vi ska pröva \"exit tickets\" i vårt arbetslag.",
+]
+
+FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+
+
+# --------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------
+
+
+def _rng(seed: int, *parts: object) -> Random:
+    """A private generator per (seed, tenant, source, year): str seeds hash with SHA-512 (stable)."""
+    return Random(":".join(str(p) for p in (seed, *parts)))
+
+
+_ASCII = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u", " ": "", "-": ""})
+
+
+def _ascii(text: str) -> str:
+    return text.lower().translate(_ASCII)
+
+
+def _weekday(d: date) -> date:
+    while d.weekday() >= 5:
+        d += timedelta(days=1)
+    return d
+
+
+def _fmt_dmy(d: date) -> str:
+    return f"{d.day}/{d.month}/{d.year}"
+
+
+def _group(whole: int) -> str:
+    return f"{whole:,}".replace(",", " ")
+
+
+def _fmt_amount(value: Decimal, style: int) -> str:
+    """0: ``12500,00``; 1: ``12 500,00``; 2: ``12 500 kr`` (whole kronor)."""
+    sign = "-" if value < 0 else ""
+    value = abs(value)
+    whole = int(value)
+    ore = int((value - whole) * 100)
+    if style == 2 and ore == 0:
+        return f"{sign}{_group(whole)} kr"
+    if style >= 1:
+        return f"{sign}{_group(whole)},{ore:02d}"
+    return f"{sign}{whole},{ore:02d}"
+
+
+def _kr(value: int) -> str:
+    return _group(value) + " kr"
+
+
+class _Csv:
+    """A semicolon CSV writer with Windows line ends; ``blank()`` writes an empty line."""
+
+    def __init__(self, path: Path, encoding: str):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.f = open(path, "w", encoding=encoding, newline="")  # noqa: SIM115
+        self.w = csv.writer(self.f, delimiter=";", lineterminator="\r\n")
+
+    def row(self, values: Sequence[object]) -> None:
+        self.w.writerow(values)
+
+    def rows(self, values: Iterable[Sequence[object]]) -> None:
+        self.w.writerows(values)
+
+    def blank(self) -> None:
+        self.f.write("\r\n")
+
+    def close(self) -> None:
+        self.f.close()
+
+
+def _write_xlsx(path: Path, sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Write an .xlsx deterministically: fixed document properties and zip entry timestamps."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    ws.append(list(header))
+    for r in rows:
+        ws.append(list(r))
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    out = io.BytesIO()
+    stamp = "2026-01-01T00:00:00Z"
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                text = data.decode("utf-8")
+                text = re.sub(r"(<dcterms:created[^>]*>)[^<]*(<)", rf"\g<1>{stamp}\g<2>", text)
+                text = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(<)", rf"\g<1>{stamp}\g<2>", text)
+                data = text.encode("utf-8")
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(out.getvalue())
+
+
+# --------------------------------------------------------------------------------------
+# Tenants and municipalities
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Municipality:
+    code: str
+    name: str
+    county: str
+    subnetwork: str
+    pop2019: int
+    drift: float
+    kommun: str
+    org_number: str = ""
+    buyer_reference: str = ""
+    periods: list[tuple[date, date | None]] = field(default_factory=list)
+
+    def member_on(self, d: date) -> bool:
+        return any(f <= d and (t is None or d <= t) for f, t in self.periods)
+
+    def member_in(self, year: int) -> bool:
+        return any(f <= date(year, 12, 31) and (t is None or t >= date(year, 1, 1)) for f, t in self.periods)
+
+
+SYLLABLES_A = ["Norr", "Söder", "Väster", "Öster", "Berg", "Sjö", "Skog", "Älv", "Fjäll", "Mål", "Ed", "Lund"]
+SYLLABLES_B = ["by", "sund", "vik", "ås", "dal", "hamn", "ström", "berga", "näs", "torp", "holm", "fors"]
+
+
+def _synthetic_municipalities(rng: Random, n: int) -> list[tuple[str, str, str, str, int, float]]:
+    out, seen = [], set()
+    i = 0
+    while len(out) < n:
+        name = rng.choice(SYLLABLES_A) + rng.choice(SYLLABLES_B)
+        if name in seen:
+            name = f"{name} {len(out) + 1}"
+        seen.add(name)
+        code = f"{9000 + i:04d}" if i < 1000 else f"{i:04d}"
+        county = f"Syntetiska län {1 + i % 3}"
+        out.append((code, name, county, "västra" if i % 2 == 0 else "östra",
+                    int(rng.lognormvariate(9.8, 0.8)) + 2_500, rng.uniform(-0.008, 0.01)))
+        i += 1
+    return out
+
+
+def _build_municipalities(tenant: str, spec, seed: int) -> list[Municipality]:
+    rng = _rng(seed, tenant, "municipalities")
+    if spec is None:
+        base = MUNICIPALITIES
+    elif isinstance(spec, int):
+        base = _synthetic_municipalities(rng, spec)
+    else:
+        base = []
+        for item in spec:
+            code, name, county, sub, pop = item[:5]
+            base.append((str(code), name, county, sub, int(pop), rng.uniform(-0.006, 0.008)))
+    out = []
+    used: set[str] = set()
+    for code, name, county, sub, pop, drift in base:
+        kommun = KOMMUN_NAME.get(name) or (f"{name} kommun" if name.endswith("s") else f"{name}s kommun")
+        # 212000 + three digits + Luhn check digit (the shape of Swedish municipal org numbers)
+        while True:
+            body = f"212000{rng.randint(0, 999):03d}"
+            if body not in used:
+                used.add(body)
+                break
+        org = body + luhn.calc_check_digit(body)
+        short = _ascii(name)[:3].upper()
+        m = Municipality(code, name, county, sub, pop, drift, kommun, org, f"RUN-{short}{code[-2:]}")
+        if tenant == "RUN" and spec is None and code == "2132":
+            m.periods = [(date(2020, 1, 1), date(2022, 12, 31)), (date(2024, 7, 1), None)]
+        else:
+            m.periods = [(date(2020, 1, 1), date(2022, 12, 31)), (date(2023, 1, 1), None)]
+        out.append(m)
+    return out
+
+
+def _population(munis: list[Municipality], years: range, seed: int, tenant: str) -> dict[tuple[str, int], int]:
+    rng = _rng(seed, tenant, "population")
+    pop: dict[tuple[str, int], int] = {}
+    for m in munis:
+        value = float(m.pop2019)
+        for y in years:
+            if y > years[0]:
+                value *= 1 + m.drift + rng.uniform(-0.003, 0.003)
+            pop[(m.code, y)] = int(round(value))
+    return pop
+
+
+def _rate(year: int) -> int:
+    for f, t, r in AGREEMENTS:
+        if f <= year <= t:
+            return int(r.split(",")[0])
+    return 2
+
+
+# --------------------------------------------------------------------------------------
+# The generator
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class BadRow:
+    file: str
+    row: int  # 1-based data row after the header (blank lines not counted)
+    line: int  # physical line in the file (1-based; for .xlsx: the sheet row)
+    fieldname: str
+    problem: str
+
+
+@dataclass
+class _Ctx:
+    root: Path
+    tenant: str
+    prefix: str
+    seed: int
+    scale: float
+    years: list[int]
+    munis: list[Municipality]
+    pop: dict[tuple[str, int], int]
+    bad: list[BadRow] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def inbox(self) -> Path:
+        return self.root / "inbox"
+
+    @property
+    def last_year(self) -> int:
+        return max(self.years)
+
+    def code(self, year: int, a: Activity) -> str:
+        return f"{self.prefix}{year % 100:02d}-{a.suffix}"
+
+
+def _write_members(ctx: _Ctx) -> None:
+    path = ctx.inbox / "members" / f"members_2020-{ctx.last_year}.csv"
+    w = _Csv(path, "utf-8-sig")
+    w.row(["Kommunkod", "Kommun", "Län", "Delnätverk", "Organisationsnummer", "Fakturareferens",
+           "Giltig från", "Giltig till"])
+    for m in ctx.munis:
+        for f, t in m.periods:
+            w.row([m.code, m.name, m.county, m.subnetwork, m.org_number, m.buyer_reference,
+                   f.isoformat(), t.isoformat() if t else ""])
+    w.close()
+
+
+def _write_agreements(ctx: _Ctx) -> None:
+    w = _Csv(ctx.inbox / "agreements" / "agreements.csv", "utf-8-sig")
+    w.row(["Från år", "Till år", "Kr per invånare"])
+    rows = list(AGREEMENTS)
+    while rows[-1][1] < ctx.last_year:
+        rows.append((rows[-1][1] + 1, rows[-1][1] + 3, "2,00"))
+    w.rows(rows)
+    w.close()
+
+
+def _write_population(ctx: _Ctx, pop_years: range) -> None:
+    path = ctx.inbox / "population" / f"BE0101_folkmangd_{pop_years[0]}-{pop_years[-1]}.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ['"Folkmängd efter region och år"', ""]
+    lines.append(";".join(['"region"'] + [f'"{y}"' for y in pop_years]))
+    for m in ctx.munis:
+        lines.append(";".join([f'"{m.code} {m.name}"'] + [str(ctx.pop[(m.code, y)]) for y in pop_years]))
+    lines += ["", '"Folkmängden avser förhållandet den 31 december respektive år."', '"Källa: SCB"']
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+
+
+def _activities(year: int) -> list[Activity]:
+    return [a for a in ACTIVITIES if a.in_year(year)]
+
+
+def _budget(ctx: _Ctx, year: int) -> list[dict]:
+    rate = _rate(year)
+    contributions = rate * sum(ctx.pop[(m.code, year - 1)] for m in ctx.munis if m.member_in(year))
+    acts = _activities(year)
+    total_weight = sum(a.weight for a in acts)
+    rng = _rng(ctx.seed, ctx.tenant, "budget", year)
+    rows = []
+    for a in acts:
+        municipal = int(round(contributions * a.weight / total_weight / 5000.0)) * 5000
+        ext = int(round(a.external * rng.uniform(0.9, 1.1) / 5000.0)) * 5000 if a.funder else 0
+        rows.append({
+            "activity": a, "code": ctx.code(year, a), "name": a.name, "section": a.section,
+            "target": a.target, "form": a.form, "goals": a.goals_old if year <= 2022 else a.goals_new,
+            "term": a.term, "municipal": municipal, "funder": a.funder, "external": ext,
+        })
+    return rows
+
+
+def _write_budget(ctx: _Ctx, year: int, rows: list[dict]) -> None:
+    values = [[r["code"], r["name"], r["section"], r["target"], r["form"], r["goals"], r["term"],
+               r["municipal"], r["funder"], r["external"] if r["funder"] else ""] for r in rows]
+    if year == min(ctx.years) and len(ctx.years) > 1:
+        header = ["Kod", "Verksamhet", "Avsnitt", "Målgrupp", "Form/ort", "Samverkansmål", "Tidpunkt",
+                  "Kommun (kr)", "Finansiär", "Extern (kr)"]
+        _write_xlsx(ctx.inbox / "budget" / f"handlingsplan_{year}.xlsx", f"Handlingsplan {year}", header, values)
+        return
+    w = _Csv(ctx.inbox / "budget" / f"handlingsplan_{year}.csv", "utf-8-sig")
+    w.row(["Aktivitetskod", "Verksamhet", "Avsnitt", "Målgrupp", "Form", "Samverkansmål", "Termin",
+           "Budget kommun (kr)", "Extern finansiär", "Budget extern (kr)"])
+    w.rows(values)
+    w.close()
+
+
+def _session_dates(rng: Random, year: int, a: Activity, n: int) -> list[date]:
+    if a.suffix == "01":  # dialogmöte 1 / RUN-konferens: Thursday–Friday of ISO week 9
+        thu = date.fromisocalendar(year, 9, 4)
+        return [thu, thu + timedelta(days=1)][:n]
+    vt = (date(year, 1, 20), date(year, 6, 5))
+    ht = (date(year, 8, 25), date(year, 12, 10))
+    out = []
+    for i in range(n):
+        if a.term == "VT":
+            lo, hi = vt
+        elif a.term == "HT":
+            lo, hi = ht
+        else:
+            lo, hi = vt if i < (n + 1) // 2 else ht
+        d = lo + timedelta(days=rng.randint(0, (hi - lo).days))
+        out.append(_weekday(d))
+    if a.suffix in ("16", "20") and n == 2 and a.term == "VT":  # two-day events
+        out = [out[0], _weekday(out[0] + timedelta(days=1))]
+    out.sort()
+    for i in range(1, len(out)):  # distinct dates, in order
+        if out[i] <= out[i - 1]:
+            out[i] = _weekday(out[i - 1] + timedelta(days=1))
+    return out
+
+
+def _participants(ctx: _Ctx, year: int, a: Activity, rng: Random) -> int:
+    if not a.participants:
+        return 0
+    trend = YEAR_TREND.get(year, {"*": 1.0})
+    factor = trend.get(a.suffix, trend["*"]) * rng.uniform(0.88, 1.12)
+    return max(3, int(round(a.participants * factor * ctx.scale)))
+
+
+def _sessions(ctx: _Ctx, year: int, budget: list[dict]) -> dict[str, list[dict]]:
+    rng = _rng(ctx.seed, ctx.tenant, "sessions", year)
+    prng = _rng(ctx.seed, ctx.tenant, "participants", year)
+    out: dict[str, list[dict]] = {}
+    for r in budget:
+        a: Activity = r["activity"]
+        n = rng.randint(*a.sessions)
+        dates = _session_dates(rng, year, a, n)
+        r["participants"] = _participants(ctx, year, a, prng)
+        sess = []
+        for i, d in enumerate(dates, 1):
+            if a.form == "D":
+                form, place = "D", "digitalt"
+            elif a.form == "C":
+                form, place = "C", ("Sundsvall" if (i + int(a.suffix)) % 2 else "Östersund")
+            else:
+                form = rng.choice(["C", "D", "CD"])
+                place = "digitalt" if form == "D" else ("Sundsvall" if rng.random() < 0.55 else "Östersund")
+            if a.suffix == "01":
+                place = "Sundsvall"
+            if a.suffix == "16":
+                place = "Östersund" if d.month <= 6 else "Sundsvall"
+            need = max(20, r["participants"])
+            seats = int((need * rng.uniform(1.05, 1.4)) // 10 + 1) * 10
+            sess.append({"no": i, "date": d, "form": form, "place": place, "seats": seats})
+        out[r["code"]] = sess
+    return out
+
+
+def _write_sessions(ctx: _Ctx, year: int, sessions: dict[str, list[dict]]) -> None:
+    w = _Csv(ctx.inbox / "sessions" / f"traffar_{year}.csv", "utf-8-sig")
+    w.row(["Aktivitetskod", "Träff nr", "Datum", "Form", "Ort", "Antal platser"])
+    for code, sess in sessions.items():
+        for s in sess:
+            w.row([code, s["no"], s["date"].isoformat(), s["form"], s["place"], s["seats"]])
+    w.close()
+
+
+@dataclass
+class _Person:
+    name: str
+    email: str
+    muni: Municipality | None
+    partner: tuple | None
+    role: str
+
+
+class _People:
+    def __init__(self, ctx: _Ctx, rng: Random):
+        self.ctx, self.rng = ctx, rng
+        self.pool: list[_Person] = []
+        self.emails: dict[str, int] = {}
+        self.weights = [m.pop2019 ** 0.75 for m in ctx.munis]
+        self.pw = [p[3] for p in PARTNERS]
+
+    def new(self, role: str, on: date) -> _Person:
+        rng = self.rng
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        muni, partner = None, None
+        if role == "Lärarutbildare" or rng.random() < 0.11:
+            partner = PARTNERS[-1] if role == "Lärarutbildare" else rng.choices(PARTNERS, self.pw)[0]
+            domain = partner[2]
+        else:
+            for _ in range(50):
+                muni = rng.choices(self.ctx.munis, self.weights)[0]
+                if muni.member_on(on):
+                    break
+            else:
+                muni = next(m for m in self.ctx.munis if m.member_on(on))
+            domain = _ascii(muni.name) + ".example"
+        base = f"{_ascii(first)}.{_ascii(last)}"
+        k = self.emails.get(base + domain, 0)
+        self.emails[base + domain] = k + 1
+        email = f"{base}{k + 1 if k else ''}@{domain}"
+        p = _Person(f"{first} {last}", email, muni, partner, role)
+        self.pool.append(p)
+        return p
+
+    def org_text(self, p: _Person) -> str:
+        r = self.rng.random()
+        if p.partner is not None:
+            names = p.partner[1]
+            return names[0] if r < 0.75 else names[1]
+        m = p.muni
+        if r < 0.55:
+            return m.name
+        if r < 0.80:
+            return m.kommun
+        return m.code
+
+
+def _registrations(ctx: _Ctx, year: int, budget: list[dict], sessions: dict[str, list[dict]]) -> list[dict]:
+    rng = _rng(ctx.seed, ctx.tenant, "registrations", year)
+    people = _People(ctx, rng)
+    regs = []
+    for r in budget:
+        a: Activity = r["activity"]
+        n = r.get("participants", 0)
+        if not n:
+            continue
+        sess = sessions[r["code"]]
+        starts = [sess[0]["date"]]
+        ht = [s["date"] for s in sess if s["date"].month >= 7]
+        if ht and ht[0] != starts[0]:
+            starts.append(ht[0])
+        roles = ROLES_BY_GROUP[a.roles]
+        seen: set[str] = set()
+        for _ in range(n):
+            start = starts[0] if len(starts) == 1 or rng.random() < 0.7 else starts[1]
+            reg_date = max(date(year, 1, 2), start - timedelta(days=rng.randint(1, 45)))
+            p = None
+            if people.pool and rng.random() < 0.15:  # someone who already registered for another activity
+                cand = people.pool[rng.randrange(len(people.pool))]
+                if cand.email not in seen and (cand.muni is None or cand.muni.member_on(start)):
+                    p = cand
+            if p is None:
+                p = people.new(rng.choice(roles), start)
+            seen.add(p.email)
+            u = rng.random()
+            status = "deltog" if u < 0.83 else ("avbokad" if u < 0.93 else "anmäld")
+            regs.append({"code": r["code"], "activity": a, "person": p, "org": people.org_text(p),
+                         "role": p.role, "date": reg_date, "status": status, "start": start})
+    regs.sort(key=lambda x: (x["date"], x["code"], x["person"].email))
+    return regs
+
+
+def _write_registrations(ctx: _Ctx, year: int, regs: list[dict]) -> None:
+    vt = [r for r in regs if r["date"].month <= 6]
+    ht = [r for r in regs if r["date"].month >= 7]
+    vt_rows = [[r["code"], r["person"].name, r["person"].email, r["org"], r["role"], _fmt_dmy(r["date"]),
+                r["status"]] for r in vt]
+    ht_rows = [[r["code"], r["person"].name, r["person"].email, r["org"], r["role"], r["date"], r["status"]]
+               for r in ht]
+    blanks: set[int] = set()
+    messy = year == ctx.last_year and len(vt_rows) > 60 and len(ht_rows) > 60
+    vt_name = f"anmalningar_{year}_vt.csv"
+    ht_name = f"registrations_{year}_ht.xlsx"
+    if messy:
+        n = len(vt_rows)
+        i_dup, i_year, i_empty = n // 5, n // 2, (4 * n) // 5
+        vt_rows[i_year][5] = _fmt_dmy(vt[i_year]["date"].replace(year=year - 10))
+        vt_rows[i_empty][2] = ""
+        vt_rows.insert(i_dup + 1, list(vt_rows[i_dup]))
+        blanks = {n // 3, (2 * n) // 3}
+        # row numbers (1-based data rows after the header); physical line adds header + blank lines above
+        def line_of(row: int) -> int:
+            return row + 1 + sum(1 for b in blanks if b < row)
+        for row, fld, prob in [
+            (i_dup + 2, "(whole row)", f"exact duplicate of data row {i_dup + 1}"),
+            (i_year + 2, "Anmälningsdatum", f"date in the wrong year ({vt_rows[i_year + 1][5]})"),
+            (i_empty + 2, "E-post", "required field empty"),
+        ]:
+            ctx.bad.append(BadRow(f"inbox/registrations/{vt_name}", row, line_of(row), fld, prob))
+        j = len(ht_rows) // 3
+        ht_rows[j][3] = "Gotham kommun"
+        ctx.bad.append(BadRow(f"inbox/registrations/{ht_name}", j + 1, j + 2, "Organisation",
+                              "unknown municipality 'Gotham kommun'"))
+        ctx.notes.append(f"`inbox/registrations/{vt_name}`: blank lines after data rows "
+                         + ", ".join(str(b) for b in sorted(blanks)) + " (not data rows; skip them).")
+    w = _Csv(ctx.inbox / "registrations" / vt_name, "cp1252")
+    w.row(["Aktivitet", "Namn", "E-post", "Kommun/organisation", "Roll", "Anmälningsdatum", "Status"])
+    for i, row in enumerate(vt_rows, 1):
+        w.row(row)
+        if i in blanks:
+            w.blank()
+    w.close()
+    _write_xlsx(ctx.inbox / "registrations" / ht_name, "Anmälningar",
+                ["Kurskod", "Deltagare", "Epost", "Organisation", "Befattning", "Datum", "Status"], ht_rows)
+
+
+def _likert(rng: Random, base: float) -> int:
+    return max(1, min(5, int(round(base + rng.gauss(0, 0.6)))))
+
+
+def _write_evaluations(ctx: _Ctx, year: int, regs: list[dict], sessions: dict[str, list[dict]]) -> None:
+    rng = _rng(ctx.seed, ctx.tenant, "evaluations", year)
+    rows = []
+    for r in regs:
+        a: Activity = r["activity"]
+        if not a.evaluated or r["status"] != "deltog" or rng.random() >= 0.40:
+            continue
+        sess = [s for s in sessions[r["code"]] if s["date"] >= r["start"]] or sessions[r["code"]]
+        s = rng.choice(sess)
+        base = rng.choices([2.5, 3.5, 4.2, 4.7], [5, 20, 45, 30])[0]
+        submitted = min(date(year, 12, 31), s["date"] + timedelta(days=rng.choice([0, 0, 1, 1, 2, 3, 5, 7])))
+        text = rng.choice(FREE_TEXTS) if rng.random() < 0.35 else ""
+        p = r["person"]
+        if p.partner is not None:
+            org = p.partner[1][0] if rng.random() < 0.7 else p.partner[1][1]
+        else:
+            u = rng.random()
+            org = p.muni.name if u < 0.6 else (p.muni.kommun if u < 0.9 else p.muni.code)
+        rows.append([r["code"], "" if rng.random() < 0.1 else s["no"], org, r["role"],
+                     _likert(rng, base), _likert(rng, base), _likert(rng, base - 0.2), text, submitted])
+    rows.sort(key=lambda x: (x[8], x[0]))
+    yy = f"{year % 100:02d}"
+    out = [[f"R{yy}-{i:05d}", *row[:8], row[8].isoformat()] for i, row in enumerate(rows, 1)]
+    name = f"utvarderingar_{year}.csv"
+    if year == ctx.last_year and len(out) > 40:
+        n = len(out)
+        i7, ih, ib = n // 4, n // 2, (3 * n) // 4
+        out[i7][5] = 7
+        out[ih][8] = '=HYPERLINK("http://example.com/x";"Klicka här")'
+        out[ib][8] = "Tack {{ namn }} för en inspirerande dag!"
+        ctx.bad.append(BadRow(f"inbox/evaluations/{name}", i7 + 1, i7 + 2, "q_overall (Sammantaget …)",
+                              "Likert value 7 outside 1–5"))
+        ctx.bad.append(BadRow(f"inbox/evaluations/{name}", ih + 1, ih + 2, "free_text (Vad tar du med dig?)",
+                              "starts with '=HYPERLINK(' (formula injection; must be neutralised, not run)"))
+        ctx.notes.append(f"`inbox/evaluations/{name}` data row {ib + 1}: free text contains the literal "
+                         "`{{ namn }}` (valid data; must be rendered literally, never as a template). Other "
+                         "free texts contain `<`, `>`, `&` and double quotes.")
+    w = _Csv(ctx.inbox / "evaluations" / name, "utf-8-sig")
+    w.row(["Svars-ID", "Aktivitet", "Träff", "Kommun/organisation", "Roll",
+           "Sammantaget, hur värderar du aktiviteten? (1-5)", "Innehållet var relevant för min roll (1-5)",
+           "Jag kommer att använda det jag lärt mig i mitt arbete (1-5)", "Vad tar du med dig?", "Inskickad"])
+    w.rows(out)
+    w.close()
+
+
+COST_ACCOUNTS = {
+    "5010": ("Lokalhyra", ["Campus Konferens AB", "Folkets Hus Sundsvall", "Storsjöhallen AB"]),
+    "5800": ("Resor", ["Resebyrån Norr AB", "Länstrafiken", "Tågbolaget AB"]),
+    "5830": ("Logi", ["Hotell Storsjön AB", "Hotell Selånger AB"]),
+    "6550": ("Föreläsare/konsulttjänster", ["Skolutveckling i Norr AB", "Föreläsarbyrån AB",
+                                            "Pedagogik & Ledarskap HB", "Lärande Mitt AB"]),
+    "7690": ("Förtäring", ["Café Campus", "Restaurang Kajen AB", "Konferensmat i Mitt AB"]),
+    "6540": ("IT-tjänster, digital plattform", ["Webbinarietjänst AB"]),
+    "6110": ("Kontorsmaterial och tryck", ["Tryckeriet Mitt AB"]),
+}
+INCOME_ACCOUNTS = {"Skolverket": ("3010", "Skolverket bidrag", "Skolverket"),
+                   "NCS": ("3010", "Skolverket bidrag NCS", "Skolverket (NCS)"),
+                   "Delt.avg.": ("3510", "Deltagaravgifter", "Deltagare, fakturerade avgifter")}
+
+
+def _ledger(ctx: _Ctx, year: int, budget: list[dict], sessions: dict[str, list[dict]]) -> list[list]:
+    rng = _rng(ctx.seed, ctx.tenant, "ledger", year)
+    share = OUTCOME_SHARE.get(year, 0.66)
+    factors = {r["code"]: rng.uniform(0.35, 1.05) for r in budget}
+    total_budget = sum(r["municipal"] for r in budget) or 1
+    raw = sum(factors[r["code"]] * r["municipal"] for r in budget) or 1
+    norm = share * total_budget / raw
+    vouchers = []  # (date, [(account, code, counterparty, amount, text)])
+    for r in budget:
+        a: Activity = r["activity"]
+        sess = sessions[r["code"]]
+        target = r["municipal"] * factors[r["code"]] * norm
+        if r["funder"]:
+            target += r["external"] * rng.uniform(0.85, 1.0)
+        n_lines = max(3, int(round(len(sess) * rng.randint(2, 4) * ctx.scale)))
+        if a.section in ("Uppdragsutbildning", "Projekt"):
+            accounts, aw = ["6550", "5800", "7690"], [8, 1, 1]
+        elif a.form == "D":
+            accounts, aw = ["6550", "6540", "6110"], [5, 2, 1]
+        else:
+            accounts, aw = ["6550", "5010", "7690", "5800", "5830", "6110"], [5, 3, 3, 2, 1, 1]
+        weights = [rng.uniform(0.3, 1.0) for _ in range(n_lines)]
+        wsum = sum(weights)
+        lines = []
+        for k in range(n_lines):
+            acc = rng.choices(accounts, aw)[0]
+            amount = Decimal(str(target * weights[k] / wsum))
+            q = Decimal("1") if rng.random() < 0.8 else Decimal("0.01")
+            amount = amount.quantize(q, rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
+            s = sess[k % len(sess)]
+            d = min(date(year, 12, 31), _weekday(s["date"] + timedelta(days=rng.randint(0, 25))))
+            if d.year != year:
+                d = date(year, 12, 30)
+            label, parties = COST_ACCOUNTS[acc]
+            lines.append((d, acc, r["code"], rng.choice(parties), amount, f"{label}, {a.name}"))
+        lines.sort(key=lambda x: x[0])
+        i = 0
+        while i < len(lines):
+            k = rng.choice([1, 1, 1, 2, 2, 3])
+            group = lines[i:i + k]
+            vouchers.append((group[0][0], [g[1:] for g in group]))
+            i += k
+        if r["funder"]:
+            acc, label, party = INCOME_ACCOUNTS[r["funder"]]
+            parts = max(1, int(round(2 * ctx.scale ** 0.5)))
+            total = Decimal(str(r["external"] * rng.uniform(0.9, 1.0))).quantize(Decimal("1"))
+            for p in range(parts):
+                amount = -(total / parts).quantize(Decimal("0.01"))
+                d = _weekday(date(year, 3 if p % 2 == 0 else 10, 10 + p % 15))
+                vouchers.append((d, [(acc, r["code"], party, amount, f"{label}, {a.name}")]))
+    vouchers.sort(key=lambda v: (v[0], v[1][0][1], v[1][0][3]))
+    yy = year % 100
+    rows = []
+    for vn, (d, lines) in enumerate(vouchers, 1):
+        for ln, (acc, code, party, amount, text) in enumerate(lines, 1):
+            rows.append([f"{yy:02d}{vn:05d}", ln, d, acc, code, party, amount, text])
+    return rows
+
+
+def _write_ledger(ctx: _Ctx, year: int, rows: list[list]) -> None:
+    total = sum((r[6] for r in rows), Decimal("0"))
+    if year != ctx.last_year and year == sorted(ctx.years)[len(ctx.years) // 2] and len(ctx.years) > 2:
+        values = [[*r[:2], r[2], *r[3:6], float(r[6]), r[7]] for r in rows]
+        values.append(["Summa", None, None, None, None, None, float(total), None])
+        _write_xlsx(ctx.inbox / "ledger" / f"huvudbok_{year}.xlsx", "Huvudbok",
+                    ["Verifikation", "Radnr", "Bokf.datum", "Konto", "Aktivitetskod", "Motpart", "Belopp (kr)",
+                     "Text"], values)
+        return
+    rng = _rng(ctx.seed, ctx.tenant, "ledger-format", year)
+    out = []
+    for r in rows:
+        u = rng.random()
+        style = 0 if u < 0.8 else (1 if u < 0.92 else 2)
+        out.append([r[0], r[1], r[2].isoformat(), r[3], r[4], r[5], _fmt_amount(r[6], style), r[7]])
+    name = f"huvudbok_{year}.csv"
+    blanks: set[int] = set()
+    if year == ctx.last_year and len(out) > 40:
+        i = len(out) // 2
+        while Decimal(rows[i][6]) < 0:
+            i += 1
+        out[i][6] = "ca 5000"
+        total -= rows[i][6]
+        blanks = {len(out) // 4}
+        line = i + 2 + sum(1 for b in blanks if b < i + 1)
+        ctx.bad.append(BadRow(f"inbox/ledger/{name}", i + 1, line, "amount_sek (Belopp)",
+                              "text 'ca 5000' instead of an amount (excluded from the Summa row)"))
+        ctx.notes.append(f"`inbox/ledger/{name}`: blank line after data row {min(blanks)}; the last line is the "
+                         "export's total row `Summa;;;;;;<total>` (not a ledger line).")
+    w = _Csv(ctx.inbox / "ledger" / name, "cp1252")
+    w.row(["Ver.nr", "Rad", "Bokföringsdatum", "Konto", "Projekt", "Motpart", "Belopp", "Text"])
+    for k, row in enumerate(out, 1):
+        w.row(row)
+        if k in blanks:
+            w.blank()
+    w.row(["Summa", "", "", "", "", "", _fmt_amount(total, 0)])
+    w.close()
+
+
+# --------------------------------------------------------------------------------------
+# Narrative
+# --------------------------------------------------------------------------------------
+
+
+def _narrative(ctx: _Ctx, year: int, budget: list[dict]) -> list[str]:
+    root = ctx.root / "narrative" / str(year)
+    (root / "activities").mkdir(parents=True, exist_ok=True)
+    n_members = sum(1 for m in ctx.munis if m.member_in(year))
+    meeting = "dialogmöte 1" if year >= 2023 else "RUN-riksdagen"
+    rate = _rate(year)
+    areas = ("de tre områdena attrahera, rekrytera samt behålla och utveckla inom kompetensförsörjning"
+             if year >= 2023 else "samverkansmålen likvärdighet, systematiskt kvalitetsarbete och ledarskap, "
+             "kompetensförsörjning samt digitalisering")
+    special = {
+        2023: "Under 2023 var kommunernas bidrag 1 kr per invånare, vilket innebar en mer begränsad "
+              "handlingsplan än tidigare år.",
+        2024: "Under 2024 återinträdde Nordanstigs kommun i nätverket från och med den 1 juli. "
+              "Fritidshemsbiennalen genomfördes åter i Sundsvall.",
+        2025: "Under 2025 startade en ny webbinarieserie om AI i undervisningen, medan "
+              "rekryteringsutbildningen till skolledaryrket gjorde ett uppehåll.",
+    }.get(year, "")
+    texts = {
+        "introduction.md": f"""# Inledning
+
+I det Regionala utvecklingsnätverket, RUN, samverkar {n_members} kommuner i Mittsverigeregionen och
+Mittuniversitetet kring skolutveckling och skolledarskap. I RUN ingår också Specialpedagogiska
+skolmyndigheten, Region Jämtland Härjedalen och Kommunförbundet Västernorrland. RUN är ett aktivt forum
+där beprövad erfarenhet och kunskap möter vetenskaplig kunskap.
+
+Handlingsplanen för {year} antogs vid {meeting} i februari och utgår från {areas}. {special}
+
+Sammanfattningsvis har samverkansarbetet inom RUN under {year} kunnat genomföras i stort sett enligt plan,
+med en blandning av träffar på campus och på distans.
+""",
+        "organisation.md": f"""# Organisation
+
+## {"Dialogmöte 1" if year >= 2023 else "RUN-riksdag"}
+
+RUNs högsta beslutande organ är {"dialogmötet" if year >= 2023 else "RUN-riksdagen"}, som genomförs
+torsdag–fredag vecka 9 varje år tillsammans med RUN-konferensen. Där representeras samtliga parter:
+nämndsordförande och skolchef från varje kommun, prefekter från lärarutbildningens institutioner,
+Specialpedagogiska skolmyndigheten, Region Jämtland Härjedalen och Kommunförbundet Västernorrland.
+Vid mötet {year} beslutades om handlingsplan och budget för året.
+
+## Ledningsgrupp
+
+Ledningsgruppen ansvarar för den övergripande och strategiska ledningen av RUN och har under {year}
+sammanträtt vid fem tillfällen.
+
+## Utvecklingsnätverk
+
+De operativa utvecklingsnätverken (västra och östra) har bidragit i utvärderingen av årets
+kompetensutvecklingsaktiviteter och tillsammans med RUN-kansliet format handlingsplanen för {year + 1}.
+
+## RUN-kansliet
+
+Verksamheten samordnas av en medarbetargrupp vid Mittuniversitetet med verksamhetsledare,
+koordinatorer och handläggare. Kansliet leder nätverken och kompetensutvecklingsaktiviteterna och
+stödjer samverkan kring VFU, arbetsintegrerad lärarutbildning och praktiknära skolforskning.
+""",
+        "networks.md": f"""# Nätverk
+
+Inom RUN finns under {year} nätverk för språk-, läs- och skrivutveckling, gymnasiesamverkan,
+karriärlärare och digital kompetens. Nätverken samlar nyckelpersoner från kommunerna och
+lärarutbildningen och planeras utifrån deltagarnas behov och önskemål.
+
+Nätverket för språk-, läs- och skrivutveckling har delvis finansierats med utvecklingsstöd från
+Nationellt centrum för språk-, läs- och skrivutveckling (NCS) vid Skolverket.
+""",
+        "summary.md": f"""# Sammanfattning
+
+Året {year} har präglats av ett fortsatt stort intresse för RUNs kompetensutvecklingsaktiviteter och
+nätverk. Aktiviteterna har genomförts både på campus i Sundsvall och Östersund och på distans, vilket
+har gjort det möjligt för fler att delta oavsett var i regionen de arbetar.
+
+Kommunernas bidrag har under året varit {rate} kr per invånare. De medel som inte har förbrukats under
+året förs över till nästa år i enlighet med avtalet. {special}
+
+Utvärderingarna visar att deltagarna överlag är mycket nöjda och att innehållet upplevs som relevant
+för deras yrkesroll. Inför {year + 1} fortsätter arbetet med att koppla nätverkens arbete närmare
+verksamheternas egna utvecklingsprocesser.
+""",
+    }
+    for name, text in texts.items():
+        (root / name).write_text(text, encoding="utf-8", newline="\n")
+    missing = []
+    for r in budget:
+        a: Activity = r["activity"]
+        if year == ctx.last_year and a.suffix == MISSING_NARRATIVE_SUFFIX:
+            missing.append(r["code"])
+            continue
+        body = f"# {a.name}\n\n{a.text}\n\nMålgrupp: {a.target}.\n"
+        (root / "activities" / f"{r['code']}.md").write_text(body, encoding="utf-8", newline="\n")
+    return missing
+
+
+# --------------------------------------------------------------------------------------
+# Manifest
+# --------------------------------------------------------------------------------------
+
+
+def _count_rows(path: Path) -> str:
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        wb = load_workbook(path, read_only=True)
+        n = sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True)) - 1
+        wb.close()
+        return str(n)
+    if path.suffix == ".csv":
+        raw = path.read_bytes()
+        return str(max(0, sum(1 for line in raw.split(b"\r\n") if line.strip()) - 1))
+    return ""
+
+
+def _write_manifest(ctx: _Ctx, args: str, missing: list[str]) -> None:
+    lines = [
+        f"# Demo data manifest ({ctx.tenant})",
+        "",
+        "Generated by `runreport.demo.generator` — do not edit by hand; regenerate with:",
+        "",
+        f"    python -m runreport.demo.generator {args}",
+        "",
+        "(`<out>` is `data/demo` for the committed demo.)",
+        "",
+        "All data is fictitious: people, e-mail addresses (`*.example`), org-number digits and amounts are "
+        "invented. Municipality codes, names and approximate populations are real.",
+        "",
+        "## Files",
+        "",
+        "| file | encoding | rows | sha256 (first 16) |",
+        "|---|---|---|---|",
+    ]
+    for path in sorted(ctx.inbox.rglob("*")):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(ctx.root).as_posix()
+        raw = path.read_bytes()
+        if path.suffix == ".xlsx":
+            enc = "xlsx"
+        elif raw.startswith(b"\xef\xbb\xbf"):
+            enc = "UTF-8 with BOM"
+        else:
+            enc = "cp1252"
+        digest = hashlib.sha256(raw).hexdigest()[:16]
+        lines.append(f"| `{rel}` | {enc} | {_count_rows(path)} | `{digest}` |")
+    lines += [
+        "",
+        "Rows: data rows after the header, blank lines not counted; the ledger CSV count includes its "
+        "trailing `Summa` row; the population file counts every non-blank line after the first.",
+        "",
+        "## Deliberately bad rows",
+        "",
+        "Row = 1-based data row after the header as a data steward counts it (blank lines skipped); "
+        "line = physical line in the file (CSV, header is line 1) or sheet row (.xlsx, header is row 1).",
+        "",
+        "| file | row | line | field | what is wrong |",
+        "|---|---|---|---|---|",
+    ]
+    for b in sorted(ctx.bad, key=lambda b: (b.file, b.row)):
+        lines.append(f"| `{b.file}` | {b.row} | {b.line} | {b.fieldname} | {b.problem} |")
+    lines += ["", "## Other deliberate features", ""]
+    lines += [f"- {n}" for n in ctx.notes]
+    lines += [
+        "- Registrations come from two tools with different headings: `anmalningar_<year>_vt.csv` (cp1252, "
+        "dates `d/m/yyyy`) and `registrations_<year>_ht.xlsx` (real Excel dates). A row goes to the VT "
+        "file when its registration date is in January–June.",
+        "- Organisation is written as SCB code (`2380`), name (`Östersund`), `Östersunds kommun`, or a partner "
+        "spelling from `config/organisations.yaml`.",
+        "- Some people register for several activities (same e-mail).",
+        "- Ledger amounts use decimal comma and sometimes `12 500,00` or `12 500 kr`; each ledger CSV "
+        "ends with a `Summa` total row; one year's ledger and one year's budget are .xlsx.",
+        "- Nordanstig (2132) is a member 2020-01-01..2022-12-31 and again from 2024-07-01 (not in 2023).",
+        "- Agreement rates: 2 kr 2020–2022, 1 kr 2023, 2 kr 2024–2026.",
+        "",
+        "## Narrative",
+        "",
+    ]
+    if missing:
+        lines.append("Activities deliberately WITHOUT a staff text (the report must show a placeholder): "
+                     + ", ".join(f"`{c}`" for c in missing) + ".")
+    else:
+        lines.append("Every activity has a staff text.")
+    lines.append("")
+    (ctx.root / "MANIFEST.md").write_text("\n".join(lines), encoding="utf-8", newline="\n")
+
+
+# --------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------
+
+
+def _generate_tenant(root: Path, tenant: str, spec, years: list[int], seed: int, scale: float,
+                     args: str) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    munis = _build_municipalities(tenant, spec, seed)
+    pop_years = range(min(2019, min(years) - 1), max(years) + 1)
+    pop = _population(munis, pop_years, seed, tenant)
+    prefix = re.sub(r"[^A-Z0-9]", "", tenant.upper())[:6] or "RUN"
+    ctx = _Ctx(root, tenant, prefix, seed, scale, sorted(years), munis, pop)
+    _write_members(ctx)
+    _write_agreements(ctx)
+    _write_population(ctx, pop_years)
+    missing: list[str] = []
+    for year in ctx.years:
+        budget = _budget(ctx, year)
+        _write_budget(ctx, year, budget)
+        sessions = _sessions(ctx, year, budget)
+        _write_sessions(ctx, year, sessions)
+        regs = _registrations(ctx, year, budget, sessions)
+        _write_registrations(ctx, year, regs)
+        _write_evaluations(ctx, year, regs, sessions)
+        _write_ledger(ctx, year, _ledger(ctx, year, budget, sessions))
+        missing += _narrative(ctx, year, budget)
+    _write_manifest(ctx, args, missing)
+    return root
+
+
+def generate(out_dir: str | Path, years: Sequence[int] = (2023, 2024, 2025), seed: int = 2026,
+             scale: float = 1.0, tenants: Sequence[tuple[str, object]] | None = None) -> list[Path]:
+    """Write demo data; returns the root folder of each tenant written.
+
+    ``tenants=None`` writes the RUN demo directly under ``out_dir``; otherwise each
+    ``(tenant_id, municipalities)`` goes to ``out_dir/<tenant_id>`` (see module docstring).
+    """
+    out = Path(out_dir)
+    years = sorted(int(y) for y in years)
+    args = f"--out <out> --years {' '.join(map(str, years))} " \
+           f"--seed {seed}" + (f" --scale {scale}" if scale != 1.0 else "")
+    if tenants is None:
+        return [_generate_tenant(out, "RUN", None, years, seed, scale, args)]
+    return [_generate_tenant(out / tid, tid, spec, years, seed, scale, args) for tid, spec in tenants]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m runreport.demo.generator", description=__doc__.split("\n")[0])
+    p.add_argument("--out", default="data/demo")
+    p.add_argument("--years", nargs="+", type=int, default=[2023, 2024, 2025])
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--tenant", action="append", default=None, metavar="ID[:N]",
+                   help="write a tenant (repeatable); ID:N uses N synthetic municipalities, "
+                        "plain ID the 19 RUN municipalities")
+    ns = p.parse_args(argv)
+    tenants = None
+    if ns.tenant:
+        tenants = []
+        for t in ns.tenant:
+            tid, _, n = t.partition(":")
+            tenants.append((tid, int(n) if n else None))
+    for root in generate(ns.out, ns.years, ns.seed, ns.scale, tenants):
+        print(root)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Parse a frame of strings into typed canonical columns, collecting a RowIssue for every value that
+cannot be understood. Vectorised: per-row Python only for the (few) rows with problems."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from runreport.ingest.organisations import OrganisationResolver
+from runreport.ingest.pseudonym import pseudonymise
+from runreport.quality import RowIssue
+from runreport.schema import SOURCES
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+FORMULA = re.compile(r"^\s*[=@]")
+
+
+def _issues(df: pd.DataFrame, mask: pd.Series, field: str, rule: str, sv: str, en: str) -> list[RowIssue]:
+    out = []
+    for row, value in zip(df.loc[mask, "_row"], df.loc[mask, field], strict=True):
+        v = str(value)[:60]
+        out.append(RowIssue(int(row), field, rule, sv.format(v=v), en.format(v=v)))
+    return out
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    s = s.astype(str).str.strip()
+    iso = pd.to_datetime(s.str[:10], format="%Y-%m-%d", errors="coerce")
+    for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%Y%m%d", "%d-%m-%Y"):
+        missing = iso.isna() & (s != "")
+        if not missing.any():
+            break
+        iso = iso.fillna(pd.to_datetime(s.where(missing), format=fmt, errors="coerce"))
+    return iso
+
+
+def parse_decimal(s: pd.Series) -> pd.Series:
+    t = (s.astype(str).str.strip()
+         .str.replace(r"(?i)\s*(kr|sek|:-)\.?\s*$", "", regex=True)
+         .str.replace(r"[\s\u00a0\u202f']", "", regex=True)
+         .str.replace("\u2212", "-", regex=False))
+    both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
+    t = t.where(~both, t.str.replace(".", "", regex=False))
+    t = t.str.replace(",", ".", regex=False)
+    return pd.to_numeric(t.where(t != ""), errors="coerce")
+
+
+def parse_frame(source: str, raw: pd.DataFrame, resolver: OrganisationResolver,
+                secret: bytes | None = None) -> tuple[pd.DataFrame, list[RowIssue]]:
+    """Typed frame (personal fields replaced by ``person_key``) and the parse issues."""
+    spec = SOURCES[source]
+    df = raw.copy()
+    issues: list[RowIssue] = []
+    out = pd.DataFrame({"_row": df["_row"].astype(int)}, index=df.index)
+
+    for f in spec.fields:
+        col = df[f.name].astype(str).str.replace(CONTROL, "", regex=True).str.strip()
+        df[f.name] = col
+        empty = col == ""
+        if f.required:
+            issues += _issues(df, empty, f.name, "required",
+                              "Obligatoriskt fält är tomt", "Required field is empty")
+        if f.personal:
+            continue
+        if f.type == "date":
+            parsed = parse_dates(col)
+            bad = parsed.isna() & ~empty
+            issues += _issues(df, bad, f.name, "date_format",
+                              "Datumet '{v}' kan inte tolkas (använd ÅÅÅÅ-MM-DD)",
+                              "Date '{v}' cannot be parsed (use YYYY-MM-DD)")
+            out[f.name] = pd.Series([d.date() if not pd.isna(d) else None for d in parsed], index=df.index,
+                                    dtype=object)
+        elif f.type in ("int", "decimal"):
+            num = parse_decimal(col)
+            bad = num.isna() & ~empty
+            issues += _issues(df, bad, f.name, "not_a_number",
+                              "Värdet '{v}' är inte ett tal", "Value '{v}' is not a number")
+            if f.type == "int":
+                frac = num.notna() & (num != num.round())
+                issues += _issues(df, frac, f.name, "not_an_integer",
+                                  "Värdet '{v}' är inte ett heltal", "Value '{v}' is not a whole number")
+                out[f.name] = num.round().astype("Int64")
+            else:
+                out[f.name] = num.round(2)
+        elif f.type == "municipality":
+            code = col.str.extract(r"^(\d{4})", expand=False)
+            bad = code.isna() & ~empty
+            issues += _issues(df, bad, f.name, "municipality_code",
+                              "Regionen '{v}' saknar kommunkod (väntat '2380 Östersund')",
+                              "Region '{v}' has no municipality code (expected '2380 Östersund')")
+            out[f.name] = code
+        elif f.type == "organisation":
+            codes = col.map(lambda v: resolver.resolve(v) if v else None)
+            bad = codes.isna() & ~empty
+            issues += _issues(df, bad, f.name, "unknown_organisation",
+                              "Okänd kommun eller organisation '{v}'", "Unknown municipality or organisation '{v}'")
+            out["org_code"] = codes
+        else:
+            formula = col.str.match(FORMULA)
+            issues += _issues(df, formula, f.name, "formula",
+                              "Cellen börjar med '=' eller '@' (formel) och tas inte in",
+                              "The cell starts with '=' or '@' (a formula) and is not taken in")
+            out[f.name] = col.where(~empty, None)
+
+    if any(f.personal for f in spec.fields):
+        out["person_key"] = pseudonymise(df, secret or b"")
+    return out, issues

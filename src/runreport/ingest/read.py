@@ -1,0 +1,231 @@
+"""Read a partner file, whatever its dialect, into a frame of strings with canonical column names.
+
+Handles: CSV with sniffed delimiter (``;``, ``,``, tab), encodings UTF-8, UTF-8 with BOM and
+cp1252, ``.xlsx`` (first sheet or a configured one), title lines above the heading row (as in SCB
+exports), blank lines, trailing total rows ("Summa …"), and the SCB wide population layout.
+
+Row numbers (``_row``) count data rows after the heading row, 1-based, blank lines included, so
+"rad 7" is the seventh line under the headings in the partner's own file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from runreport.ingest.mapping import map_headings, normalise_heading
+from runreport.schema import SOURCES
+
+TOTAL_ROW = re.compile(r"^\s*(summa|totalt?|total summa|s:a)\b", re.IGNORECASE)
+YEAR_HEADING = re.compile(r"^(19|20)\d\d$")
+
+
+class FileRejected(Exception):
+    """The whole file cannot be read; ``rule`` names what is wrong."""
+
+    def __init__(self, rule: str, reason_sv: str, reason_en: str):
+        super().__init__(f"{reason_sv} / {reason_en}")
+        self.rule = rule
+        self.reason_sv = reason_sv
+        self.reason_en = reason_en
+
+
+@dataclass
+class RawTable:
+    df: pd.DataFrame                     # canonical columns as strings, plus ``_row``
+    encoding: str
+    delimiter: str | None
+    ignored_columns: list[str] = field(default_factory=list)
+    blank_rows: int = 0
+    total_rows: list[int] = field(default_factory=list)
+    declared_total: str | None = None    # the value in the total row's amount column, if any
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    best, best_score = ";", -1
+    sample = [ln for ln in lines if ln.strip()][:30]
+    for cand in (";", "\t", ","):
+        counts = [len(next(csv.reader([ln], delimiter=cand))) - 1 for ln in sample]
+        counts = [c for c in counts if c > 0]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = counts.count(mode) * mode
+        if score > best_score:
+            best, best_score = cand, score
+    return best
+
+
+def _xlsx_rows(data: bytes, sheet: str | None) -> list[list[str]]:
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    rows = []
+    for row in ws.iter_rows(values_only=True):
+        out = []
+        for v in row:
+            if v is None:
+                out.append("")
+            elif isinstance(v, dt.datetime):
+                out.append(v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" "))
+            elif isinstance(v, dt.date):
+                out.append(v.isoformat())
+            elif isinstance(v, float) and v.is_integer():
+                out.append(str(int(v)))
+            else:
+                out.append(str(v))
+        rows.append(out)
+    wb.close()
+    return rows
+
+
+def _find_header(rows: list[list[str]], source: str, mappings) -> tuple[int, dict[int, str]]:
+    required = SOURCES[source].required
+    best = (-1, {})
+    for i, row in enumerate(rows[:40]):
+        found = map_headings(source, row, mappings)
+        if source == "population" and found and any(YEAR_HEADING.match(str(c).strip().strip('"')) for c in row):
+            return i, found
+        if len(found) >= min(2, len(required)) and len(found) > len(best[1]):
+            best = (i, found)
+            if all(r in found.values() for r in required):
+                break
+    return best
+
+
+def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: str | None = None) -> RawTable:
+    if len(data) == 0:
+        raise FileRejected("empty_file", "Filen är tom (0 byte)", "The file is empty (0 bytes)")
+    if data[:2] == b"PK":
+        try:
+            rows = _xlsx_rows(data, sheet)
+        except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected file
+            raise FileRejected("unreadable_xlsx", f"Excelfilen kan inte läsas ({exc})",
+                               f"The Excel file cannot be read ({exc})") from exc
+        encoding, delimiter, text = "xlsx", None, None
+    else:
+        if b"\x00" in data[:8192]:
+            raise FileRejected("binary_file", "Filen är inte en textfil (binärt innehåll) trots namnet",
+                               "The file is not a text file (binary content) despite its name")
+        text, encoding = decode(data)
+        head = text[:200_000].splitlines()[:60]
+        delimiter = sniff_delimiter(head)
+        rows = list(csv.reader(head, delimiter=delimiter))
+    if not any(any(c.strip() for c in r) for r in rows):
+        raise FileRejected("empty_file", "Filen innehåller inga rader", "The file contains no rows")
+
+    header_idx, colmap = _find_header(rows, source, mappings)
+    if header_idx < 0:
+        raise FileRejected(
+            "no_heading_row",
+            "Hittar ingen rubrikrad med kända kolumnnamn (se docs/data-contract.md)",
+            "No heading row with known column names found (see docs/data-contract.md)",
+        )
+    headings = [str(h).strip() for h in rows[header_idx]]
+
+    if text is not None:
+        try:
+            body = pd.read_csv(
+                io.StringIO(text), sep=delimiter, header=None, skiprows=header_idx + 1, dtype=str,
+                keep_default_na=False, skip_blank_lines=False, names=list(range(len(headings))),
+                engine="c", index_col=False,
+            )
+        except pd.errors.ParserError as exc:
+            raise FileRejected("malformed_csv", f"Raderna har fel antal fält: {exc}",
+                               f"Rows have the wrong number of fields: {exc}") from exc
+        except pd.errors.EmptyDataError:
+            body = pd.DataFrame(columns=list(range(len(headings))), dtype=str)
+    else:
+        data_rows = [r + [""] * (len(headings) - len(r)) for r in rows[header_idx + 1:]]
+        data_rows = [r[: len(headings)] for r in data_rows]
+        body = pd.DataFrame(data_rows, columns=list(range(len(headings))), dtype=str)
+    body = body.fillna("")
+    body["_row"] = range(1, len(body) + 1)
+
+    cells = body.drop(columns="_row").apply(lambda s: s.astype(str).str.strip())
+    blank = (cells == "").all(axis=1)
+    # trailing total rows: the last non-blank rows whose leading cell says Summa/Totalt
+    total_rows: list[int] = []
+    declared_total = None
+    nonblank_idx = list(body.index[~blank])
+    while nonblank_idx:
+        i = nonblank_idx[-1]
+        lead = [c for c in cells.loc[i].tolist()[:4] if c]
+        if lead and TOTAL_ROW.match(lead[0]):
+            total_rows.append(int(body.at[i, "_row"]))
+            amount_col = next((k for k, v in colmap.items() if v == "amount_sek"), None)
+            if amount_col is not None and declared_total is None:
+                declared_total = cells.at[i, amount_col] or next(
+                    (c for c in reversed(cells.loc[i].tolist()) if c), None)
+            nonblank_idx.pop()
+        else:
+            break
+    keep = ~blank & ~body["_row"].isin(total_rows)
+    blank_rows = int(blank.sum())
+    body = body[keep]
+
+    if source == "population":
+        return _population_long(body, headings, colmap, encoding, delimiter, blank_rows, total_rows)
+
+    out = pd.DataFrame({canon: body[idx].astype(str) for idx, canon in colmap.items()})
+    out["_row"] = body["_row"].astype(int).to_numpy()
+    missing = [f for f in SOURCES[source].required if f not in out.columns]
+    if missing:
+        raise FileRejected(
+            "missing_column",
+            f"Obligatorisk kolumn saknas: {', '.join(missing)} (rubriker i filen: {', '.join(headings)})",
+            f"Required column missing: {', '.join(missing)} (headings in the file: {', '.join(headings)})",
+        )
+    for f in SOURCES[source].fields:
+        if f.name not in out.columns:
+            out[f.name] = ""
+    ignored = [h for i, h in enumerate(headings) if i not in colmap and h]
+    return RawTable(out.reset_index(drop=True), encoding, delimiter, ignored, blank_rows, total_rows,
+                    declared_total)
+
+
+def _population_long(body, headings, colmap, encoding, delimiter, blank_rows, total_rows) -> RawTable:
+    region_col = next((k for k, v in colmap.items() if v == "municipality_code"), 0)
+    year_cols = [(i, h.strip().strip('"')) for i, h in enumerate(headings) if YEAR_HEADING.match(h.strip().strip('"'))]
+    if not year_cols:
+        raise FileRejected("missing_column", "Inga årskolumner i befolkningsfilen (SCB-format: region;2019;2020;…)",
+                           "No year columns in the population file (SCB layout: region;2019;2020;…)")
+    # footnotes (e.g. "Källa: SCB") have a region text and no figures: not data
+    figures = body[[i for i, _ in year_cols]].apply(lambda s: s.astype(str).str.strip())
+    is_note = (figures == "").all(axis=1) & ~body[region_col].astype(str).str.match(r"^\s*\d{4}\b")
+    body = body[~is_note]
+    parts = []
+    for i, year in year_cols:
+        parts.append(pd.DataFrame({
+            "municipality_code": body[region_col].astype(str).to_numpy(),
+            "year": year,
+            "population": body[i].astype(str).to_numpy(),
+            "_row": body["_row"].astype(int).to_numpy(),
+        }))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["municipality_code", "year", "population", "_row"])
+    out = out.sort_values(["_row", "year"], kind="stable").reset_index(drop=True)
+    return RawTable(out, encoding, delimiter, [], blank_rows + int(is_note.sum()), total_rows, None)
+
+
+__all__ = ["FileRejected", "RawTable", "read_table", "normalise_heading"]

@@ -1,0 +1,151 @@
+"""Human-readable invoice basis (fakturaunderlag) per document as Word (and PDF when LibreOffice is
+installed), and the year's register ``fakturor_<year>.xlsx``. Swedish text and number formats.
+No personal data: municipalities, organisation numbers and the buyer's reference only.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from runreport import sweformat
+from runreport.orgnumber import format_orgnr
+
+log = logging.getLogger(__name__)
+
+KIND_SV = {"invoice": "Faktura", "credit_note": "Kreditnota"}
+STATUS_SV = {"prepared": "förberedd", "released": "skickad", "rejected": "avslagen"}
+SHEET_HEADERS = ["Nummer", "Typ", "Kommunkod", "Kommun", "Organisationsnummer", "Referens",
+                 "Belopp exkl. moms", "Moms", "Att betala", "Status", "Status (sv)", "Fakturadatum",
+                 "Förfallodatum", "Krediterar"]
+
+
+def kr(value: Decimal | int) -> str:
+    """``925000`` -> ``925 000 kr``; öre shown only when there are any (``32 561,50 kr``)."""
+    d = Decimal(str(value))
+    return sweformat.kronor(d, 0 if d == d.to_integral_value() else 2)
+
+
+def population_date(population_year: int | None, reference_date: str) -> str:
+    if not population_year:
+        return "folkmängd"
+    month, day = (int(x) for x in str(reference_date).split("-"))
+    return f"folkmängd per {sweformat.long_date(date(population_year, month, day))}"
+
+
+def write_docx(inv, cfg, path: Path, credited_number: str | None = None) -> Path:  # noqa: ANN001
+    """The basis for one ``runreport.warehouse.invoices.Invoice`` row."""
+    from docx import Document
+    from docx.shared import Pt
+
+    seller = cfg["invoicing"]["seller"]
+    tenant_name = cfg.get("network_name", cfg["tenant"])
+    credit = inv.kind == "credit_note"
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Calibri"
+    style.font.size = Pt(11)
+    title = "Underlag för kreditnota" if credit else "Fakturaunderlag"
+    doc.add_heading(f"{title}: kommunbidrag {inv.year}", level=1)
+    doc.add_paragraph(
+        f"{tenant_name}. Kommunbidraget beräknas som bidrag per invånare × folkmängd"
+        + (f" × {inv.months}/12 (medlem {inv.months} av 12 månader)" if inv.months < 12 else "")
+        + ", avrundat till hela kronor."
+    )
+    ref_date = cfg.get("population", {}).get("reference_date", "12-31")
+    rows = [
+        ("Kommun", f"{inv.municipality_name} ({inv.municipality_code})"),
+        ("Organisationsnummer", format_orgnr(inv.org_number)),
+        ("Referens", inv.buyer_reference),
+        (population_date(inv.population_year, ref_date).capitalize(),
+         f"{sweformat.number(inv.quantity)} invånare"),
+        ("Bidrag per invånare", kr(inv.unit_price_sek)),
+    ]
+    if inv.months < 12:
+        rows.append(("Medlemsmånader", f"{inv.months} av 12 (pro rata)"))
+    rows += [
+        ("Belopp", kr(inv.amount_sek)),
+        ("Moms", kr(inv.vat_sek)),
+        ("Att kreditera" if credit else "Att betala", kr(inv.total_sek)),
+        ("Kreditnotanummer" if credit else "Fakturanummer", inv.number),
+        ("Fakturadatum", inv.issue_date.isoformat()),
+    ]
+    if credit:
+        rows.append(("Krediterar faktura", credited_number or ""))
+    else:
+        rows.append(("Förfallodatum", inv.due_date.isoformat() if inv.due_date else ""))
+        rows.append(("Betalning till", f"IBAN {seller['iban']}" + (f", BIC {seller['bic']}" if seller.get("bic") else "")))
+        rows.append(("Betalningsreferens", inv.number))
+    table = doc.add_table(rows=0, cols=2)
+    table.style = "Table Grid"
+    for label, value in rows:
+        cells = table.add_row().cells
+        cells[0].text = label
+        cells[1].text = value
+    doc.add_paragraph()
+    doc.add_paragraph(
+        f"Fakturan skickas som e-faktura (Peppol BIS Billing 3.0) till {inv.municipality_name} "
+        f"(Peppol-id 0007:{inv.org_number}). Avsändare: {seller['name']}, organisationsnummer "
+        f"{format_orgnr(str(seller['org_number']))}."
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def to_pdf(docx_path: Path) -> Path | None:
+    """Convert with LibreOffice when it is installed; otherwise log and return None."""
+    soffice = shutil.which("soffice")
+    if not soffice:
+        log.warning("soffice (LibreOffice) not found on PATH: invoice basis %s kept as Word only, no PDF",
+                    docx_path.name)
+        return None
+    result = subprocess.run(
+        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(docx_path.parent), str(docx_path)],
+        capture_output=True, text=True, timeout=180, check=False,
+    )
+    pdf = docx_path.with_suffix(".pdf")
+    if result.returncode != 0 or not pdf.exists():
+        log.warning("PDF conversion of %s failed (rc %s): %s", docx_path.name, result.returncode,
+                    (result.stderr or result.stdout).strip())
+        return None
+    return pdf
+
+
+def write_register(invoices: Iterable, year: int, path: Path) -> Path:  # noqa: ANN001
+    """``fakturor_<year>.xlsx``: every invoice and credit note of the year, in number order."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    invoices = sorted(invoices, key=lambda i: i.number)
+    by_id = {i.id: i.number for i in invoices}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = f"Fakturor {year}"
+    ws.append(SHEET_HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for inv in invoices:
+        ws.append([
+            inv.number, KIND_SV.get(inv.kind, inv.kind), inv.municipality_code, inv.municipality_name,
+            format_orgnr(inv.org_number), inv.buyer_reference, float(inv.amount_sek), float(inv.vat_sek),
+            float(inv.total_sek), inv.status, STATUS_SV.get(inv.status, inv.status), inv.issue_date,
+            inv.due_date, by_id.get(inv.credited_invoice_id, ""),
+        ])
+    money_fmt = "# ##0.00"
+    for row in ws.iter_rows(min_row=2):
+        for idx in (6, 7, 8):
+            row[idx].number_format = money_fmt
+        for idx in (11, 12):
+            row[idx].number_format = "yyyy-mm-dd"
+    for col, width in zip("ABCDEFGHIJKLMN", (16, 11, 10, 16, 14, 16, 16, 12, 14, 10, 11, 12, 13, 16), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(str(path))
+    return path

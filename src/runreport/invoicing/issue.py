@@ -1,0 +1,286 @@
+"""Plan, record and release the year's invoices.
+
+* ``prepare_invoices``: compares the year's contributions with the invoice register. A municipality
+  without a valid (not rejected, not credited) invoice gets a new invoice; one whose amount is
+  unchanged gets nothing; one whose amount changed gets a **credit note for the old invoice plus a
+  new invoice** (never an overwrite); an invoice whose contribution disappeared is credited.
+  Everything is recorded with status ``prepared`` and written to ``<output>/invoices/prepared/``
+  together with the invoice basis (``underlag/``) and the register ``fakturor_<year>.xlsx``.
+* ``release_invoices`` (after approval): prepared -> released, XML copied to ``invoices/outbox/``.
+* ``reject_invoices``: prepared -> rejected, XML moved to ``invoices/rejected/``; the numbers stay
+  used. The next ``prepare_invoices`` plans afresh.
+
+Each function runs in one transaction on the given session and commits it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from runreport.invoicing import basis, ubl
+from runreport.invoicing.model import InvoiceDraft, InvoicingSettings, UblDocument, money
+from runreport.invoicing.numbering import lock_sequence, next_number, series_key
+from runreport.warehouse.invoices import (
+    KIND_CREDIT_NOTE,
+    KIND_INVOICE,
+    STATUS_PREPARED,
+    STATUS_REJECTED,
+    STATUS_RELEASED,
+    Invoice,
+)
+from runreport.warehouse.models import Contribution, Member
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Action:
+    municipality_code: str
+    credit: Invoice | None  # existing invoice to credit
+    draft: InvoiceDraft | None  # new invoice to issue
+
+
+def invoice_dirs(cfg, year: int) -> dict[str, Path]:  # noqa: ANN001
+    root = cfg.output_dir(year) / "invoices"
+    return {name: root / name for name in ("prepared", "outbox", "rejected", "underlag")} | {"root": root}
+
+
+def _member_for_year(members: list[Member], year: int) -> Member | None:
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    valid = [m for m in members if m.valid_from <= end and (m.valid_to is None or m.valid_to >= start)]
+    return max(valid, key=lambda m: m.valid_from) if valid else None
+
+
+def load_drafts(session: Session, tenant: str, year: int) -> list[InvoiceDraft]:
+    """The year's contributions joined with the member row valid in that year."""
+    contributions = session.scalars(
+        select(Contribution).where(Contribution.tenant == tenant, Contribution.year == year)
+        .order_by(Contribution.municipality_code)
+    ).all()
+    members: dict[str, list[Member]] = {}
+    for m in session.scalars(select(Member).where(Member.tenant == tenant)):
+        members.setdefault(m.municipality_code, []).append(m)
+    drafts = []
+    for c in contributions:
+        member = _member_for_year(members.get(c.municipality_code, []), year)
+        if member is None:
+            raise ValueError(f"no member row valid in {year} for municipality {c.municipality_code} "
+                             f"(tenant {tenant}): cannot invoice its contribution")
+        drafts.append(InvoiceDraft(
+            tenant=tenant, year=year, municipality_code=c.municipality_code,
+            municipality_name=member.municipality_name, org_number=member.org_number,
+            buyer_reference=member.buyer_reference, quantity=c.population, unit_price=c.rate_sek,
+            months=c.months, amount=Decimal(c.amount_sek), population_year=c.population_year,
+        ))
+    return drafts
+
+
+def _register(session: Session, tenant: str, year: int) -> list[Invoice]:
+    return list(session.scalars(
+        select(Invoice).where(Invoice.tenant == tenant, Invoice.year == year).order_by(Invoice.number)
+    ))
+
+
+def _open_invoices(register: list[Invoice]) -> dict[str, Invoice]:
+    """Per municipality the invoice currently in force: not rejected and not credited."""
+    credited = {i.credited_invoice_id for i in register
+                if i.kind == KIND_CREDIT_NOTE and i.status != STATUS_REJECTED}
+    out: dict[str, Invoice] = {}
+    for inv in register:
+        if inv.kind == KIND_INVOICE and inv.status != STATUS_REJECTED and inv.id not in credited:
+            if inv.municipality_code in out:  # pragma: no cover - guarded by planning
+                raise RuntimeError(f"two open invoices for {inv.municipality_code}: "
+                                   f"{out[inv.municipality_code].number}, {inv.number}")
+            out[inv.municipality_code] = inv
+    return out
+
+
+def plan(session: Session, tenant: str, year: int) -> tuple[list[Action], int]:
+    """What to issue: list of actions and the number of unchanged municipalities."""
+    drafts = {d.municipality_code: d for d in load_drafts(session, tenant, year)}
+    open_invoices = _open_invoices(_register(session, tenant, year))
+    actions, unchanged = [], 0
+    for code in sorted(set(drafts) | set(open_invoices)):
+        draft, current = drafts.get(code), open_invoices.get(code)
+        if current is None:
+            actions.append(Action(code, None, draft))
+        elif draft is None:
+            actions.append(Action(code, current, None))
+        elif money(current.amount_sek) == draft.amount:
+            unchanged += 1
+        else:
+            actions.append(Action(code, current, draft))
+    return actions, unchanged
+
+
+def _draft_of(inv: Invoice) -> InvoiceDraft:
+    return InvoiceDraft(
+        tenant=inv.tenant, year=inv.year, municipality_code=inv.municipality_code,
+        municipality_name=inv.municipality_name, org_number=inv.org_number,
+        buyer_reference=inv.buyer_reference, quantity=inv.quantity, unit_price=inv.unit_price_sek,
+        months=inv.months, amount=inv.amount_sek, population_year=inv.population_year,
+    )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _record(session: Session, cfg, settings: InvoicingSettings, *, kind: str, draft: InvoiceDraft,  # noqa: ANN001
+            issue_date: date, prepared_dir: Path, credited: Invoice | None, written: list[Path]) -> Invoice:
+    series = cfg["invoicing"]["series"]
+    number = next_number(session, cfg.tenant, series, draft.year)
+    due = issue_date + timedelta(days=settings.payment_terms_days) if kind == KIND_INVOICE else None
+    doc = UblDocument(
+        kind=kind, number=number, issue_date=issue_date, draft=draft, settings=settings, due_date=due,
+        credited_number=credited.number if credited else None,
+        credited_issue_date=credited.issue_date if credited else None,
+    )
+    path = prepared_dir / f"{number}.xml"
+    written.append(path)
+    ubl.write(doc, path)
+    inv = Invoice(
+        tenant=cfg.tenant, year=draft.year, series=series_key(series, draft.year), number=number, kind=kind,
+        municipality_code=draft.municipality_code, municipality_name=draft.municipality_name,
+        org_number=draft.org_number, buyer_reference=draft.buyer_reference, quantity=draft.quantity,
+        unit_price_sek=draft.unit_price, months=draft.months, population_year=draft.population_year,
+        amount_sek=doc.net, vat_sek=doc.tax, total_sek=doc.gross_total,
+        credited_invoice_id=credited.id if credited else None, status=STATUS_PREPARED,
+        issue_date=issue_date, due_date=due, issued_at=datetime.now(), released_at=None,
+        xml_path=str(path), checksum=_sha256(path),
+    )
+    session.add(inv)
+    session.flush()
+    return inv
+
+
+def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | None = None) -> list[Path]:  # noqa: ANN001
+    """Invoice basis (docx, pdf when possible) for ``invoices`` and the year's register."""
+    dirs = invoice_dirs(cfg, year)
+    register = _register(session, cfg.tenant, year)
+    numbers = {i.id: i.number for i in register}
+    out = []
+    for inv in invoices or []:
+        docx = basis.write_docx(inv, cfg, dirs["underlag"] / f"{inv.number}_fakturaunderlag.docx",
+                                credited_number=numbers.get(inv.credited_invoice_id))
+        out.append(docx)
+        pdf = basis.to_pdf(docx)
+        if pdf:
+            out.append(pdf)
+    out.append(basis.write_register(register, year, dirs["root"] / f"fakturor_{year}.xlsx"))
+    return out
+
+
+def prepare_invoices(session: Session, cfg, year: int, issue_date: date | None = None) -> dict[str, Any]:  # noqa: ANN001
+    """Issue what the contributions require (status ``prepared``) and return a summary."""
+    settings = InvoicingSettings.from_config(cfg)
+    issue_date = issue_date or date.today()
+    dirs = invoice_dirs(cfg, year)
+    written: list[Path] = []
+    try:
+        # Lock the year's number series first: concurrent runs for the same year are serialised.
+        lock_sequence(session, cfg.tenant, series_key(cfg["invoicing"]["series"], year))
+        actions, unchanged = plan(session, cfg.tenant, year)
+        new: list[Invoice] = []
+        for action in actions:
+            if action.credit is not None:
+                new.append(_record(session, cfg, settings, kind=KIND_CREDIT_NOTE, draft=_draft_of(action.credit),
+                                   issue_date=issue_date, prepared_dir=dirs["prepared"],
+                                   credited=action.credit, written=written))
+            if action.draft is not None:
+                new.append(_record(session, cfg, settings, kind=KIND_INVOICE, draft=action.draft,
+                                   issue_date=issue_date, prepared_dir=dirs["prepared"],
+                                   credited=None, written=written))
+        written += write_documents(session, cfg, year, new)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    pending = [i for i in _register(session, cfg.tenant, year) if i.status == STATUS_PREPARED]
+    summary = {
+        "year": year,
+        "invoices": [i.number for i in new if i.kind == KIND_INVOICE],
+        "credit_notes": [i.number for i in new if i.kind == KIND_CREDIT_NOTE],
+        "unchanged": unchanged,
+        "pending": [i.number for i in pending],
+        "pending_invoiced_sek": str(sum((i.total_sek for i in pending if i.kind == KIND_INVOICE), Decimal(0))),
+        "pending_credited_sek": str(sum((i.total_sek for i in pending if i.kind == KIND_CREDIT_NOTE), Decimal(0))),
+        "prepared_dir": str(dirs["prepared"]),
+    }
+    log.info("Invoices %s: %d new invoice(s), %d credit note(s), %d unchanged, %d awaiting approval",
+             year, len(summary["invoices"]), len(summary["credit_notes"]), unchanged, len(pending))
+    return summary
+
+
+def _pending(session: Session, tenant: str, year: int) -> list[Invoice]:
+    return [i for i in _register(session, tenant, year) if i.status == STATUS_PREPARED]
+
+
+def release_invoices(session: Session, cfg, year: int) -> list[Path]:  # noqa: ANN001
+    """After approval: copy every prepared document of the year to the outbox and mark it released.
+    A file whose checksum no longer matches the register is refused (nothing is released)."""
+    dirs = invoice_dirs(cfg, year)
+    dirs["outbox"].mkdir(parents=True, exist_ok=True)
+    pending = _pending(session, cfg.tenant, year)
+    for inv in pending:
+        if _sha256(Path(inv.xml_path)) != inv.checksum:
+            raise RuntimeError(f"{inv.xml_path} was changed after it was prepared (checksum mismatch); "
+                               "nothing released")
+    copied: list[Path] = []
+    try:
+        now = datetime.now()
+        for inv in pending:
+            target = dirs["outbox"] / Path(inv.xml_path).name
+            shutil.copy2(inv.xml_path, target)
+            copied.append(target)
+            inv.status = STATUS_RELEASED
+            inv.released_at = now
+        session.flush()
+        write_documents(session, cfg, year)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for path in copied:
+            path.unlink(missing_ok=True)
+        raise
+    log.info("Released %d document(s) for %s to %s", len(copied), year, dirs["outbox"])
+    return copied
+
+
+def reject_invoices(session: Session, cfg, year: int) -> list[str]:  # noqa: ANN001
+    """Mark every prepared document of the year rejected; nothing reaches the outbox."""
+    dirs = invoice_dirs(cfg, year)
+    dirs["rejected"].mkdir(parents=True, exist_ok=True)
+    pending = _pending(session, cfg.tenant, year)
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for inv in pending:
+            src = Path(inv.xml_path)
+            target = dirs["rejected"] / src.name
+            if src.exists():
+                shutil.move(str(src), target)
+                moved.append((target, src))
+            inv.status = STATUS_REJECTED
+            inv.xml_path = str(target)
+        session.flush()
+        write_documents(session, cfg, year)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for target, src in moved:
+            shutil.move(str(target), src)
+        raise
+    log.info("Rejected %d prepared document(s) for %s", len(pending), year)
+    return [i.number for i in pending]

@@ -1,0 +1,345 @@
+"""The annual run, step by step, keyed by (tenant, reporting year). Each function is one DAG task;
+all of them are idempotent: running a year twice gives the same warehouse and outputs.
+
+collect -> validate -> load -> compute -> report
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import delete, insert, select
+
+from runreport.carry_over import balance_chain
+from runreport.config import Config
+from runreport.contribution import MemberPeriod, Rate, compute_contributions
+from runreport.ingest.collect import collect
+from runreport.ingest.mapping import load_mappings
+from runreport.ingest.organisations import OrganisationResolver, load_partners
+from runreport.ingest.parse import parse_frame
+from runreport.ingest.read import FileRejected, read_table
+from runreport.quality import RowIssue, SourceRejected, ValidationContext
+from runreport.schema import SOURCES
+from runreport.sql import run_sql
+from runreport.warehouse import models as m
+from runreport.warehouse.engine import migrate, session_factory
+from runreport.warehouse.load import already_ingested, load_file
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FileOutcome:
+    source: str
+    file_name: str
+    year: int | None
+    checksum: str
+    slot: str
+    status: str                     # new, unchanged, rejected
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    issues: list[RowIssue] = field(default_factory=list)
+    message: str | None = None
+    critical: bool = False
+
+
+def staging_dir(cfg: Config, year: int) -> Path:
+    return Path(cfg.path("output")).parent / "staging" / cfg.tenant / str(year)
+
+
+def _inbox(cfg: Config):
+    raw = str(cfg["paths"]["inbox"])
+    if "://" in raw:
+        from airflow.sdk import ObjectStoragePath  # only for remote inboxes
+
+        return ObjectStoragePath(raw)
+    return cfg.path("inbox")
+
+
+def sessions(cfg: Config):
+    migrate(cfg.warehouse_url)
+    return session_factory(cfg.warehouse_url)
+
+
+# ----------------------------------------------------------------------------------------- collect
+def collect_files(cfg: Config, year: int) -> dict:
+    """Copy the files of the inbox that are not yet ingested into the year's staging area."""
+    Session = sessions(cfg)
+    stage = staging_dir(cfg, year)
+    if stage.exists():
+        shutil.rmtree(stage)
+    (stage / "incoming").mkdir(parents=True)
+    manifest = []
+    with Session() as s:
+        for f in collect(_inbox(cfg), max_year=year):
+            known = already_ingested(s, cfg.tenant, f.checksum)
+            entry = {"source": f.source, "file_name": f.name, "year": f.year, "checksum": f.checksum,
+                     "slot": f.slot, "size_bytes": len(f.data),
+                     "status": "unchanged" if known else "new"}
+            if not known:
+                target = stage / "incoming" / f.source / f.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(f.data)
+            manifest.append(entry)
+    (stage / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    new = sum(e["status"] == "new" for e in manifest)
+    log.info("Collected %d files for %s %s: %d new, %d already ingested", len(manifest), cfg.tenant, year, new,
+             len(manifest) - new)
+    return {"files": len(manifest), "new": new, "staging": str(stage)}
+
+
+# ---------------------------------------------------------------------------------------- validate
+def _reference_context(s, cfg: Config) -> tuple[dict, list, set]:
+    members = s.scalars(select(m.Member).where(m.Member.tenant == cfg.tenant)).all()
+    periods = [MemberPeriod(x.municipality_code, x.municipality_name, x.valid_from, x.valid_to) for x in members]
+    acts = s.execute(select(m.Activity.year, m.Activity.activity_code).where(m.Activity.tenant == cfg.tenant)).all()
+    return {p.municipality_code: p.municipality_name for p in periods}, periods, {(y, c) for y, c in acts}
+
+
+def _members_in(periods: list[MemberPeriod], year: int | None) -> set[str]:
+    if year is None:
+        return {p.municipality_code for p in periods}
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return {p.municipality_code for p in periods if p.valid_from <= end and (p.valid_to is None or p.valid_to >= start)}
+
+
+def _validate(source, typed, ctx, declared_total, docs_dir, run_name) -> tuple[list[RowIssue], bool]:
+    from runreport.validation.run import validate_frame
+
+    outcome = validate_frame(source, typed, ctx, declared_total=declared_total, docs_dir=docs_dir,
+                             run_name=run_name)
+    issues = list(getattr(outcome, "issues", outcome))
+    return issues, any(i.critical for i in issues)
+
+
+def _duplicates_against(typed: pd.DataFrame, source: str, seen: set) -> list[RowIssue]:
+    """Rows whose key is already held by another file (in the warehouse or earlier in this run)."""
+    key = [("person_key" if k == "email" else k) for k in SOURCES[source].key]
+    if not all(k in typed.columns for k in key):
+        return []
+    out = []
+    for row, *values in typed[["_row", *key]].itertuples(index=False):
+        if tuple(values) in seen:
+            out.append(RowIssue(int(row), key[-1], "duplicate_across_files",
+                                "Raden finns redan i en annan fil", "The row already exists in another file"))
+    return out
+
+
+def _existing_keys(s, cfg: Config, source: str, year: int | None, exclude_slot: str) -> set:
+    model = {"registrations": m.Registration, "evaluations": m.Evaluation, "ledger": m.LedgerLine,
+             "sessions": m.ActivitySession, "budget": m.Activity, "population": m.Population,
+             "members": m.Member, "agreements": m.AgreementRate}[source]
+    key = [("person_key" if k == "email" else k) for k in SOURCES[source].key]
+    q = (select(*[getattr(model, k) for k in key])
+         .join(m.IngestedFile, m.IngestedFile.id == model.file_id)
+         .where(model.tenant == cfg.tenant, m.IngestedFile.slot != exclude_slot))
+    if year is not None and hasattr(model, "year") and source != "population":
+        q = q.where(model.year == year)
+    return {tuple(r) for r in s.execute(q).all()}
+
+
+def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manual") -> dict:
+    """Read, parse and validate every staged file; stage the valid rows and the findings; write the
+    stewards' summary. Raises SourceRejected (after writing the summary) when a source fails a
+    critical expectation or its rejected share passes the threshold."""
+    from runreport.validation import summary as stewards
+
+    Session = sessions(cfg)
+    stage = staging_dir(cfg, year)
+    manifest = json.loads((stage / "manifest.json").read_text(encoding="utf-8"))
+    out_dir = cfg.output_dir(year) / "validation"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    docs_dir = out_dir / "data_docs"
+    mappings = load_mappings()
+    partners = load_partners()
+    threshold = float(cfg["validation"]["max_rejected_share"])
+    outcomes: list[FileOutcome] = []
+    rejections: list[str] = []
+    with Session() as s:
+        names, periods, activities = _reference_context(s, cfg)
+        seen_keys: dict[tuple, set] = {}
+        for e in manifest:
+            fo = FileOutcome(e["source"], e["file_name"], e["year"], e["checksum"], e["slot"], e["status"])
+            outcomes.append(fo)
+            if e["status"] != "new":
+                continue
+            path = stage / "incoming" / e["source"] / e["file_name"]
+            data = path.read_bytes()
+            source, fyear = e["source"], e["year"]
+            try:
+                if source not in ("members", "agreements", "population") and fyear is None:
+                    raise FileRejected("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
+                                       "The file name has no year (e.g. registrations_2025.csv)")
+                raw = read_table(data, e["file_name"], source, mappings).__dict__
+            except FileRejected as exc:
+                fo.status = "rejected"
+                fo.rows_in = max(0, sum(1 for ln in data.splitlines() if ln.strip()) - 1) if b"\x00" not in data[:8192] else 0
+                fo.rows_quarantined = fo.rows_in
+                fo.issues = [RowIssue(0, None, exc.rule, exc.reason_sv, exc.reason_en, critical=True)]
+                fo.message = f"{e['file_name']}: {exc.reason_sv} / {exc.reason_en}"
+                fo.critical = True
+                rejections.append(fo.message)
+                _stage(stage, fo, None, {})
+                continue
+            df = raw["df"]
+            resolver = OrganisationResolver(names, partners)
+            typed, issues = parse_frame(source, df, resolver, secret)
+            ctx = ValidationContext(
+                tenant=cfg.tenant, year=fyear, member_codes=_members_in(periods, fyear),
+                known_municipalities=set(names), partner_codes=set(partners),
+                activity_codes={c for (y, c) in activities if y == fyear},
+                budget_activity_codes={c for (y, c) in activities if y == fyear},
+            )
+            v_issues, critical = _validate(source, typed, ctx, raw["declared_total"], docs_dir, run_name)
+            issues += v_issues
+            skey = (source, fyear)
+            if skey not in seen_keys:
+                seen_keys[skey] = _existing_keys(s, cfg, source, fyear, e["slot"])
+            issues += _duplicates_against(typed, source, seen_keys[skey])
+            bad = {i.row for i in issues if i.row}
+            good = typed[~typed["_row"].isin(bad)]
+            fo.rows_in, fo.rows_loaded = len(typed), len(good)
+            fo.rows_quarantined = fo.rows_in - fo.rows_loaded
+            fo.issues = issues
+            assert fo.rows_in == fo.rows_loaded + fo.rows_quarantined
+            key = [("person_key" if k == "email" else k) for k in SOURCES[source].key]
+            if all(k in good.columns for k in key):
+                seen_keys[skey] |= {tuple(r) for r in good[key].itertuples(index=False)}
+            share = fo.rows_quarantined / fo.rows_in if fo.rows_in else 0.0
+            crit = [i for i in issues if i.critical]
+            if crit:
+                fo.critical = True
+                fo.message = crit[0].message(e["file_name"])
+                rejections.append(fo.message)
+            elif share > threshold:
+                fo.critical = True
+                fo.message = (f"{e['file_name']}: {share:.0%} av raderna avvisades, gränsen är {threshold:.0%} / "
+                              f"{share:.0%} of the rows were rejected, the limit is {threshold:.0%}")
+                rejections.append(fo.message)
+            personal = {f.name for f in SOURCES[source].fields if f.personal}
+            raw_rows = {int(r["_row"]): {k: v for k, v in r.items() if k not in personal and k != "_row"}
+                        for r in df[df["_row"].isin(bad)].to_dict("records")}
+            _stage(stage, fo, good, raw_rows)
+            # reference data validated in this run serves the files after it
+            if source == "members":
+                for r in good.itertuples(index=False):
+                    names[r.municipality_code] = r.municipality_name
+                    periods.append(MemberPeriod(r.municipality_code, r.municipality_name, r.valid_from, r.valid_to))
+            elif source == "budget":
+                activities |= {(fyear, c) for c in good["activity_code"]}
+    summary_paths = stewards.write_run_summary(out_dir, year, run_name, outcomes)
+    (stage / "outcomes.json").write_text(json.dumps([_public(o) for o in outcomes], ensure_ascii=False,
+                                                    indent=1, default=str), encoding="utf-8")
+    result = {"files": len(outcomes), "rejected": rejections, **{k: str(v) for k, v in summary_paths.items()}}
+    if rejections:
+        raise SourceRejected("Validering stoppade körningen / validation stopped the run:\n" + "\n".join(rejections))
+    return result
+
+
+def _public(o: FileOutcome) -> dict:
+    d = asdict(o)
+    d["issues"] = [asdict(i) for i in o.issues]
+    return d
+
+
+def _stage(stage: Path, fo: FileOutcome, good: pd.DataFrame | None, raw_rows: dict) -> None:
+    (stage / "validated").mkdir(exist_ok=True)
+    with open(stage / "validated" / f"{fo.checksum}.pkl", "wb") as fh:
+        pickle.dump({"outcome": fo, "frame": good, "raw_rows": raw_rows}, fh)
+
+
+# -------------------------------------------------------------------------------------------- load
+def load_files(cfg: Config, year: int) -> dict:
+    """Insert the staged valid rows and the quarantine, one file per transaction."""
+    Session = sessions(cfg)
+    stage = staging_dir(cfg, year)
+    manifest = json.loads((stage / "manifest.json").read_text(encoding="utf-8"))
+    totals = {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0}
+    for e in manifest:
+        p = stage / "validated" / f"{e['checksum']}.pkl"
+        if e["status"] != "new" or not p.exists():
+            continue
+        with open(p, "rb") as fh:
+            staged = pickle.load(fh)  # noqa: S301 - our own staging file
+        fo: FileOutcome = staged["outcome"]
+        with Session.begin() as s:
+            if already_ingested(s, cfg.tenant, fo.checksum):
+                continue
+            load_file(s, tenant=cfg.tenant, source=fo.source, file_name=fo.file_name, slot=fo.slot, year=fo.year,
+                      checksum=fo.checksum, size_bytes=e["size_bytes"], rows_in=fo.rows_in, frame=staged["frame"],
+                      issues=fo.issues, raw_rows=staged["raw_rows"],
+                      status="rejected" if fo.status == "rejected" else "loaded", message=fo.message)
+        totals["files_loaded"] += 1
+        totals["rows_loaded"] += fo.rows_loaded
+        totals["rows_quarantined"] += fo.rows_quarantined
+    return totals
+
+
+# ----------------------------------------------------------------------------------------- compute
+def compute(cfg: Config, year: int) -> dict:
+    """Contributions for every year from ``balance.first_year`` to ``year`` and the balance chain."""
+    Session = sessions(cfg)
+    first = int(cfg["balance"]["first_year"])
+    years = list(range(first, year + 1))
+    with Session.begin() as s:
+        members = [MemberPeriod(x.municipality_code, x.municipality_name, x.valid_from, x.valid_to)
+                   for x in s.scalars(select(m.Member).where(m.Member.tenant == cfg.tenant))]
+        rates = [Rate(r.year_from, r.year_to, r.rate_sek)
+                 for r in s.scalars(select(m.AgreementRate).where(m.AgreementRate.tenant == cfg.tenant))]
+        pop = {(p.municipality_code, p.year): p.population
+               for p in s.scalars(select(m.Population).where(m.Population.tenant == cfg.tenant))}
+        s.execute(delete(m.Contribution).where(m.Contribution.tenant == cfg.tenant, m.Contribution.year.in_(years)))
+        rows_for_year = []
+        for y in years:
+            rows = compute_contributions(y, members, rates, pop)
+            if y == year:
+                rows_for_year = rows
+            if rows:
+                s.execute(insert(m.Contribution), [
+                    {"tenant": cfg.tenant, "year": r.year, "municipality_code": r.municipality_code,
+                     "population": r.population, "population_year": r.population_year, "rate_sek": r.rate_sek,
+                     "months": r.months, "amount_sek": r.amount_sek} for r in rows])
+        s.flush()
+        contrib = {r["year"]: Decimal(str(r["contributions_sek"]))
+                   for r in run_sql(s, "contribution_total_per_year", tenant=cfg.tenant, year=year)}
+        cost_from, cost_to = cfg["ledger"]["cost_accounts"]
+        inc_from, inc_to = cfg["ledger"]["income_accounts"]
+        ledger = run_sql(s, "ledger_totals_per_year", tenant=cfg.tenant, year=year, cost_from=str(cost_from),
+                         cost_to=str(cost_to), income_from=str(inc_from), income_to=str(inc_to))
+        costs = {r["year"]: Decimal(str(r["costs_sek"] or 0)) for r in ledger}
+        income = {r["year"]: Decimal(str(r["external_income_sek"] or 0)) for r in ledger}
+        chain = balance_chain(years, Decimal(str(cfg["balance"]["opening_balance_sek"])), contrib, income, costs)
+        s.execute(delete(m.Balance).where(m.Balance.tenant == cfg.tenant, m.Balance.year.in_(years)))
+        s.execute(insert(m.Balance), [
+            {"tenant": cfg.tenant, "year": b.year, "opening_sek": b.opening_sek,
+             "contributions_sek": b.contributions_sek, "external_income_sek": b.external_income_sek,
+             "costs_sek": b.costs_sek, "closing_sek": b.closing_sek} for b in chain])
+    out = cfg.output_dir(year)
+    table = pd.DataFrame([asdict(r) for r in rows_for_year])
+    csv_path = out / f"kommunbidrag_{year}.csv"
+    table.to_csv(csv_path, sep=";", index=False, decimal=",", encoding="utf-8-sig")
+    this = next(b for b in chain if b.year == year)
+    return {"contributions_total": int(sum(r.amount_sek for r in rows_for_year)), "municipalities": len(rows_for_year),
+            "carry_over": str(this.closing_sek), "contribution_table": str(csv_path)}
+
+
+# ------------------------------------------------------------------------------------------ report
+def report(cfg: Config, year: int) -> dict:
+    """Write the annual report (Word, and PDF where LibreOffice is present) for the year."""
+    from runreport.report import write_report
+
+    Session = sessions(cfg)
+    with Session() as s:
+        result = write_report(s, cfg, year)
+    for w in result.get("warnings", []):
+        log.warning("%s", w)
+    return {k: (str(v) if not isinstance(v, list | dict) else v) for k, v in result.items()}

@@ -1,0 +1,41 @@
+"""Row-level findings shared by parsing and validation: what is wrong, where, in two languages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One finding about one row (``row`` is the 1-based data row a steward sees in the file, the
+    header not counted; 0 means the whole file)."""
+
+    row: int
+    field: str | None
+    rule: str
+    reason_sv: str
+    reason_en: str
+    critical: bool = False
+
+    def message(self, file_name: str) -> str:
+        where = f"{file_name}, rad {self.row}" if self.row else file_name
+        if self.field:
+            where += f", fält {self.field}"
+        return f"{where}: {self.reason_sv} / {self.reason_en}"
+
+
+@dataclass
+class ValidationContext:
+    """What a source is validated against: the reporting year and the reference data of that year."""
+
+    tenant: str
+    year: int | None
+    member_codes: set[str] = field(default_factory=set)       # municipalities that are members that year
+    known_municipalities: set[str] = field(default_factory=set)  # all municipality codes we know of
+    partner_codes: set[str] = field(default_factory=set)      # SPSM, RJH, … (config/organisations.yaml)
+    activity_codes: set[str] = field(default_factory=set)     # activities of the year's action plan
+    budget_activity_codes: set[str] = field(default_factory=set)
+
+
+class SourceRejected(Exception):
+    """A source failed a critical expectation or exceeded the rejected-share threshold."""

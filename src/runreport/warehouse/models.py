@@ -1,0 +1,259 @@
+"""Warehouse tables. Every table carries ``tenant`` (the regional network) and, where it
+belongs to one, the reporting ``year``. Personal data is never stored: registrations keep a
+keyed pseudonym (``person_key``) instead of name and e-mail.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+Money = Numeric(14, 2)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class IngestedFile(Base):
+    """The log of ingested files, keyed by checksum. A file dropped again is a no-op; a corrected
+    file for the same slot (source, tenant, file name without version suffix) replaces the rows of
+    the earlier one, whose log entry stays with status ``replaced``."""
+
+    __tablename__ = "ingested_file"
+    __table_args__ = (UniqueConstraint("tenant", "checksum", name="uq_ingested_file_checksum"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(400))
+    slot: Mapped[str] = mapped_column(String(400), index=True)
+    year: Mapped[int | None] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # loaded, replaced, rejected
+    rows_in: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("ingested_file.id"))
+
+
+class QuarantinedRow(Base):
+    """A rejected row (or a whole rejected file, row_number 0) with its reason in Swedish and English.
+    ``raw`` holds the row as JSON with personal fields removed."""
+
+    __tablename__ = "quarantined_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(400))
+    row_number: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(80))
+    rule: Mapped[str] = mapped_column(String(80))
+    reason_sv: Mapped[str] = mapped_column(Text)
+    reason_en: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str | None] = mapped_column(Text)
+
+
+class Member(Base):
+    __tablename__ = "member"
+    __table_args__ = (UniqueConstraint("tenant", "municipality_code", "valid_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    municipality_code: Mapped[str] = mapped_column(String(4))
+    municipality_name: Mapped[str] = mapped_column(String(80))
+    county: Mapped[str] = mapped_column(String(80))
+    subnetwork: Mapped[str] = mapped_column(String(40))
+    org_number: Mapped[str] = mapped_column(String(10))
+    buyer_reference: Mapped[str] = mapped_column(String(80))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
+
+
+class AgreementRate(Base):
+    __tablename__ = "agreement_rate"
+    __table_args__ = (UniqueConstraint("tenant", "year_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    year_from: Mapped[int] = mapped_column(Integer)
+    year_to: Mapped[int] = mapped_column(Integer)
+    rate_sek: Mapped[Decimal] = mapped_column(Money)
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
+
+
+class Population(Base):
+    __tablename__ = "population"
+    __table_args__ = (UniqueConstraint("tenant", "municipality_code", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    municipality_code: Mapped[str] = mapped_column(String(4))
+    year: Mapped[int] = mapped_column(Integer)
+    population: Mapped[int] = mapped_column(Integer)
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
+
+
+class Activity(Base):
+    """An activity of the year's action plan (handlingsplan) with its budget."""
+
+    __tablename__ = "activity"
+    __table_args__ = (UniqueConstraint("tenant", "year", "activity_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    activity_code: Mapped[str] = mapped_column(String(40))
+    activity_name: Mapped[str] = mapped_column(String(200))
+    section: Mapped[str] = mapped_column(String(40))
+    target_group: Mapped[str | None] = mapped_column(Text)
+    form: Mapped[str | None] = mapped_column(String(10))
+    goals: Mapped[str | None] = mapped_column(String(40))
+    term: Mapped[str | None] = mapped_column(String(20))
+    municipal_budget_sek: Mapped[Decimal] = mapped_column(Money)
+    external_funder: Mapped[str | None] = mapped_column(String(80))
+    external_budget_sek: Mapped[Decimal | None] = mapped_column(Money)
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
+
+
+class ActivitySession(Base):
+    """A session (träff) of an activity."""
+
+    __tablename__ = "activity_session"
+    __table_args__ = (UniqueConstraint("tenant", "year", "activity_code", "session_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    activity_code: Mapped[str] = mapped_column(String(40))
+    session_no: Mapped[int] = mapped_column(Integer)
+    session_date: Mapped[date] = mapped_column(Date)
+    form: Mapped[str] = mapped_column(String(10))
+    place: Mapped[str | None] = mapped_column(String(80))
+    seats: Mapped[int | None] = mapped_column(Integer)
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
+
+
+class Registration(Base):
+    """A registration (anmälan), pseudonymised: ``person_key`` replaces name and e-mail."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        UniqueConstraint("tenant", "year", "activity_code", "person_key"),
+        Index("ix_registration_year", "tenant", "year", "activity_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    activity_code: Mapped[str] = mapped_column(String(40))
+    person_key: Mapped[str] = mapped_column(String(64))
+    org_code: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str | None] = mapped_column(String(80))
+    registration_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+
+
+class Evaluation(Base):
+    """A survey response (utvärdering)."""
+
+    __tablename__ = "evaluation"
+    __table_args__ = (
+        UniqueConstraint("tenant", "year", "response_id"),
+        Index("ix_evaluation_year", "tenant", "year", "activity_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    response_id: Mapped[str] = mapped_column(String(60))
+    activity_code: Mapped[str] = mapped_column(String(40))
+    session_no: Mapped[int | None] = mapped_column(Integer)
+    org_code: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str | None] = mapped_column(String(80))
+    q_overall: Mapped[int] = mapped_column(Integer)
+    q_relevance: Mapped[int] = mapped_column(Integer)
+    q_apply: Mapped[int] = mapped_column(Integer)
+    free_text: Mapped[str | None] = mapped_column(Text)
+    submitted_date: Mapped[date] = mapped_column(Date)
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
+    source_row: Mapped[int] = mapped_column(Integer)
+
+
+class LedgerLine(Base):
+    """A ledger line from the university's finance system: costs positive, income negative."""
+
+    __tablename__ = "ledger_line"
+    __table_args__ = (
+        UniqueConstraint("tenant", "year", "voucher_no", "line_no"),
+        Index("ix_ledger_year", "tenant", "year", "activity_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    voucher_no: Mapped[str] = mapped_column(String(40))
+    line_no: Mapped[int] = mapped_column(Integer)
+    booking_date: Mapped[date] = mapped_column(Date)
+    account: Mapped[str] = mapped_column(String(4))
+    activity_code: Mapped[str] = mapped_column(String(40))
+    counterparty: Mapped[str | None] = mapped_column(String(200))
+    amount_sek: Mapped[Decimal] = mapped_column(Money)
+    text: Mapped[str | None] = mapped_column(Text)
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
+
+
+class Contribution(Base):
+    """A member municipality's contribution (kommunbidrag) for a year: rate × inhabitants × months/12,
+    rounded once to whole kronor."""
+
+    __tablename__ = "contribution"
+    __table_args__ = (UniqueConstraint("tenant", "year", "municipality_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    municipality_code: Mapped[str] = mapped_column(String(4))
+    population: Mapped[int] = mapped_column(Integer)
+    population_year: Mapped[int] = mapped_column(Integer)
+    rate_sek: Mapped[Decimal] = mapped_column(Money)
+    months: Mapped[int] = mapped_column(Integer)
+    amount_sek: Mapped[int] = mapped_column(Integer)
+
+
+class Balance(Base):
+    """The year's balance chain: opening (carried over) + contributions + external income − costs
+    = closing, which is next year's opening (överskjutande medel)."""
+
+    __tablename__ = "balance"
+    __table_args__ = (UniqueConstraint("tenant", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    year: Mapped[int] = mapped_column(Integer)
+    opening_sek: Mapped[Decimal] = mapped_column(Money)
+    contributions_sek: Mapped[Decimal] = mapped_column(Money)
+    external_income_sek: Mapped[Decimal] = mapped_column(Money)
+    costs_sek: Mapped[Decimal] = mapped_column(Money)
+    closing_sek: Mapped[Decimal] = mapped_column(Money)
