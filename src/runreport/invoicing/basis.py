@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -105,10 +106,12 @@ def to_pdf(docx_path: Path) -> Path | None:
         log.warning("soffice (LibreOffice) not found on PATH: invoice basis %s kept as Word only, no PDF",
                     docx_path.name)
         return None
-    result = subprocess.run(
-        [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(docx_path.parent), str(docx_path)],
-        capture_output=True, text=True, timeout=180, check=False,
-    )
+    with tempfile.TemporaryDirectory(prefix="soffice-") as profile:  # own profile: parallel runs don't clash
+        result = subprocess.run(
+            [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", "pdf",
+             "--outdir", str(docx_path.parent), str(docx_path)],
+            capture_output=True, text=True, timeout=180, check=False,
+        )
     pdf = docx_path.with_suffix(".pdf")
     if result.returncode != 0 or not pdf.exists():
         log.warning("PDF conversion of %s failed (rc %s): %s", docx_path.name, result.returncode,

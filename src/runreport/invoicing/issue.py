@@ -174,9 +174,10 @@ def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | 
         docx = basis.write_docx(inv, cfg, dirs["underlag"] / f"{inv.number}_fakturaunderlag.docx",
                                 credited_number=numbers.get(inv.credited_invoice_id))
         out.append(docx)
-        pdf = basis.to_pdf(docx)
-        if pdf:
-            out.append(pdf)
+        if cfg["invoicing"].get("basis_pdf", True):
+            pdf = basis.to_pdf(docx)
+            if pdf:
+                out.append(pdf)
     out.append(basis.write_register(register, year, dirs["root"] / f"fakturor_{year}.xlsx"))
     return out
 

@@ -1,0 +1,252 @@
+"""Render :class:`~runreport.report.content.ReportContent` as a Word document (.docx).
+
+The template (``include/templates/report_template.docx``, made by
+``scripts/make_report_template.py``) supplies the styles; its body is emptied and the report
+written with real heading styles, a table-of-contents field, tables whose header row repeats on
+every page, and charts as inline PNG images with alternative text and a caption.
+
+Accessibility and language: the document language is sv-SE (template defaults, plus core property
+``language``); images carry ``descr`` (alt text) on ``wp:docPr``.
+
+Safety: every text from data or staff (narratives, activity names, reasons) is added as plain text
+runs (python-docx escapes XML) after removing characters that are illegal in XML; nothing is
+interpreted as a template or markup.
+
+Determinism: the document's created/modified times are the content's ``report_date`` (midnight
+UTC), not the clock, and the zip entries carry that date as well, so the same content gives the
+same document text and, with the same library versions, the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
+
+from runreport.report import charts as chart_mod
+from runreport.report.content import Chart, Paragraph, ReportContent, Table
+from runreport.sweformat import long_date, number
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parents[3] / "include" / "templates" / "report_template.docx"
+LANGUAGE = "sv-SE"
+TABLE_STYLE = "RUN Tabell"
+CHART_WIDTH = Mm(150)
+
+# XML 1.0 forbids C0 controls except tab/newline/CR, surrogates and U+FFFE/U+FFFF.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "right": WD_ALIGN_PARAGRAPH.RIGHT,
+          "center": WD_ALIGN_PARAGRAPH.CENTER}
+
+
+def clean(text: str) -> str:
+    """Remove characters that may not appear in XML (never raises on odd input)."""
+    return _ILLEGAL_XML.sub("", str(text))
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, int):
+        return number(value)
+    if isinstance(value, float | Decimal):
+        return number(value, 0 if value == int(value) else 1)
+    return clean(str(value))
+
+
+class _Renderer:
+    def __init__(self, content: ReportContent, template: Path) -> None:
+        self.content = content
+        self.doc = Document(str(template))
+        self.figure_no = 0
+        self.table_no = 0
+        body = self.doc.element.body
+        for child in list(body):
+            if child.tag != qn("w:sectPr"):
+                body.remove(child)
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _style(self, name: str, fallback: str = "Normal") -> str:
+        try:
+            self.doc.styles[name]
+            return name
+        except KeyError:
+            return fallback
+
+    def paragraph(self, p: Paragraph) -> None:
+        style = {"bullet": self._style("List Bullet"), "subtitle": self._style("Subtitle")}.get(p.style, "Normal")
+        para = self.doc.add_paragraph(style=style)
+        for run in p.runs:
+            r = para.add_run(clean(run.text))
+            if run.bold or p.placeholder:
+                r.bold = True
+
+    def caption(self, text: str) -> None:
+        self.doc.add_paragraph(clean(text), style=self._style("Caption"))
+
+    def table(self, t: Table) -> None:
+        self.table_no += 1
+        cap = self.doc.add_paragraph(clean(f"Tabell {self.table_no}. {t.caption}"), style=self._style("Caption"))
+        cap.paragraph_format.keep_with_next = True
+        rows = [t.header, *t.rows, *((t.total,) if t.total else ())]
+        table = self.doc.add_table(rows=len(rows), cols=len(t.header))
+        style = self._style(TABLE_STYLE, "Table Grid")
+        table.style = self.doc.styles[style]
+        table.alignment = WD_TABLE_ALIGNMENT.LEFT
+        tbl_look = table._tbl.tblPr.find(qn("w:tblLook"))
+        if tbl_look is None:
+            tbl_look = OxmlElement("w:tblLook")
+            table._tbl.tblPr.append(tbl_look)
+        tbl_look.set(qn("w:firstRow"), "1")
+        tbl_look.set(qn("w:lastRow"), "1" if t.total else "0")
+        tbl_look.set(qn("w:firstColumn"), "0")
+        tbl_look.set(qn("w:noVBand"), "1")
+        for i, values in enumerate(rows):
+            row = table.rows[i]
+            is_header, is_total = i == 0, bool(t.total) and i == len(rows) - 1
+            tr_pr = row._tr.get_or_add_trPr()
+            if is_header:
+                el = OxmlElement("w:tblHeader")  # repeat as header row on each page
+                tr_pr.append(el)
+            cant = OxmlElement("w:cantSplit")
+            tr_pr.insert(0, cant)
+            for j, value in enumerate(values):
+                cell = row.cells[j]
+                para = cell.paragraphs[0]
+                run = para.add_run(cell_text(value))
+                if is_header or is_total:
+                    run.bold = True
+                para.alignment = _ALIGN.get(t.alignment(j), WD_ALIGN_PARAGRAPH.LEFT)
+                para.paragraph_format.space_after = 0
+        self.doc.add_paragraph()  # air after the table
+
+    def chart(self, c: Chart) -> None:
+        self.figure_no += 1
+        png = chart_mod.bar_chart_png(c.series, title="", value_label=c.value_label)
+        para = self.doc.add_paragraph()
+        para.paragraph_format.keep_with_next = True
+        shape = para.add_run().add_picture(io.BytesIO(png), width=CHART_WIDTH)
+        doc_pr = shape._inline.docPr
+        doc_pr.set("name", f"Figur {self.figure_no}")
+        doc_pr.set("descr", clean(c.alt_text))
+        doc_pr.set("title", clean(c.title))
+        self.caption(f"Figur {self.figure_no}. {c.caption or c.title}")
+
+    def toc(self) -> None:
+        """A TOC field (headings 1–2) whose cached result lists the headings; Word refreshes
+        the page numbers when the document is opened (``updateFields``)."""
+        self.doc.add_paragraph("Innehåll", style=self._style("TOC Heading"))
+        para = self.doc.add_paragraph()
+        run = para.add_run()
+        begin = OxmlElement("w:fldChar")
+        begin.set(qn("w:fldCharType"), "begin")
+        begin.set(qn("w:dirty"), "true")
+        instr = OxmlElement("w:instrText")
+        instr.set(qn("xml:space"), "preserve")
+        instr.text = ' TOC \\o "1-2" \\h \\z \\u '
+        sep = OxmlElement("w:fldChar")
+        sep.set(qn("w:fldCharType"), "separate")
+        run._r.extend([begin, instr, sep])
+        first = True
+        for s in self.content.sections:
+            if s.level > 2:
+                continue
+            p = para if first else self.doc.add_paragraph()
+            p.style = self.doc.styles[self._style(f"TOC {s.level}")]
+            p.add_run(clean(s.heading))
+            first = False
+        end_run = (self.doc.paragraphs[-1]).add_run()
+        end = OxmlElement("w:fldChar")
+        end.set(qn("w:fldCharType"), "end")
+        end_run._r.append(end)
+        settings = self.doc.settings.element
+        if settings.find(qn("w:updateFields")) is None:
+            upd = OxmlElement("w:updateFields")
+            upd.set(qn("w:val"), "true")
+            settings.append(upd)
+
+    # -- the document ---------------------------------------------------------------------------
+
+    def title_page(self) -> None:
+        c = self.content
+        self.doc.add_paragraph(clean(c.title), style=self._style("Title"))
+        for line in (c.subject, c.network_name, c.host_university, long_date(c.report_date)):
+            if line:
+                self.doc.add_paragraph(clean(line), style=self._style("Subtitle"))
+        self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def render(self) -> bytes:
+        c = self.content
+        self.title_page()
+        self.toc()
+        for s in c.sections:
+            level = max(1, min(3, s.level))
+            h = self.doc.add_heading(clean(s.heading), level=level)
+            if s.page_break_before:
+                h.paragraph_format.page_break_before = True
+            for block in s.blocks:
+                if isinstance(block, Paragraph):
+                    self.paragraph(block)
+                elif isinstance(block, Table):
+                    self.table(block)
+                elif isinstance(block, Chart):
+                    self.chart(block)
+        self.properties()
+        buf = io.BytesIO()
+        self.doc.save(buf)
+        return _fixed_zip(buf.getvalue(), _timestamp(c))
+
+    def properties(self) -> None:
+        c = self.content
+        props = self.doc.core_properties
+        props.title = clean(c.title)
+        props.author = clean(c.network_name)
+        props.subject = clean(c.subject)
+        props.language = c.language or LANGUAGE
+        props.keywords = clean(f"verksamhetsberättelse; {c.year}")
+        props.last_modified_by = clean(c.network_name)
+        props.revision = 1
+        props.created = props.modified = _timestamp(c)
+        props.comments = ""
+
+
+def _timestamp(content: ReportContent) -> dt.datetime:
+    d = content.report_date
+    return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
+
+
+def _fixed_zip(data: bytes, when: dt.datetime) -> bytes:
+    """Rewrite the package with the same fixed timestamp on every entry."""
+    stamp = (max(1980, when.year), when.month, when.day, 0, 0, 0)
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            zi = zipfile.ZipInfo(info.filename, stamp)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(zi, src.read(info.filename))
+    return out.getvalue()
+
+
+def render_docx(content: ReportContent, out: Path | None = None, template: Path | None = None) -> bytes:
+    """Render ``content``; write to ``out`` when given. Returns the .docx bytes."""
+    data = _Renderer(content, template or DEFAULT_TEMPLATE).render()
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(out.suffix + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(out)
+    return data
