@@ -102,4 +102,4 @@ def run_invoices():
     anything_to_approve(summary) >> approval >> [release(), reject()]
 
 
-run_invoices()
+invoices_dag = run_invoices()

@@ -61,7 +61,7 @@ def scratch_db():
         with socket.create_connection((PG_HOST, PG_PORT), timeout=3):
             pass
         admin = _pg_connect()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no usable PostgreSQL"
+    except Exception as exc:  # any failure means "no usable PostgreSQL"
         _require_or_skip(f"PostgreSQL not usable at {PG_HOST}:{PG_PORT} as user postgres: {exc}")
     name = f"run_deadline_test_{uuid.uuid4().hex[:10]}"
     with admin.cursor() as cur:
@@ -131,7 +131,7 @@ class Processes:
         self.procs: dict[str, subprocess.Popen] = {}
 
     def start(self, name: str, *args: str) -> None:
-        out = open(self.logdir / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        out = open(self.logdir / f"{name}.log", "wb")  # the child keeps its own descriptor
         self.procs[name] = subprocess.Popen(
             [AIRFLOW, *args], env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )

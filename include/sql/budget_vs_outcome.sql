@@ -1,5 +1,5 @@
 -- Budget vs outcome per activity: municipal budget, external funder and budget from the action
--- plan, and the outcome = costs booked on the activity (cost accounts :cost_from..:cost_to).
+-- plan, and the outcome = costs booked on the activity (accounts in the configured cost range).
 -- Costs booked on codes that are not in the plan are listed under the section 'Övrigt'.
 SELECT a.section,
        a.activity_code,

@@ -25,7 +25,10 @@ def default_sql_dir() -> Path:
 
 @lru_cache(maxsize=64)
 def _read(path: Path, mtime_ns: int) -> str:  # mtime in the key: an edited file is re-read
-    return path.read_text(encoding="utf-8")
+    # Whole-line ``--`` comments are dropped: SQLAlchemy's text() would read a ``:word`` in a
+    # comment as a bind parameter.
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
 
 
 def load_sql(name: str, sql_dir: Path | None = None) -> str:

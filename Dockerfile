@@ -1,0 +1,22 @@
+# The RUN reporting image: the official Airflow image plus the runreport package.
+# Built by docker-compose.yaml (`docker compose build`); every Airflow service uses it.
+FROM apache/airflow:3.3.2-python3.11
+
+# The project lives in /opt/run. runreport.config finds config/pipeline.yaml relative to the
+# package source (PROJECT_ROOT = the directory holding src/), so the package is installed in
+# editable mode from here; config/ and include/ are mounted over the copies at run time.
+ENV RUN_PROJECT_DIR=/opt/run
+WORKDIR /opt/run
+
+COPY --chown=airflow:0 pyproject.toml constraints.txt ./
+COPY --chown=airflow:0 src/ src/
+COPY --chown=airflow:0 config/ config/
+COPY --chown=airflow:0 include/ include/
+
+# Pin everything to the project's constraints (the same set the tests run against).
+# asyncpg: Airflow 3 opens an async engine to the PostgreSQL metadata DB.
+RUN pip install --no-cache-dir -c constraints.txt -e . asyncpg \
+ && mkdir -p /opt/run/var/notifications /opt/run/var/output
+
+# DAG files, plugins and Airflow's home stay where the official image expects them.
+WORKDIR /opt/airflow
