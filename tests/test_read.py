@@ -50,7 +50,7 @@ def test_csv_dialects_read_alike(mappings, encoding, delimiter):
     text = REG.replace(";", delimiter)
     t = read_table(text.encode(encoding), "anmalningar_2025.csv", "registrations", mappings)
     assert list(t.df["organisation"]) == ["Östersunds kommun", "2281"]
-    assert list(t.df["_row"]) == [1, 3]  # the blank line keeps its place in the numbering
+    assert list(t.df["_row"]) == [2, 4]  # spreadsheet rows: the heading is row 1, the blank line row 3
     assert t.blank_rows == 1
 
 
@@ -71,7 +71,7 @@ def test_trailing_total_row_is_not_data_and_amounts_parse(mappings):
             "V2;1;2025-02-02;3010;RUN25-01;Skolverket;-4 000;Bidrag\n"
             "Summa;;;;;;8 500,00;\n")
     t = read_table(text.encode("cp1252"), "huvudbok_2025.csv", "ledger", mappings)
-    assert len(t.df) == 2 and t.total_rows == [3] and t.declared_total == "8 500,00"
+    assert len(t.df) == 2 and t.total_rows == [4] and t.declared_total == "8 500,00"
     typed, issues = parse_frame("ledger", t.df, OrganisationResolver())
     assert issues == []
     assert list(typed["amount_sek"]) == [12500.0, -4000.0]
@@ -110,6 +110,6 @@ def test_parse_finds_bad_values_and_pseudonymises(mappings):
     assert typed["person_key"].str.len().eq(32).all()
     assert list(typed["org_code"][:2]) == ["2380", "2281"]
     rules = {(i.row, i.field, i.rule) for i in issues}
-    assert (4, "organisation", "unknown_organisation") in rules
-    assert (4, "registration_date", "date_format") in rules
+    assert (5, "organisation", "unknown_organisation") in rules
+    assert (5, "registration_date", "date_format") in rules
     assert all("Eva" not in i.reason_sv for i in issues)

@@ -17,7 +17,7 @@ from docx import Document
 from runreport import config
 from runreport.report import write_report
 from runreport.report.build import build_content
-from runreport.report.queries import run_sql
+from runreport.sql import run_sql
 from runreport.warehouse import models as m
 from runreport.warehouse.engine import get_engine, migrate, session_factory
 

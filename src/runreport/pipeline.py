@@ -338,8 +338,12 @@ def report(cfg: Config, year: int) -> dict:
     from runreport.report import write_report
 
     Session = sessions(cfg)
+    # The report is dated the day the schedule produces it (Monday of the run week of year+1), not
+    # the clock: the same data gives the same document, whenever it is re-run.
+    r = cfg["reporting"]
+    report_date = date.fromisocalendar(year + 1, int(r["run_iso_week"]), int(r["run_iso_weekday"]))
     with Session() as s:
-        result = write_report(s, cfg, year)
+        result = write_report(s, cfg, year, report_date=report_date)
     for w in result.get("warnings", []):
         log.warning("%s", w)
     return {k: (str(v) if not isinstance(v, list | dict) else v) for k, v in result.items()}

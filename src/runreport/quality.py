@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class RowIssue:
-    """One finding about one row (``row`` is the 1-based data row a steward sees in the file, the
-    header not counted; 0 means the whole file)."""
+    """One finding about one row. ``row`` is the row as a spreadsheet shows the file (the heading row
+    of a plain CSV is row 1); 0 means the whole file."""
 
     row: int
     field: str | None

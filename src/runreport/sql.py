@@ -1,23 +1,44 @@
-"""Run the named SQL files of ``include/sql/`` (one query per file, named by the question it answers)."""
+"""Run the SQL files of ``include/sql/<name>.sql`` (one question per file) — behind every figure.
+
+The files use bound parameters only (``:tenant``, ``:year``, …) and portable SQL, so they run on
+SQLite and PostgreSQL alike.
+"""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from runreport.config import PROJECT_ROOT
+_NAME = re.compile(r"^[a-z0-9_]+$")
 
-SQL_DIR = PROJECT_ROOT / "include" / "sql"
+
+def default_sql_dir() -> Path:
+    from runreport import config
+
+    return config.load().path("sql")
 
 
 @lru_cache(maxsize=64)
-def load_sql(name: str, folder: Path = SQL_DIR) -> str:
-    return (folder / f"{name}.sql").read_text(encoding="utf-8")
+def _read(path: Path, mtime_ns: int) -> str:  # mtime in the key: an edited file is re-read
+    # Whole-line ``--`` comments are dropped: SQLAlchemy's text() would read a ``:word`` in a
+    # comment as a bind parameter.
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
 
 
-def run_sql(session: Session, name: str, **params) -> list[dict]:
-    result = session.execute(text(load_sql(name)), params)
-    return [dict(r._mapping) for r in result]
+def load_sql(name: str, sql_dir: Path | None = None) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"invalid SQL file name: {name!r}")
+    path = (sql_dir or default_sql_dir()) / f"{name}.sql"
+    return _read(path, path.stat().st_mtime_ns)
+
+
+def run_sql(session: Session, name: str, /, sql_dir: Path | None = None, **params: Any) -> list[dict]:
+    """Run ``<sql_dir>/<name>.sql`` with bound ``params``; rows as plain dicts."""
+    result = session.execute(text(load_sql(name, sql_dir)), params)
+    return [dict(row) for row in result.mappings()]

@@ -4,8 +4,9 @@ Handles: CSV with sniffed delimiter (``;``, ``,``, tab), encodings UTF-8, UTF-8 
 cp1252, ``.xlsx`` (first sheet or a configured one), title lines above the heading row (as in SCB
 exports), blank lines, trailing total rows ("Summa …"), and the SCB wide population layout.
 
-Row numbers (``_row``) count data rows after the heading row, 1-based, blank lines included, so
-"rad 7" is the seventh line under the headings in the partner's own file.
+Row numbers (``_row``) are the line in the partner's file as a spreadsheet shows it (the heading row
+of a plain CSV is row 1, so its first data row is row 2), so a steward finds "rad 110" by scrolling
+to row 110 in Excel.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: 
         data_rows = [r[: len(headings)] for r in data_rows]
         body = pd.DataFrame(data_rows, columns=list(range(len(headings))), dtype=str)
     body = body.fillna("")
-    body["_row"] = range(1, len(body) + 1)
+    body["_row"] = range(header_idx + 2, header_idx + 2 + len(body))
 
     cells = body.drop(columns="_row").apply(lambda s: s.astype(str).str.strip())
     blank = (cells == "").all(axis=1)

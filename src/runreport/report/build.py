@@ -1,7 +1,7 @@
 """Build the annual report's content for (tenant, year) from the warehouse.
 
 Two steps: :func:`build_content` collects the figures through the SQL files in
-``include/sql/`` (via :func:`runreport.report.queries.run_sql`) and the staff-written texts in
+``include/sql/`` (via :func:`runreport.sql.run_sql`) and the staff-written texts in
 ``<paths.narrative>/<year>/``; :func:`compose` (pure, no I/O) lays them out as the report's
 sections, following the 2020 report. A missing text becomes a visible placeholder
 ("[Text saknas: …]") and a warning, never a failure. Texts are treated as text: Markdown is
@@ -47,7 +47,7 @@ from runreport.report.content import (
     TextRun,
     placeholder_text,
 )
-from runreport.report.queries import run_sql
+from runreport.sql import run_sql
 from runreport.sweformat import kronor, long_date, number, percent
 
 log = logging.getLogger(__name__)

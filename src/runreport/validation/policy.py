@@ -1,0 +1,114 @@
+"""Quarantine, row accounting and the rejection policy of a source file.
+
+Given the rows read from a file and every issue found about them (parse issues from ingest and
+validation issues from :func:`runreport.validation.run.validate_frame`):
+
+- a row with at least one issue is quarantined, with all its reasons; every other row loads;
+- a file-level issue (``row == 0``) quarantines no row by itself;
+- the source is **rejected** (:class:`~runreport.quality.SourceRejected`, naming the file and the
+  rule) when a critical issue exists or when the share of quarantined rows exceeds
+  ``validation.max_rejected_share`` (``config/pipeline.yaml``). A rejected file loads nothing:
+  all its rows count as quarantined;
+- the invariant ``rows_in == rows_loaded + rows_quarantined`` is asserted.
+
+The :class:`Decision` travels on the exception (``exc.decision``) so the caller can still log
+the file and its quarantined rows when the source is rejected.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from runreport.quality import RowIssue, SourceRejected
+
+DEFAULT_MAX_REJECTED_SHARE = 0.05
+
+
+@dataclass
+class Decision:
+    file_name: str
+    source: str
+    rows_in: int
+    quarantined: dict[int, list[RowIssue]] = field(default_factory=dict)  # row -> all its issues
+    file_issues: list[RowIssue] = field(default_factory=list)             # row 0: the whole file
+    rejected: bool = False
+    message: str | None = None
+    rejected_share: float = 0.0
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE
+
+    @property
+    def rows_quarantined(self) -> int:
+        return self.rows_in if self.rejected else len(self.quarantined)
+
+    @property
+    def rows_loaded(self) -> int:
+        return self.rows_in - self.rows_quarantined
+
+    @property
+    def status(self) -> str:
+        return "rejected" if self.rejected else "loaded"
+
+    @property
+    def issues(self) -> list[RowIssue]:
+        """File-level issues first, then row issues in row order."""
+        return self.file_issues + [i for row in sorted(self.quarantined) for i in self.quarantined[row]]
+
+    def ok_mask(self, rows: pd.Series | Sequence[int] | np.ndarray) -> np.ndarray:
+        """Boolean mask over ``rows`` (the frame's ``_row`` column): True = load the row."""
+        arr = np.asarray(rows)
+        if self.rejected:
+            return np.zeros(len(arr), dtype=bool)
+        return ~np.isin(arr, np.fromiter(self.quarantined, dtype=np.int64, count=len(self.quarantined)))
+
+    def top_reasons(self, n: int = 5) -> list[tuple[str, str, int]]:
+        """The most frequent (rule, field) among the issues: (rule, field, count)."""
+        c = Counter((i.rule, i.field or "") for i in self.issues)
+        return [(rule, fld, k) for (rule, fld), k in c.most_common(n)]
+
+
+def _rule_summary(issues: Iterable[RowIssue]) -> str:
+    c = Counter(f"{i.rule}" + (f" ({i.field})" if i.field else "") for i in issues)
+    return ", ".join(f"{rule}: {k}" for rule, k in c.most_common(3))
+
+
+def decide(file_name: str, source: str, rows_in: int, issues: Iterable[RowIssue],
+           max_rejected_share: float | None = None, raise_on_reject: bool = True) -> Decision:
+    """Apply the quarantine policy to one file. Raises :class:`SourceRejected` (with
+    ``exc.decision``) when the file is rejected, unless ``raise_on_reject`` is False."""
+    share_limit = DEFAULT_MAX_REJECTED_SHARE if max_rejected_share is None else float(max_rejected_share)
+    d = Decision(file_name=file_name, source=source, rows_in=int(rows_in), max_rejected_share=share_limit)
+    for issue in issues:
+        if issue.row <= 0:
+            d.file_issues.append(issue)
+        elif issue.row > rows_in:
+            raise ValueError(f"{file_name}: issue on row {issue.row} but the file has {rows_in} rows")
+        else:
+            d.quarantined.setdefault(issue.row, []).append(issue)
+
+    critical = [i for i in d.issues if i.critical]
+    d.rejected_share = (len(d.quarantined) / rows_in) if rows_in else 0.0
+    if critical:
+        first = critical[0]
+        d.rejected = True
+        d.message = (f"{file_name}: källan {source} avvisas, kritiskt krav {first.rule} uppfylls inte: "
+                     f"{first.reason_sv} / source {source} rejected, critical expectation {first.rule} "
+                     f"failed: {first.reason_en}")
+    elif d.rejected_share > share_limit:
+        d.rejected = True
+        d.message = (f"{file_name}: källan {source} avvisas, {len(d.quarantined)} av {rows_in} rader "
+                     f"({d.rejected_share:.1%}) är felaktiga, gränsen max_rejected_share är "
+                     f"{share_limit:.1%}; vanligaste regler: {_rule_summary(d.issues)} / source {source} "
+                     f"rejected: {len(d.quarantined)} of {rows_in} rows ({d.rejected_share:.1%}) fail, "
+                     f"above max_rejected_share {share_limit:.1%}")
+    assert d.rows_in == d.rows_loaded + d.rows_quarantined, "row accounting broken"
+    assert 0 <= d.rows_quarantined <= d.rows_in
+    if d.rejected and raise_on_reject:
+        err = SourceRejected(d.message)
+        err.decision = d  # type: ignore[attr-defined]
+        raise err
+    return d

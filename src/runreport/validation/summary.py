@@ -1,0 +1,213 @@
+"""The stewards' summary of a run: per source and per file (partner) rows in, loaded, quarantined
+and the top reasons, as Markdown and HTML (``<output>/validation/sammanfattning.md|.html``), with
+links to the Data Docs and to the per-run quarantine file ``karantan_<run>.csv``.
+
+No personal data ever appears: reasons on personal fields (``schema.Field.personal``) are replaced
+by a generic text, and anything looking like an e-mail address is masked. The quarantine CSV is
+for Swedish Excel (semicolon, UTF-8 with BOM) and cells that start with ``= + - @`` are prefixed
+with ``'`` so that a spreadsheet never evaluates them as formulas.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runreport.quality import RowIssue
+from runreport.schema import SOURCES
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+PERSONAL = {(s.name, f.name) for s in SOURCES.values() for f in s.fields if f.personal}
+CSV_COLUMNS = ("file", "row", "field", "rule", "reason_sv", "reason_en")
+
+STATUS_SV = {"loaded": "inläst", "rejected": "avvisad", "replaced": "ersatt", "skipped": "redan inläst"}
+
+
+@dataclass
+class FileResult:
+    source: str
+    file_name: str
+    rows_in: int
+    rows_loaded: int
+    rows_quarantined: int
+    issues: list[RowIssue] = field(default_factory=list)
+    status: str = "loaded"          # loaded, rejected, replaced, skipped (same checksum again)
+    message: str | None = None
+
+    @classmethod
+    def from_decision(cls, decision) -> FileResult:
+        """From a :class:`runreport.validation.policy.Decision`."""
+        return cls(decision.source, decision.file_name, decision.rows_in, decision.rows_loaded,
+                   decision.rows_quarantined, decision.issues, decision.status, decision.message)
+
+
+def safe_reason(source: str, issue: RowIssue) -> tuple[str, str]:
+    """The issue's reasons with personal data removed."""
+    if (source, issue.field) in PERSONAL:
+        return (f"Fel i personuppgiftsfältet {issue.field} (värdet visas inte)",
+                f"Problem in the personal-data field {issue.field} (value not shown)")
+    return EMAIL.sub("[e-post]", issue.reason_sv), EMAIL.sub("[e-mail]", issue.reason_en)
+
+
+def safe_text(text: str | None) -> str:
+    return EMAIL.sub("[e-post]", text or "")
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def write_quarantine_csv(results: Iterable[FileResult], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(CSV_COLUMNS)
+        for fr in results:
+            for issue in fr.issues:
+                sv, en = safe_reason(fr.source, issue)
+                w.writerow([_csv_cell(v) for v in (fr.file_name, issue.row, issue.field or "", issue.rule, sv, en)])
+    return path
+
+
+def top_reasons(fr: FileResult, n: int = 3) -> list[tuple[str, int]]:
+    """The most frequent reasons of a file, worded for stewards: 'field: example reason (count)'."""
+    counts: Counter = Counter()
+    example: dict[tuple[str, str], str] = {}
+    for issue in fr.issues:
+        key = (issue.rule, issue.field or "")
+        counts[key] += 1
+        example.setdefault(key, safe_reason(fr.source, issue)[0])
+    out = []
+    for key, k in counts.most_common(n):
+        fld = f"{key[1]}: " if key[1] else ""
+        out.append((f"{fld}{example[key]}", k))
+    return out
+
+
+def _md(text) -> str:
+    """Escape a Markdown table cell."""
+    s = str(text).replace("\r", " ").replace("\n", " ")
+    s = re.sub(r"([\\`*_\[\]<>|#{}])", r"\\\1", s)
+    return s
+
+
+def _per_source(results: list[FileResult]) -> list[tuple[str, int, int, int, int, int]]:
+    agg: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for fr in results:
+        a = agg[fr.source]
+        a[0] += 1
+        a[1] += fr.rows_in
+        a[2] += fr.rows_loaded
+        a[3] += fr.rows_quarantined
+        a[4] += fr.status == "rejected"
+    return [(src, *vals) for src, vals in sorted(agg.items())]
+
+
+def render_markdown(results: list[FileResult], run_name: str, docs_link: str | None, csv_link: str) -> str:
+    total_in = sum(r.rows_in for r in results)
+    total_loaded = sum(r.rows_loaded for r in results)
+    total_q = sum(r.rows_quarantined for r in results)
+    lines = [
+        f"# Valideringssammanfattning – körning {_md(run_name)}",
+        "",
+        f"Rader in: {total_in}, inlästa: {total_loaded}, i karantän: {total_q}, "
+        f"avvisade filer: {sum(r.status == 'rejected' for r in results)} av {len(results)}.",
+        "",
+        "## Per källa",
+        "",
+        "| Källa | Filer | Rader in | Inlästa | Karantän | Avvisade filer |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    lines += [f"| {_md(s)} | {n} | {i} | {lo} | {q} | {rej} |" for s, n, i, lo, q, rej in _per_source(results)]
+    lines += ["", "## Per fil", "",
+              "| Källa | Fil | Status | Rader in | Inlästa | Karantän | Vanligaste orsaker |",
+              "|---|---|---|---:|---:|---:|---|"]
+    for fr in results:
+        reasons = "; ".join(f"{_md(t)} ({k})" for t, k in top_reasons(fr)) or "–"
+        lines.append(f"| {_md(fr.source)} | {_md(fr.file_name)} | {_md(STATUS_SV.get(fr.status, fr.status))} | "
+                     f"{fr.rows_in} | {fr.rows_loaded} | {fr.rows_quarantined} | {reasons} |")
+    rejected = [fr for fr in results if fr.status == "rejected"]
+    if rejected:
+        lines += ["", "## Avvisade filer", ""]
+        lines += [f"- **{_md(fr.file_name)}**: {_md(safe_text(fr.message))}" for fr in rejected]
+    lines += ["", "## Länkar", ""]
+    if docs_link:
+        lines.append(f"- [Data Docs (Great Expectations)]({docs_link})")
+    lines.append(f"- [Karantänfil med alla rader och orsaker]({csv_link})")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def render_html(results: list[FileResult], run_name: str, docs_link: str | None, csv_link: str) -> str:
+    e = html.escape
+    total_in = sum(r.rows_in for r in results)
+    total_loaded = sum(r.rows_loaded for r in results)
+    total_q = sum(r.rows_quarantined for r in results)
+    out = [
+        "<!DOCTYPE html>", '<html lang="sv">', "<head>", '<meta charset="utf-8">',
+        f"<title>Valideringssammanfattning – körning {e(run_name)}</title>",
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #999;padding:.3em .6em;vertical-align:top}td.n{text-align:right}"
+        ".avvisad{color:#a00;font-weight:bold}</style>",
+        "</head>", "<body>",
+        f"<h1>Valideringssammanfattning – körning {e(run_name)}</h1>",
+        f"<p>Rader in: {total_in}, inlästa: {total_loaded}, i karantän: {total_q}, avvisade filer: "
+        f"{sum(r.status == 'rejected' for r in results)} av {len(results)}.</p>",
+        "<h2>Per källa</h2>", "<table>",
+        "<tr><th>Källa</th><th>Filer</th><th>Rader in</th><th>Inlästa</th><th>Karantän</th><th>Avvisade filer</th></tr>",
+    ]
+    for s, n, i, lo, q, rej in _per_source(results):
+        out.append(f'<tr><td>{e(s)}</td><td class="n">{n}</td><td class="n">{i}</td><td class="n">{lo}</td>'
+                   f'<td class="n">{q}</td><td class="n">{rej}</td></tr>')
+    out += ["</table>", "<h2>Per fil</h2>", "<table>",
+            "<tr><th>Källa</th><th>Fil</th><th>Status</th><th>Rader in</th><th>Inlästa</th><th>Karantän</th>"
+            "<th>Vanligaste orsaker</th></tr>"]
+    for fr in results:
+        reasons = "<br>".join(f"{e(t)} ({k})" for t, k in top_reasons(fr)) or "–"
+        status = STATUS_SV.get(fr.status, fr.status)
+        out.append(f'<tr><td>{e(fr.source)}</td><td>{e(fr.file_name)}</td><td class="{e(status)}">{e(status)}</td>'
+                   f'<td class="n">{fr.rows_in}</td><td class="n">{fr.rows_loaded}</td>'
+                   f'<td class="n">{fr.rows_quarantined}</td><td>{reasons}</td></tr>')
+    out.append("</table>")
+    rejected = [fr for fr in results if fr.status == "rejected"]
+    if rejected:
+        out += ["<h2>Avvisade filer</h2>", "<ul>"]
+        out += [f"<li><strong>{e(fr.file_name)}</strong>: {e(safe_text(fr.message))}</li>" for fr in rejected]
+        out.append("</ul>")
+    out += ["<h2>Länkar</h2>", "<ul>"]
+    if docs_link:
+        out.append(f'<li><a href="{e(docs_link)}">Data Docs (Great Expectations)</a></li>')
+    out.append(f'<li><a href="{e(csv_link)}">Karantänfil med alla rader och orsaker</a></li>')
+    out += ["</ul>", "</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+def write_summary(results: Iterable[FileResult], validation_dir: Path | str, run_name: str,
+                  docs_index: Path | str | None = None) -> dict[str, Path]:
+    """Write ``sammanfattning.md``, ``sammanfattning.html`` and ``karantan_<run>.csv`` into
+    ``validation_dir`` (``<output>/validation``). Links are relative to that folder."""
+    results = list(results)
+    vdir = Path(validation_dir)
+    vdir.mkdir(parents=True, exist_ok=True)
+    safe_run = re.sub(r"[^\w.-]+", "_", run_name)
+    csv_path = write_quarantine_csv(results, vdir / f"karantan_{safe_run}.csv")
+    if docs_index is None and (vdir / "data_docs" / "index.html").exists():
+        docs_index = vdir / "data_docs" / "index.html"
+    docs_link = None
+    if docs_index is not None:
+        p = Path(docs_index)
+        try:
+            docs_link = p.resolve().relative_to(vdir.resolve()).as_posix()
+        except ValueError:
+            docs_link = p.resolve().as_uri()
+    md = vdir / "sammanfattning.md"
+    md.write_text(render_markdown(results, run_name, docs_link, csv_path.name), encoding="utf-8")
+    page = vdir / "sammanfattning.html"
+    page.write_text(render_html(results, run_name, docs_link, csv_path.name), encoding="utf-8")
+    return {"markdown": md, "html": page, "csv": csv_path}
