@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, task
+from run_timetable import report_deadline_alert, timetable_from_config  # plugins/: the ISO-week schedule
+
+
+def _notify_failure(context):
+    from runreport.notify import task_failed
+
+    task_failed(context)
 
 
 @dag(
     dag_id="run_annual_report",
     description="RUN: verksamhetsberättelse, kommunbidrag och överskjutande medel för ett år",
-    schedule=None,
-    start_date=pendulum.datetime(2021, 1, 1, tz="Europe/Stockholm"),
+    schedule=timetable_from_config(),  # Monday of ISO week 6 of Y+1 for year Y (config/pipeline.yaml)
+    deadline=report_deadline_alert(),   # stewards are told if Y is not done by Monday of week 8
+    start_date=pendulum.datetime(2020, 1, 1, tz="UTC"),
     catchup=False,
+    default_args={"on_failure_callback": _notify_failure, "retries": 0},
     max_active_runs=1,
     tags=["run", "annual-report"],
     params={"year": Param(None, type=["null", "integer"], description="Reporting year (default: from the run)")},

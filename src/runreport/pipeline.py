@@ -122,15 +122,26 @@ def _validate(source, typed, ctx, declared_total, docs_dir, run_name) -> tuple[l
 
 
 def _duplicates_against(typed: pd.DataFrame, source: str, seen: set) -> list[RowIssue]:
-    """Rows whose key is already held by another file (in the warehouse or earlier in this run)."""
+    """Rows whose key repeats an earlier row of the same file, or is already held by another file
+    (in the warehouse or earlier in this run). The first occurrence in the file is kept."""
     key = [("person_key" if k == "email" else k) for k in SOURCES[source].key]
     if not all(k in typed.columns for k in key):
         return []
     out = []
+    first_row: dict[tuple, int] = {}
     for row, *values in typed[["_row", *key]].itertuples(index=False):
-        if tuple(values) in seen:
+        k = tuple(values)
+        if any(v is None or (not isinstance(v, str) and pd.isna(v)) for v in k):
+            continue
+        if k in seen:
             out.append(RowIssue(int(row), key[-1], "duplicate_across_files",
                                 "Raden finns redan i en annan fil", "The row already exists in another file"))
+        elif k in first_row:
+            out.append(RowIssue(int(row), key[-1], "duplicate_row",
+                                f"Dubblett av rad {first_row[k]} (samma {', '.join(SOURCES[source].key)})",
+                                f"Duplicate of row {first_row[k]} (same {', '.join(SOURCES[source].key)})"))
+        else:
+            first_row[k] = int(row)
     return out
 
 
@@ -199,7 +210,13 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                 activity_codes={c for (y, c) in activities if y == fyear},
                 budget_activity_codes={c for (y, c) in activities if y == fyear},
             )
-            v_issues, critical = _validate(source, typed, ctx, raw["declared_total"], docs_dir, run_name)
+            declared = raw["declared_total"]
+            if declared is not None:
+                from runreport.ingest.parse import parse_decimal
+
+                parsed = parse_decimal(pd.Series([declared])).iloc[0]
+                declared = None if pd.isna(parsed) else Decimal(str(parsed))
+            v_issues, critical = _validate(source, typed, ctx, declared, docs_dir, run_name)
             issues += v_issues
             skey = (source, fyear)
             if skey not in seen_keys:

@@ -27,6 +27,7 @@ import pandas as pd
 from runreport.quality import RowIssue, SourceRejected
 
 DEFAULT_MAX_REJECTED_SHARE = 0.05
+NOT_NULL = "expect_column_values_to_not_be_null"
 
 
 @dataclass
@@ -82,7 +83,13 @@ def decide(file_name: str, source: str, rows_in: int, issues: Iterable[RowIssue]
     ``exc.decision``) when the file is rejected, unless ``raise_on_reject`` is False."""
     share_limit = DEFAULT_MAX_REJECTED_SHARE if max_rejected_share is None else float(max_rejected_share)
     d = Decision(file_name=file_name, source=source, rows_in=int(rows_in), max_rejected_share=share_limit)
+    issues = list(issues)
+    # A field the ingest could not parse is empty in the typed frame; its not-null finding only
+    # repeats the parse issue and is dropped.
+    parsed_bad = {(i.row, i.field) for i in issues if i.rule != NOT_NULL}
     for issue in issues:
+        if issue.rule == NOT_NULL and (issue.row, issue.field) in parsed_bad:
+            continue
         if issue.row <= 0:
             d.file_issues.append(issue)
         elif issue.row > rows_in:

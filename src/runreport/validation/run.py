@@ -36,6 +36,7 @@ RESULT_FORMAT = {"result_format": "COMPLETE", "return_unexpected_index_query": F
 DATA_DOCS_SITE = "run"
 MISSING = "(tomt)"
 MISSING_EN = "(empty)"
+ALIASES = {"organisation": "org_code", "email": "person_key"}  # canonical field -> typed-frame column
 
 
 @dataclass
@@ -306,7 +307,15 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1 \
             or frame.index.name is not None:
         frame = frame.reset_index(drop=True)
-    missing_required = [f.name for f in src.fields if f.required and f.name not in frame.columns]
+    # The ingest's typed frame names some columns as the warehouse does: organisation -> org_code,
+    # and the personal fields are replaced by one keyed pseudonym person_key (stands in for email).
+    renames = {alias: canon for canon, alias in ALIASES.items()
+               if canon in {f.name for f in src.fields} and canon not in frame.columns and alias in frame.columns}
+    if renames:
+        frame = frame.rename(columns=renames)
+    pseudonymised = "email" in renames.values()
+    missing_required = [f.name for f in src.fields if f.required and f.name not in frame.columns
+                        and not (pseudonymised and f.personal)]
     missing_optional = [f.name for f in src.fields if not f.required and f.name not in frame.columns]
     if missing_optional:
         frame = frame.assign(**{c: None for c in missing_optional})
@@ -315,8 +324,9 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
                                        f"Obligatorisk kolumn {col} saknas i filen",
                                        f"Required column {col} is missing from the file", critical=True))
 
+    absent = set(missing_required) | {f.name for f in src.fields if f.name not in frame.columns}
     checks = [c for c in checks_for(source, ctx, declared_total, population_year)
-              if not (set(_columns(c)) & set(missing_required))]
+              if not (set(_columns(c)) & absent)]
     by_id = {c.id: c for c in checks}
     suite_name = f"{ctx.tenant}.{source}" if ctx.tenant else source
     outcome.suite_name = suite_name

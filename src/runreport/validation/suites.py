@@ -49,7 +49,7 @@ LIKERT_FIELDS = ("q_overall", "q_relevance", "q_apply")
 TYPE_LISTS: dict[str, list[str]] = {
     "int": ["int", "int64", "int32", "Int64Dtype", "Int32Dtype"],
     "date": ["date"],
-    "decimal": ["Decimal", "int", "int64", "Int64Dtype"],
+    "decimal": ["Decimal", "float", "float64", "int", "int64", "Int64Dtype", "Float64Dtype"],
 }
 
 # Dates that must fall within the reporting year (registration dates may fall in the year before:
@@ -89,7 +89,14 @@ def population_reference_year(ctx: ValidationContext) -> int | None:
     return None if ctx.year is None else ctx.year - 1
 
 
-def _float(value: Decimal | float | int) -> float:
+def _float(value: Decimal | float | int | str) -> float:
+    """A declared total as a float; accepts the raw text of a total row ('1 234,50 kr', '−12,5')."""
+    if isinstance(value, str):
+        text = (value.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("kr", "")
+                .replace("\u2212", "-").strip())
+        if "," in text:
+            text = text.replace(".", "").replace(",", ".")
+        return float(Decimal(text))
     return float(value)
 
 
@@ -188,9 +195,9 @@ def _build_checks(source_name: str, ctx: ValidationContext, declared_total: Deci
         between("population", 1, None, "positive", label="Folkmängden", label_en="The population")
         ref = population_year if population_year is not None else population_reference_year(ctx)
         if ref is not None and ctx.member_codes:
-            from_cond = {"row_condition_year": ref}
             add(Check("population.members_covered", "ExpectColumnDistinctValuesToContainSet",
-                      {"column": "municipality_code", "value_set": sorted(ctx.member_codes), **from_cond},
+                      {"column": "municipality_code", "value_set": sorted(ctx.member_codes),
+                       "row_condition_year": ref},
                       "population", "population_members", critical=True,
                       params={"ref_year": ref, "members": sorted(ctx.member_codes)}))
     elif source_name == "budget":
@@ -223,8 +230,12 @@ def _build_checks(source_name: str, ctx: ValidationContext, declared_total: Deci
         cross("activity_code", ctx.budget_activity_codes, "budget_activity")
         regex("account", r"^\d{4}$", "account")
         between("line_no", 1, None, "min1", label="Radnumret", label_en="The line number")
-        if declared_total is not None:
-            total = _float(declared_total)
+        try:
+            total = None if declared_total is None else _float(declared_total)
+        except (ArithmeticError, ValueError):
+            log.warning("ledger: the declared total %r is not a number; reconciliation skipped", declared_total)
+            total = None
+        if total is not None:
             add(Check("amount_sek.total", "ExpectColumnSumToBeBetween",
                       {"column": "amount_sek", "min_value": total - 0.005, "max_value": total + 0.005},
                       "amount_sek", "ledger_total", critical=True, params={"declared_total": str(declared_total)}))

@@ -25,7 +25,8 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 PERSONAL = {(s.name, f.name) for s in SOURCES.values() for f in s.fields if f.personal}
 CSV_COLUMNS = ("file", "row", "field", "rule", "reason_sv", "reason_en")
 
-STATUS_SV = {"loaded": "inläst", "rejected": "avvisad", "replaced": "ersatt", "skipped": "redan inläst"}
+STATUS_SV = {"loaded": "inläst", "new": "inläst", "rejected": "avvisad", "replaced": "ersatt",
+             "skipped": "redan inläst", "unchanged": "redan inläst"}
 
 
 @dataclass
@@ -189,13 +190,13 @@ def render_html(results: list[FileResult], run_name: str, docs_link: str | None,
 
 
 def write_summary(results: Iterable[FileResult], validation_dir: Path | str, run_name: str,
-                  docs_index: Path | str | None = None) -> dict[str, Path]:
+                  docs_index: Path | str | None = None, file_stem: str | None = None) -> dict[str, Path]:
     """Write ``sammanfattning.md``, ``sammanfattning.html`` and ``karantan_<run>.csv`` into
     ``validation_dir`` (``<output>/validation``). Links are relative to that folder."""
     results = list(results)
     vdir = Path(validation_dir)
     vdir.mkdir(parents=True, exist_ok=True)
-    safe_run = re.sub(r"[^\w.-]+", "_", run_name)
+    safe_run = re.sub(r"[^\w.-]+", "_", file_stem or run_name)
     csv_path = write_quarantine_csv(results, vdir / f"karantan_{safe_run}.csv")
     if docs_index is None and (vdir / "data_docs" / "index.html").exists():
         docs_index = vdir / "data_docs" / "index.html"
@@ -211,3 +212,15 @@ def write_summary(results: Iterable[FileResult], validation_dir: Path | str, run
     page = vdir / "sammanfattning.html"
     page.write_text(render_html(results, run_name, docs_link, csv_path.name), encoding="utf-8")
     return {"markdown": md, "html": page, "csv": csv_path}
+
+
+def write_run_summary(validation_dir: Path | str, year: int | None, run_name: str, outcomes: Iterable,
+                      docs_index: Path | str | None = None) -> dict[str, Path]:
+    """:func:`write_summary` for any per-file outcome objects with the attributes of
+    :class:`FileResult` (e.g. the pipeline's ``FileOutcome``); ``year`` goes into the title."""
+    results = [o if isinstance(o, FileResult) else FileResult(
+        o.source, o.file_name, int(o.rows_in or 0), int(o.rows_loaded or 0), int(o.rows_quarantined or 0),
+        list(o.issues or []), getattr(o, "status", "loaded") or "loaded", getattr(o, "message", None))
+        for o in outcomes]
+    title = f"{run_name} ({year})" if year is not None else run_name
+    return write_summary(results, validation_dir, title, docs_index=docs_index, file_stem=run_name)

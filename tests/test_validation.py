@@ -1,0 +1,241 @@
+"""Validation of typed frames: GX suites -> RowIssues, quarantine policy, Data Docs, steward summary."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+
+from runreport.quality import RowIssue, SourceRejected, ValidationContext
+from runreport.validation.policy import decide
+from runreport.validation.run import validate_frame
+from runreport.validation.summary import FileResult, write_run_summary, write_summary
+
+CTX = ValidationContext(
+    tenant="RUN", year=2025,
+    member_codes={"2380", "2281", "2284"},
+    known_municipalities={"2380", "2281", "2284", "2318", "2262"},  # 2318, 2262 known, not members 2025
+    partner_codes={"SPSM", "RJH"},
+    activity_codes={"A-2025-01", "A-2025-02"},
+    budget_activity_codes={"A-2025-01", "A-2025-02", "ORG-2025"},
+)
+
+
+def ints(*values):
+    return pd.array(list(values), dtype="Int64")
+
+
+def by_row(issues):
+    out: dict[int, list[RowIssue]] = {}
+    for i in issues:
+        out.setdefault(i.row, []).append(i)
+    return out
+
+
+def evaluations_frame():
+    return pd.DataFrame({
+        "_row": [2, 3, 4, 5, 6, 7],
+        "response_id": ["r1", "r2", "r3", "r4", "r5", "r1"],
+        "activity_code": ["A-2025-01", "A-2025-01", "A-2025-99", "A-2025-02", "A-2025-02", "A-2025-01"],
+        "session_no": ints(1, 1, 2, None, 1, 1),
+        "org_code": ["2380", "SPSM", "2281", "9999", "2318", "2380"],  # the ingest's name for organisation
+        "role": ["Lärare", None, "Rektor", None, None, "Lärare"],
+        "q_overall": ints(5, 7, 4, 3, 2, 5),
+        "q_relevance": ints(5, 5, 4, 3, 2, 5),
+        "q_apply": ints(4, 5, 4, 3, 2, 4),
+        "free_text": ["{{ config }}", "<&> och \"citat\"", None, "=SUMMA(A1)", None, "{{ config }}"],
+        "submitted_date": [date(2025, 3, 4)] * 4 + [date(2024, 12, 31), date(2025, 3, 4)],
+    })
+
+
+def test_evaluations_row_issues():
+    out = validate_frame("evaluations", evaluations_frame(), CTX)
+    rows = by_row(out.issues)
+    assert 2 not in rows  # a clean row
+    (likert,) = rows[3]
+    assert likert.field == "q_overall" and likert.rule == "expect_column_values_to_be_between"
+    assert "Likertvärdet 7" in likert.reason_sv and "1–5" in likert.reason_sv
+    assert "Likert value 7 is outside 1–5" in likert.reason_en
+    assert not likert.critical
+    (activity,) = rows[4]
+    assert activity.field == "activity_code" and "A-2025-99" in activity.reason_sv
+    (unknown,) = rows[5]
+    assert unknown.field == "organisation" and "Okänd" in unknown.reason_sv and "9999" in unknown.reason_sv
+    nonmember = {i.field: i for i in rows[6]}
+    assert "inte medlem" in nonmember["organisation"].reason_sv and "2318" in nonmember["organisation"].reason_sv
+    assert "not a member" in nonmember["organisation"].reason_en
+    assert "2024-12-31" in nonmember["submitted_date"].reason_sv and "2025" in nonmember["submitted_date"].reason_sv
+    (dup,) = rows[7]
+    assert dup.rule == "expect_column_values_to_be_unique" and "rad 2" in dup.reason_sv
+    assert set(rows) == {3, 4, 5, 6, 7}  # free text with {{ }}, <&> and = loads as literal text
+
+
+def test_sessions_negative_seats_wrong_year_and_duplicate_key():
+    df = pd.DataFrame({
+        "_row": [1, 2, 3, 4],
+        "activity_code": ["A-2025-01", "A-2025-01", "A-2025-02", "A-2025-01"],
+        "session_no": ints(1, 2, 1, 1),
+        "session_date": [date(2025, 2, 3), date(2026, 1, 10), date(2025, 4, 1), date(2025, 2, 3)],
+        "form": ["C", "CD", "X", "C"],
+        "place": ["Sundsvall", "digitalt", None, "Sundsvall"],
+        "seats": ints(30, -3, None, 30),
+    })
+    rows = by_row(validate_frame("sessions", df, CTX).issues)
+    assert 1 not in rows
+    reasons = {i.field: i for i in rows[2]}
+    assert "-3" in reasons["seats"].reason_sv and "negativt" in reasons["seats"].reason_sv
+    assert "2026-01-10" in reasons["session_date"].reason_en
+    assert rows[3][0].field == "form" and "C, CD, D" in rows[3][0].reason_sv
+    (dup,) = rows[4]
+    assert dup.rule == "expect_compound_columns_to_be_unique" and "rad 1" in dup.reason_sv
+
+
+def test_registrations_personal_key_never_shown():
+    df = pd.DataFrame({
+        "_row": [2, 3, 4],
+        "activity_code": ["A-2025-01", "A-2025-01", "B-1"],
+        "org_code": ["2380", "2380", "2262"],
+        "role": [None, None, None],
+        "registration_date": [date(2024, 11, 2), date(2025, 1, 5), date(2025, 1, 5)],
+        "status": ["anmäld", "deltog", "närvarade?"],
+        "person_key": ["k1", "k1", "k2"],
+    })
+    out = validate_frame("registrations", df, CTX)
+    rows = by_row(out.issues)
+    assert 2 not in rows  # registration in the autumn before is fine
+    (dup,) = rows[3]
+    assert "k1" not in dup.reason_sv and "email" in dup.reason_sv
+    fields = {i.field for i in rows[4]}
+    assert fields == {"activity_code", "organisation", "status"}
+
+
+def test_ledger_total_reconciles_or_file_is_critical():
+    df = pd.DataFrame({
+        "_row": [2, 3, 4],
+        "voucher_no": ["V1", "V1", "V2"],
+        "line_no": ints(1, 2, 1),
+        "booking_date": [date(2025, 1, 2), date(2024, 12, 30), date(2025, 6, 1)],
+        "account": ["4010", "5410", "40A0"],
+        "activity_code": ["A-2025-01", "ORG-2025", "NOPE"],
+        "counterparty": [None, None, None],
+        "amount_sek": [Decimal("1234.50"), Decimal("-200"), Decimal("15.50")],
+        "text": [None, None, None],
+    })
+    ok = validate_frame("ledger", df, CTX, declared_total="1 050,00 kr")
+    assert not [i for i in ok.issues if i.critical]
+    rows = by_row(ok.issues)
+    assert {i.field for i in rows[3]} == {"booking_date"}
+    assert {i.field for i in rows[4]} == {"account", "activity_code"}
+    assert "budget" in rows[4][0].reason_en or "budget" in rows[4][1].reason_en
+    bad = validate_frame("ledger", df, CTX, declared_total=Decimal("1100"))
+    (crit,) = bad.critical
+    assert crit.row == 0 and crit.rule == "expect_column_sum_to_be_between" and "totalrad" in crit.reason_sv
+    with pytest.raises(SourceRejected, match="huvudbok_2025.csv.*expect_column_sum_to_be_between"):
+        decide("huvudbok_2025.csv", "ledger", 3, bad.issues, 0.9)
+
+
+def test_population_missing_member_is_critical():
+    df = pd.DataFrame({
+        "_row": [2, 2, 3, 3, 4, 4],
+        "municipality_code": ["2380", "2380", "2281", "2281", "2284", "2284"],
+        "year": ints(2023, 2024, 2023, 2024, 2023, 2024),
+        "population": ints(64000, 64500, 99000, 0, 55000, 55100),
+    })
+    out = validate_frame("population", df, CTX)
+    assert not out.critical
+    assert [(i.row, i.field) for i in out.issues] == [(3, "population")]
+    missing = validate_frame("population", df[df["municipality_code"] != "2284"], CTX)
+    (crit,) = missing.critical
+    assert "2284" in crit.reason_sv and "2024" in crit.reason_sv
+    with pytest.raises(SourceRejected, match="BE0101.csv"):
+        decide("BE0101.csv", "population", 2, missing.issues)
+
+
+def test_missing_required_column_is_critical():
+    df = evaluations_frame().drop(columns=["q_apply"])
+    out = validate_frame("evaluations", df, CTX)
+    assert any(i.critical and i.field == "q_apply" and i.rule == "expect_column_to_exist" for i in out.critical)
+
+
+def test_policy_accounting_and_threshold():
+    issues = [RowIssue(1, "q_overall", "r", "a", "b"), RowIssue(1, "q_apply", "r", "a", "b"),
+              RowIssue(3, "q_overall", "r", "a", "b"), RowIssue(0, None, "note", "fil", "file")]
+    d = decide("utvarderingar_2025.csv", "evaluations", 100, issues, 0.05)
+    assert (d.rows_in, d.rows_loaded, d.rows_quarantined) == (100, 98, 2)
+    assert len(d.quarantined[1]) == 2
+    mask = d.ok_mask(pd.Series([1, 2, 3, 4]))
+    assert mask.tolist() == [False, True, False, True]
+    many = [RowIssue(r, "q_overall", "expect_column_values_to_be_between", "x", "y") for r in range(1, 8)]
+    with pytest.raises(SourceRejected) as exc:
+        decide("utvarderingar_2025.csv", "evaluations", 100, many, 0.05)
+    assert "utvarderingar_2025.csv" in str(exc.value) and "max_rejected_share" in str(exc.value)
+    assert "expect_column_values_to_be_between" in str(exc.value)
+    d = exc.value.decision
+    assert d.rejected and d.rows_loaded == 0 and d.rows_quarantined == 100
+    # a not-null finding that repeats a parse issue on the same field is not counted twice
+    d = decide("f.csv", "ledger", 10, [RowIssue(2, "amount_sek", "not_a_number", "a", "b"),
+                                       RowIssue(2, "amount_sek", "expect_column_values_to_not_be_null", "c", "d")])
+    assert len(d.quarantined[2]) == 1
+
+
+def test_data_docs_built_and_reference_suites(tmp_path):
+    docs = tmp_path / "validation" / "data_docs"
+    out = validate_frame("evaluations", evaluations_frame(), CTX, docs_dir=docs, run_name="t1",
+                         file_name="utvarderingar_2025.csv")
+    index = docs / "index.html"
+    assert out.docs_index == index and index.exists()
+    html_text = index.read_text(encoding="utf-8")
+    assert "evaluations" in html_text and "t1" in html_text
+    assert list(docs.glob("expectations/**/evaluations.html"))
+    assert list(docs.glob("validations/**/*.html"))
+
+
+def test_summary_counts_links_and_no_personal_data(tmp_path):
+    vdir = tmp_path / "validation"
+    (vdir / "data_docs").mkdir(parents=True)
+    (vdir / "data_docs" / "index.html").write_text("<html></html>", encoding="utf-8")
+    issues = [
+        RowIssue(3, "q_overall", "expect_column_values_to_be_between", "Likertvärdet 7 i q_overall ligger utanför 1–5",
+                 "Likert value 7 in q_overall is outside 1–5"),
+        RowIssue(4, "email", "bad_email", "Ogiltig e-post anna.berg@example.se", "Invalid e-mail anna.berg@example.se"),
+        RowIssue(5, "organisation", "unknown_organisation", "Okänd organisation '<script>x</script>'",
+                 "Unknown organisation '<script>x</script>'"),
+        RowIssue(6, "free_text", "x", "=HYPERLINK(\"http://x\")", "=HYPERLINK(\"http://x\")"),
+    ]
+    results = [
+        FileResult("evaluations", "utvarderingar_2025.csv", 120, 117, 3, issues[:1] + issues[2:], "loaded", None),
+        FileResult("registrations", "anmalningar_2025 <Anna Berg>.csv", 10, 0, 10, issues[1:2], "rejected",
+                   "anmalningar_2025.csv: för många fel (anna.berg@example.se)"),
+    ]
+    paths = write_summary(results, vdir, "2026-02-02")
+    md = paths["markdown"].read_text(encoding="utf-8")
+    page = paths["html"].read_text(encoding="utf-8")
+    for text in (md, page):
+        assert "anna.berg@example.se" not in text
+        assert "117" in text and "120" in text and "130" in text  # loaded, rows in, total rows in
+        assert "data_docs/index.html" in text and "karantan_2026-02-02.csv" in text
+        assert "Per källa" in text and "Per fil" in text
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<Anna Berg>" not in page
+    with paths["csv"].open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter=";"))
+    assert rows[0] == ["file", "row", "field", "rule", "reason_sv", "reason_en"]
+    assert len(rows) == 1 + 4
+    assert all("anna.berg@example.se" not in cell for r in rows for cell in r)
+    assert any(cell.startswith("'=HYPERLINK") for r in rows for cell in r)
+    # the pipeline's per-file outcome objects work too
+    again = write_run_summary(vdir, 2025, "manual", results)
+    assert again["csv"].name == "karantan_manual.csv" and "2025" in again["markdown"].read_text(encoding="utf-8")
+
+
+def test_import_does_not_load_gx():
+    import subprocess
+    import sys
+
+    code = ("import sys, runreport.validation, runreport.validation.run; "
+            "print('great_expectations' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
