@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Param, dag, task
-from run_timetable import report_deadline_alert, timetable_from_config  # plugins/: the ISO-week schedule
+from run_timetable import annual_report_deadline, timetable_from_config  # plugins/: the ISO-week schedule
 
 
 def _notify_failure(context):
@@ -22,7 +22,7 @@ def _notify_failure(context):
     dag_id="run_annual_report",
     description="RUN: verksamhetsberättelse, kommunbidrag och överskjutande medel för ett år",
     schedule=timetable_from_config(),  # Monday of ISO week 6 of Y+1 for year Y (config/pipeline.yaml)
-    deadline=report_deadline_alert(),   # stewards are told if Y is not done by Monday of week 8
+    deadline=annual_report_deadline(),   # stewards are told if Y is not done by Monday of week 8
     start_date=pendulum.datetime(2020, 1, 1, tz="UTC"),
     catchup=False,
     default_args={"on_failure_callback": _notify_failure, "retries": 0},

@@ -280,6 +280,24 @@ def report_deadline_alert(
     )
 
 
+def annual_report_deadline(cfg: dict[str, Any] | None = None) -> DeadlineAlert | None:
+    """The deadline alert, unless ``reporting.deadline_alerts`` is false.
+
+    ``airflow dags test`` / ``dag.test()`` in Airflow 3.3.2 cannot finish a run of a DAG with a
+    deadline (DagRun.update_state looks the in-memory alerts up as database ids), so the one-off demo
+    and the in-process tests switch it off with RUN_REPORTING__DEADLINE_ALERTS=false; the scheduler
+    path (production, and tests/test_deadline_alert.py) keeps it.
+    """
+    if cfg is None:
+        from runreport.config import load
+
+        cfg = load()
+    enabled = cfg.get("reporting", {}).get("deadline_alerts", True)
+    if str(enabled).lower() in ("false", "0", "no", "off"):
+        return None
+    return report_deadline_alert(cfg)
+
+
 class RunSchedulingPlugin(AirflowPlugin):
     name = "run_scheduling"
     timetables = [IsoWeekAnnualTimetable]

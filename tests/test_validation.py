@@ -176,7 +176,7 @@ def test_policy_accounting_and_threshold():
     d = exc.value.decision
     assert d.rejected and d.rows_loaded == 0 and d.rows_quarantined == 100
     # a not-null finding that repeats a parse issue on the same field is not counted twice
-    d = decide("f.csv", "ledger", 10, [RowIssue(2, "amount_sek", "not_a_number", "a", "b"),
+    d = decide("f.csv", "ledger", 100, [RowIssue(2, "amount_sek", "not_a_number", "a", "b"),
                                        RowIssue(2, "amount_sek", "expect_column_values_to_not_be_null", "c", "d")])
     assert len(d.quarantined[2]) == 1
 
@@ -239,3 +239,24 @@ def test_import_does_not_load_gx():
             "print('great_expectations' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_bad_corpus_is_complete():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import badcorpus
+
+    cases = badcorpus.cases()
+    assert len(cases) >= 25
+    for case in cases:
+        assert case.files, case.id
+        for f in case.files:
+            assert f.status in {"loaded", "rejected", "unchanged"}, case.id
+            assert case.generate or case.file_path(f).exists(), (case.id, f.name)
+            if f.status == "loaded" and isinstance(f.rows_in, int):
+                assert f.rows_in == f.rows_loaded + f.rows_quarantined, case.id
+    assert all(path.exists() for _, path in badcorpus.reference_files())
+    ctx = badcorpus.validation_context()
+    assert "2305" not in ctx.member_codes and "2305" in ctx.known_municipalities

@@ -182,6 +182,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
             fo = FileOutcome(e["source"], e["file_name"], e["year"], e["checksum"], e["slot"], e["status"])
             outcomes.append(fo)
             if e["status"] != "new":
+                _from_log(s, cfg, fo)  # already ingested: the summary still accounts for its rows
                 continue
             path = stage / "incoming" / e["source"] / e["file_name"]
             data = path.read_bytes()
@@ -217,7 +218,8 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                 parsed = parse_decimal(pd.Series([declared])).iloc[0]
                 declared = None if pd.isna(parsed) else Decimal(str(parsed))
             v_issues, critical = _validate(source, typed, ctx, declared, docs_dir, run_name)
-            issues += v_issues
+            parsed_at = {(i.row, i.field) for i in issues}
+            issues += [i for i in v_issues if (i.row, i.field) not in parsed_at]  # parse finding says it first
             skey = (source, fyear)
             if skey not in seen_keys:
                 seen_keys[skey] = _existing_keys(s, cfg, source, fyear, e["slot"])
@@ -260,6 +262,17 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     if rejections:
         raise SourceRejected("Validering stoppade körningen / validation stopped the run:\n" + "\n".join(rejections))
     return result
+
+
+def _from_log(s, cfg: Config, fo: FileOutcome) -> None:
+    logged = already_ingested(s, cfg.tenant, fo.checksum)
+    if logged is None:
+        return
+    fo.rows_in, fo.rows_loaded, fo.rows_quarantined = logged.rows_in, logged.rows_loaded, logged.rows_quarantined
+    fo.status = "unchanged" if logged.status == "loaded" else logged.status
+    fo.message = logged.message
+    fo.issues = [RowIssue(q.row_number, q.field, q.rule, q.reason_sv, q.reason_en)
+                 for q in s.scalars(select(m.QuarantinedRow).where(m.QuarantinedRow.file_id == logged.id))]
 
 
 def _public(o: FileOutcome) -> dict:
@@ -363,4 +376,5 @@ def report(cfg: Config, year: int) -> dict:
         result = write_report(s, cfg, year, report_date=report_date)
     for w in result.get("warnings", []):
         log.warning("%s", w)
-    return {k: (str(v) if not isinstance(v, list | dict) else v) for k, v in result.items()}
+    return {"docx": str(result["docx"]), "pdf": str(result["pdf"]) if result.get("pdf") else None,
+            "warnings": [str(w) for w in result.get("warnings", [])]}

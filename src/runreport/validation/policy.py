@@ -92,8 +92,6 @@ def decide(file_name: str, source: str, rows_in: int, issues: Iterable[RowIssue]
             continue
         if issue.row <= 0:
             d.file_issues.append(issue)
-        elif issue.row > rows_in:
-            raise ValueError(f"{file_name}: issue on row {issue.row} but the file has {rows_in} rows")
         else:
             d.quarantined.setdefault(issue.row, []).append(issue)
 
@@ -113,7 +111,8 @@ def decide(file_name: str, source: str, rows_in: int, issues: Iterable[RowIssue]
                      f"rejected: {len(d.quarantined)} of {rows_in} rows ({d.rejected_share:.1%}) fail, "
                      f"above max_rejected_share {share_limit:.1%}")
     assert d.rows_in == d.rows_loaded + d.rows_quarantined, "row accounting broken"
-    assert 0 <= d.rows_quarantined <= d.rows_in
+    if len(d.quarantined) > d.rows_in:
+        raise ValueError(f"{file_name}: {len(d.quarantined)} rows with issues but only {rows_in} rows in")
     if d.rejected and raise_on_reject:
         err = SourceRejected(d.message)
         err.decision = d  # type: ignore[attr-defined]

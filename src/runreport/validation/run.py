@@ -160,8 +160,8 @@ def _row_reasons(check: Check, values: list[Any], ctx: ValidationContext, person
         return sv, en
     if r == "likert":
         lo, hi = LIKERT
-        sv = [f"Likertvärdet {_fmt(v)} i {f} ligger utanför {lo}–{hi}" for v in values]
-        en = [f"Likert value {_fmt_en(v)} in {f} is outside {lo}–{hi}" for v in values]
+        sv = [f"Likertvärdet {_fmt(v)} ligger utanför {lo}–{hi} ({f})" for v in values]
+        en = [f"Likert value {_fmt_en(v)} is outside {lo}–{hi} ({f})" for v in values]
         return sv, en
     if r == "in_year":
         y = p["year"]

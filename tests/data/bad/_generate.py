@@ -1,0 +1,342 @@
+"""Regenerates the committed files of tests/data/bad/ (not the 100 MB case): python tests/data/bad/_generate.py"""
+import shutil
+from pathlib import Path
+
+import yaml
+
+BAD = Path(__file__).resolve().parent
+for old in BAD.iterdir():
+    if old.is_dir():
+        shutil.rmtree(old)
+
+MUNI = [("2303", "Ragunda", "Jämtland", "västra"), ("2305", "Bräcke", "Jämtland", "västra"),
+        ("2309", "Krokom", "Jämtland", "västra"), ("2313", "Strömsund", "Jämtland", "västra"),
+        ("2321", "Åre", "Jämtland", "västra"), ("2326", "Berg", "Jämtland", "västra"),
+        ("2361", "Härjedalen", "Jämtland", "västra"), ("2380", "Östersund", "Jämtland", "västra"),
+        ("2260", "Ånge", "Västernorrland", "östra"), ("2262", "Timrå", "Västernorrland", "östra"),
+        ("2280", "Härnösand", "Västernorrland", "östra"), ("2281", "Sundsvall", "Västernorrland", "östra"),
+        ("2282", "Kramfors", "Västernorrland", "östra"), ("2283", "Sollefteå", "Västernorrland", "östra"),
+        ("2284", "Örnsköldsvik", "Västernorrland", "östra"), ("2132", "Nordanstig", "Gävleborg", "östra"),
+        ("2161", "Ljusdal", "Gävleborg", "östra"), ("2182", "Söderhamn", "Gävleborg", "östra"),
+        ("2184", "Hudiksvall", "Gävleborg", "östra")]
+MEMBERS_2025 = [m for m in MUNI if m[0] != "2305"]  # Bräcke left at 2024-12-31 in this corpus
+
+
+def luhn_complete(nine: str) -> str:
+    total = 0
+    for i, ch in enumerate(nine):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return nine + str((10 - total % 10) % 10)
+
+
+def w(case: str, name: str, text: str | bytes, encoding: str = "utf-8") -> None:
+    p = BAD / case / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+
+
+def exp(case: str, data: dict) -> None:
+    (BAD / case).mkdir(parents=True, exist_ok=True)
+    (BAD / case / "expected.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                                               encoding="utf-8")
+
+
+# ---- reference data every case is validated against (load first)
+ref = ["Kommunkod;Kommun;Län;Delnätverk;Organisationsnummer;Fakturareferens;Giltig från;Giltig till"]
+for i, (code, name, county, net) in enumerate(MUNI):
+    orgnr = luhn_complete(f"2120{i:05d}")
+    to = "2024-12-31" if code == "2305" else ""
+    ref.append(f"{code};{name};{county};{net};{orgnr};RUN-{code};2020-01-01;{to}")
+w("_reference", "medlemmar.csv", "\n".join(ref) + "\n")
+w("_reference", "avtal.csv", "Från år;Till år;Kr per invånare\n2020;2022;2\n2023;2023;1\n2024;2027;2\n")
+ACTS = [("A-2025-01", "Matematiklyftet", "Aktiviteter"), ("A-2025-02", "Specialpedagogik i praktiken", "Aktiviteter"),
+        ("A-2025-03", "Rektorsnätverk", "Nätverk"), ("A-2025-04", "Digitalisering i skolan", "Projekt"),
+        ("ORG-2025", "Kansli och organisation", "Organisation")]
+budget = ["Aktivitetskod;Verksamhet;Avsnitt;Målgrupp;Form;Samverkansmål;Termin;Budget kommun (kr);Extern finansiär;Budget extern (kr)"]
+for code, name, section in ACTS:
+    budget.append(f"{code};{name};{section};Lärare;C;1,3;VT+HT;100 000;;")
+w("_reference", "handlingsplan_2025.csv", "\n".join(budget) + "\n")
+pop = ["region;2023;2024"] + [f"{c} {n};{10000 + i * 1000};{10100 + i * 1000}" for i, (c, n, _, _) in enumerate(MUNI)]
+w("_reference", "BE0101_folkmangd.csv", "\n".join(pop) + "\n")
+
+REG_HEAD = "Aktivitet;Namn;E-post;Kommun/organisation;Roll;Anmälningsdatum;Status"
+EVAL_HEAD = ("Svars-ID;Aktivitet;Träff;Kommun/organisation;Roll;Helhet;Relevans;Tillämpning;"
+             "Vad tar du med dig?;Inskickad")
+SESS_HEAD = "Aktivitet;Träff nr;Datum;Form;Ort;Antal platser"
+LEDGER_HEAD = "Ver.nr;Rad;Bokföringsdatum;Konto;Projekt;Motpart;Belopp;Text"
+N = 30  # rows per case: 1 bad row in 30 is 3.3 %, below validation.max_rejected_share 5 %
+
+
+def reg_rows(n=N, start=1):
+    out = []
+    for i in range(start, start + n):
+        m = MEMBERS_2025[i % len(MEMBERS_2025)]
+        org = [m[0], f"{m[1]}s kommun" if not m[1].endswith("s") else f"{m[1]} kommun", m[1], "SPSM"][i % 4]
+        out.append(f"A-2025-0{1 + i % 4};Deltagare {i:03d};deltagare{i:03d}@example.se;{org};Lärare;"
+                   f"2025-0{1 + i % 9}-1{i % 10};{['anmäld', 'deltog', 'avbokad'][i % 3]}")
+    return out
+
+
+def eval_rows(n=N):
+    out = []
+    for i in range(1, n + 1):
+        m = MEMBERS_2025[i % len(MEMBERS_2025)]
+        out.append(f"S{i:04d};A-2025-0{1 + i % 4};{1 + i % 3};{m[0]};Lärare;{1 + i % 5};{1 + (i + 1) % 5};"
+                   f"{1 + (i + 2) % 5};Bra träff nummer {i};2025-0{1 + i % 9}-2{i % 8}")
+    return out
+
+
+def sess_rows(n=N):
+    return [f"A-2025-0{1 + i % 4};{1 + i // 4};2025-{1 + i % 12:02d}-1{i % 10};{['C', 'CD', 'D'][i % 3]};"
+            f"{['Sundsvall', 'Östersund', 'digitalt'][i % 3]};{20 + i}" for i in range(n)]
+
+
+def ledger_rows(n=N):
+    return [f"V{1000 + i // 2};{1 + i % 2};2025-{1 + i % 12:02d}-0{1 + i % 9};{4010 + i % 5 * 100};"
+            f"{ACTS[i % len(ACTS)][0]};Leverantör {i % 7};{100 * (i + 1)},50;Kostnad {i}" for i in range(n)]
+
+
+def q(text):
+    """CSV-quote a free-text cell (it may hold ; and ")."""
+    return '"' + text.replace('"', '""') + '"' if any(ch in text for ch in ';"\r\n') else text
+
+
+def csv_text(head, rows, sep=";"):
+    return "\r\n".join([head.replace(";", sep)] + [r.replace(";", sep) for r in rows]) + "\r\n"
+
+
+def loaded(source, name, rows_in, bad=0, keyword=None, **extra):
+    e = {"name": name, "status": "loaded", "rows_in": rows_in, "rows_loaded": rows_in - bad,
+         "rows_quarantined": bad}
+    if keyword:
+        e["reason_keyword"] = keyword
+    e.update(extra)
+    return e
+
+
+def rejected(name, keyword, rows_in=None):
+    e = {"name": name, "status": "rejected", "rows_loaded": 0, "reason_keyword": keyword}
+    if rows_in is not None:
+        e["rows_in"] = rows_in
+        e["rows_quarantined"] = rows_in
+    return e
+
+
+def case(cid, source, description, files, decision=None):
+    exp(cid, {"source": source, "description": description, **({"decision": decision} if decision else {}),
+              "files": files})
+
+
+F = "anmalningar_2025.csv"
+
+# 01-02 encodings
+w("01_encoding_cp1252", F, csv_text(REG_HEAD, reg_rows()), "cp1252")
+case("01_encoding_cp1252", "registrations", "Excel 'CSV (semikolonavgränsad)' from Swedish Windows: cp1252, CRLF",
+     [loaded("registrations", F, N)])
+w("02_encoding_utf8_bom", F, csv_text(REG_HEAD, reg_rows()), "utf-8-sig")
+case("02_encoding_utf8_bom", "registrations", "UTF-8 with BOM: the BOM must not end up in the first heading",
+     [loaded("registrations", F, N)])
+# 03 comma
+w("03_comma_delimiter", F, csv_text(REG_HEAD, reg_rows(), ","))
+case("03_comma_delimiter", "registrations", "Comma instead of semicolon as delimiter", [loaded("registrations", F, N)])
+# 04 missing required column
+head = REG_HEAD.replace(";Status", "")
+w("04_missing_required_column", F, csv_text(head, [r.rsplit(";", 1)[0] for r in reg_rows()]))
+case("04_missing_required_column", "registrations", "The required column Status is missing",
+     [rejected(F, "status")])
+# 05 renamed headings
+w("05_renamed_headings", F, csv_text("Kurskod;Deltagarnamn;E-postadress;Arbetsgivare;Befattning;Anmäld datum;Närvaro",
+                                     reg_rows()))
+case("05_renamed_headings", "registrations", "Heading variants from config/mappings.yaml (Kurskod, E-postadress, …)",
+     [loaded("registrations", F, N)])
+# 06 empty file (blank lines only)
+w("06_empty_file", F, "\r\n\r\n   \r\n")
+case("06_empty_file", "registrations", "A file with only blank lines: no heading row", [rejected(F, "empty_file")])
+# 07 headings only
+w("07_headings_only", F, REG_HEAD + "\r\n")
+case("07_headings_only", "registrations", "Headings and no data rows: loads nothing, rejects nothing",
+     [loaded("registrations", F, 0)])
+# 08 zero bytes
+w("08_zero_bytes", F, b"")
+case("08_zero_bytes", "registrations", "A 0-byte file", [rejected(F, "empty_file")])
+# 09 binary named .csv
+w("09_binary_named_csv", F, bytes(range(256)) * 8)
+case("09_binary_named_csv", "registrations", "Binary content with a .csv name", [rejected(F, "binary")])
+# 10 duplicated rows
+rows = reg_rows()
+rows.insert(10, rows[9])
+w("10_duplicated_rows", F, csv_text(REG_HEAD, rows))
+case("10_duplicated_rows", "registrations",
+     "An exact duplicate row: the first occurrence loads, the repeat is quarantined",
+     [loaded("registrations", F, N + 1, 1, "Dubblett")])
+# 11 unknown municipality
+rows = reg_rows()
+rows[4] = rows[4].split(";")
+rows[4][3] = "Gotlands kommun"
+rows[4] = ";".join(rows[4])
+w("11_unknown_municipality", F, csv_text(REG_HEAD, rows))
+case("11_unknown_municipality", "registrations", "A municipality RUN does not know",
+     [loaded("registrations", F, N, 1, "Okänd")])
+# 12 not a member that year
+rows = reg_rows()
+parts = rows[7].split(";")
+parts[3] = "Bräcke kommun"
+rows[7] = ";".join(parts)
+w("12_not_member_that_year", F, csv_text(REG_HEAD, rows))
+case("12_not_member_that_year", "registrations", "Bräcke (2305) left the network at 2024-12-31",
+     [loaded("registrations", F, N, 1, "inte medlem")])
+# 13 Likert 7
+E = "utvarderingar_2025.csv"
+rows = eval_rows()
+parts = rows[5].split(";")
+parts[5] = "7"
+rows[5] = ";".join(parts)
+w("13_likert_7", E, csv_text(EVAL_HEAD, rows))
+case("13_likert_7", "evaluations", "A Likert answer of 7 on a 1–5 scale", [loaded("evaluations", E, N, 1, "Likertvärdet 7")])
+# 14 date in wrong year
+L = "huvudbok_2025.csv"
+rows = ledger_rows()
+parts = rows[3].split(";")
+parts[2] = "2024-12-30"
+rows[3] = ";".join(parts)
+w("14_date_wrong_year", L, csv_text(LEDGER_HEAD, rows))
+case("14_date_wrong_year", "ledger", "A booking date in 2024 in the 2025 ledger",
+     [loaded("ledger", L, N, 1, "2024-12-30")])
+# 15 negative seats
+S = "traffar_2025.csv"
+rows = sess_rows()
+parts = rows[2].split(";")
+parts[5] = "-5"
+rows[2] = ";".join(parts)
+w("15_negative_seats", S, csv_text(SESS_HEAD, rows))
+case("15_negative_seats", "sessions", "A negative number of seats (participants) in a session",
+     [loaded("sessions", S, N, 1, "negativ")])
+# 16 text in an amount field
+rows = ledger_rows()
+parts = rows[6].split(";")
+parts[6] = "ca 500"
+rows[6] = ";".join(parts)
+w("16_text_in_amount", L, csv_text(LEDGER_HEAD, rows))
+case("16_text_in_amount", "ledger", "Text in the amount field (no total row in the file)",
+     [loaded("ledger", L, N, 1, "ca 500")])
+# 17 amounts with spaces and kr
+rows = ledger_rows()
+rows = [";".join(p[:6] + [f"{int(p[6].split(',')[0]) * 10:,}".replace(",", " ") + ",50 kr"] + p[7:])
+        for p in (r.split(";") for r in rows)]
+w("17_amounts_spaces_kr", L, csv_text(LEDGER_HEAD, rows))
+case("17_amounts_spaces_kr", "ledger", "Amounts written '12 345,50 kr' (thousands space, decimal comma, kr): load",
+     [loaded("ledger", L, N)])
+# 18 formula cells
+rows = eval_rows()
+for k, text in ((2, '=HYPERLINK("http://example.com";"klicka")'), (3, "+46 70 123 45 67"), (4, "-bra träff")):
+    parts = rows[k].split(";")
+    parts[8] = q(text)
+    rows[k] = ";".join(parts)
+w("18_formula_cells", E, csv_text(EVAL_HEAD, rows))
+case("18_formula_cells", "evaluations",
+     "A free-text cell starting with = (a spreadsheet formula) is quarantined; cells starting with + or - "
+     "(phone numbers, dashes) load as literal text",
+     [loaded("evaluations", E, N, 1, "formel", literal_values=["+46 70 123 45 67", "-bra träff"])],
+     decision="quarantine cells starting with = or @ (ingest rule 'formula'); + and - load literally; every "
+              "CSV output (e.g. karantan_<run>.csv) prefixes cells starting with = + - @ with '")
+# 19 Jinja and XML in free text
+rows = eval_rows()
+for k, text in ((1, "{{ 7*7 }} och {% raw %}"), (2, "<script>alert(1)</script> & <b>fet</b>"), (3, "]]> &amp; <![CDATA[ \"citat\"")):
+    parts = rows[k].split(";")
+    parts[8] = q(text)
+    rows[k] = ";".join(parts)
+w("19_jinja_xml_free_text", E, csv_text(EVAL_HEAD, rows))
+case("19_jinja_xml_free_text", "evaluations", "Jinja {{ }} and XML <&> in free text: load, stay literal in every output",
+     [loaded("evaluations", E, N, 0, None, literal_values=["{{ 7*7 }} och {% raw %}",
+                                                          "<script>alert(1)</script> & <b>fet</b>",
+                                                          "]]> &amp; <![CDATA[ \"citat\""])])
+# 20 100 MB: generated at runtime
+exp("20_large_100mb", {"source": "ledger", "description": "A 100 MB ledger, generated into tmp at test time "
+                       "(tests/badcorpus.py: generate_large); must be read streaming",
+                       "generate": {"kind": "large_ledger", "bytes": 100_000_000, "name": "huvudbok_2025_stor.csv"},
+                       "files": [{"name": "huvudbok_2025_stor.csv", "status": "loaded", "rows_in": "generated",
+                                  "rows_loaded": "generated", "rows_quarantined": 0}]})
+# 21 60 columns
+extra = ";".join(f"Extra {i}" for i in range(1, 54))
+rows = [r + ";" + ";".join(str(i) for i in range(1, 54)) for r in reg_rows()]
+w("21_sixty_columns", F, csv_text(REG_HEAD + ";" + extra, rows))
+case("21_sixty_columns", "registrations", "60 columns: 7 known, 53 unknown ones ignored (and reported)",
+     [loaded("registrations", F, N)])
+# 22 same file twice
+w("22_same_file_twice", "drop1/" + F, csv_text(REG_HEAD, reg_rows()))
+w("22_same_file_twice", "drop2/" + F, csv_text(REG_HEAD, reg_rows()))
+case("22_same_file_twice", "registrations", "The same bytes dropped twice: the second is a no-op (checksum)",
+     [dict(loaded("registrations", "drop1/" + F, N), drop=1),
+      {"name": "drop2/" + F, "drop": 2, "status": "unchanged", "rows_loaded": 0, "rows_quarantined": 0}])
+# 23 corrected file
+rows = reg_rows()
+bad = rows[:]
+for k in range(0, 10):
+    parts = bad[k].split(";")
+    parts[6] = "kanske"
+    bad[k] = ";".join(parts)
+w("23_corrected_file", "drop1/anmalningar_2025_vt.csv", csv_text(REG_HEAD, bad))
+w("23_corrected_file", "drop2/anmalningar_2025_vt_v2.csv", csv_text(REG_HEAD, rows))
+case("23_corrected_file", "registrations",
+     "A file with 10 bad statuses is rejected; the corrected _v2 for the same slot replaces it and loads",
+     [dict(rejected("drop1/anmalningar_2025_vt.csv", "gräns", N), drop=1),
+      dict(loaded("registrations", "drop2/anmalningar_2025_vt_v2.csv", N), drop=2)])
+# 24 trailing total row that reconciles
+rows = ledger_rows()
+total = sum(100 * (i + 1) + 0.5 for i in range(N))
+w("24_total_row_ok", L, csv_text(LEDGER_HEAD, rows + [f"Summa;;;;;;{total:.2f}".replace(".", ",") + ";"]))
+case("24_total_row_ok", "ledger", "A trailing total row that equals the sum of the lines: not a data row",
+     [loaded("ledger", L, N)])
+# 25 total row that does not reconcile
+w("25_total_row_mismatch", L, csv_text(LEDGER_HEAD, rows + [f"Summa;;;;;;{total + 1000:.2f}".replace(".", ",") + ";"]))
+case("25_total_row_mismatch", "ledger", "The total row does not equal the sum of the lines: critical",
+     [rejected(L, "expect_column_sum_to_be_between", N)])
+# 26 too many bad rows
+rows = eval_rows()
+for k in range(0, 4):
+    parts = rows[k].split(";")
+    parts[6] = "9"
+    rows[k] = ";".join(parts)
+w("26_rejected_share_exceeded", E, csv_text(EVAL_HEAD, rows))
+case("26_rejected_share_exceeded", "evaluations", "4 of 30 rows (13 %) fail: above max_rejected_share 5 %",
+     [rejected(E, "gräns", N)])
+# 27 population missing a member
+pop = ["region;2023;2024"] + [f"{c} {n};{10000 + i * 1000};{10100 + i * 1000}" for i, (c, n, _, _) in enumerate(MUNI)
+                              if c != "2284"]
+w("27_population_missing_member", "BE0101_folkmangd_2025.csv", "\n".join(pop) + "\n")
+case("27_population_missing_member", "population",
+     "Örnsköldsvik (2284), a member in 2025, has no population for 2024: critical",
+     [rejected("BE0101_folkmangd_2025.csv", "2284")])
+# 28 date formats and municipality names
+rows = reg_rows()
+rows = [r.replace("2025-03-", "3/").replace("-13;", "/2025;") if False else r for r in rows]
+parts = rows[0].split(";")
+parts[5] = "4/3/2025"
+rows[0] = ";".join(parts)
+parts = rows[1].split(";")
+parts[3] = "Östersunds kommun"
+rows[1] = ";".join(parts)
+w("28_date_and_name_variants", F, csv_text(REG_HEAD, rows))
+case("28_date_and_name_variants", "registrations", "Dates as 4/3/2025 and municipality as 'Östersunds kommun': load",
+     [loaded("registrations", F, N)])
+# 29 unknown activity
+rows = reg_rows()
+parts = rows[11].split(";")
+parts[0] = "A-2019-99"
+rows[11] = ";".join(parts)
+w("29_unknown_activity", F, csv_text(REG_HEAD, rows))
+case("29_unknown_activity", "registrations", "An activity that is not in the 2025 action plan",
+     [loaded("registrations", F, N, 1, "A-2019-99")])
+# 30 xlsx
+from openpyxl import Workbook  # noqa: E402
+
+wb = Workbook()
+ws = wb.active
+for line in [REG_HEAD] + reg_rows():
+    ws.append(line.split(";"))
+p = BAD / "30_xlsx" / "anmalningar_2025.xlsx"
+p.parent.mkdir(parents=True, exist_ok=True)
+wb.save(p)
+case("30_xlsx", "registrations", "The same data as .xlsx", [loaded("registrations", "anmalningar_2025.xlsx", N)])
+print(sorted(x.name for x in BAD.iterdir()))
