@@ -2,14 +2,17 @@
 Swedish annual report (verksamhetsberättelse) for reporting year Y, before ISO week 9 of Y+1.
 
 Each task is one call into the ``runreport`` package; every task is idempotent and keyed by the
-reporting year (param ``year``, else the run's data interval).
+reporting year (the triggering asset events' ``extra["years"]``, else param ``year``, else the
+run's data interval). ``publish`` writes the stewards' page ``<output>/<tenant>/<year>/korning.html``.
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Param, dag, task
+from airflow.sdk import AssetAny, AssetOrTimeSchedule, Param, dag, task
 from run_timetable import annual_report_deadline, timetable_from_config  # plugins/: the ISO-week schedule
+
+from runreport.ingest_schedule import source_assets
 
 
 def _notify_failure(context):
@@ -21,7 +24,10 @@ def _notify_failure(context):
 @dag(
     dag_id="run_annual_report",
     description="RUN: verksamhetsberättelse, kommunbidrag och överskjutande medel för ett år",
-    schedule=timetable_from_config(),  # Monday of ISO week 6 of Y+1 for year Y (config/pipeline.yaml)
+    # Monday of ISO week 6 of Y+1 for year Y (config/pipeline.yaml), and also whenever run_ingest
+    # publishes a new or corrected partner file (run://<tenant>/<source>): then the year comes from
+    # the asset event's extra["years"].
+    schedule=AssetOrTimeSchedule(timetable=timetable_from_config(), assets=AssetAny(*source_assets().values())),
     deadline=annual_report_deadline(),   # stewards are told if Y is not done by Monday of week 8
     start_date=pendulum.datetime(2020, 1, 1, tz="UTC"),
     catchup=False,
@@ -47,15 +53,17 @@ def run_annual_report():
         year = runcontext.year_from_context(context, cfg)
         return pipeline.validate_files(cfg, year, runcontext.pseudonym_secret(cfg), run_name=str(year))
 
-    @task
-    def load(validated: dict, **context) -> dict:
+    # load runs after a failed validation too: the other files load and the rejected one is logged
+    # with its reasons, while compute and report (downstream of validate) stay blocked.
+    @task(trigger_rule="all_done")
+    def load(**context) -> dict:
         from runreport import pipeline, runcontext
 
         cfg = runcontext.load_config()
         return pipeline.load_files(cfg, runcontext.year_from_context(context, cfg))
 
     @task
-    def compute(loaded: dict, **context) -> dict:
+    def compute(validated: dict, loaded: dict, **context) -> dict:
         from runreport import pipeline, runcontext
 
         cfg = runcontext.load_config()
@@ -68,7 +76,10 @@ def run_annual_report():
         cfg = runcontext.load_config()
         return pipeline.report(cfg, runcontext.year_from_context(context, cfg))
 
-    report(compute(load(validate(collect()))))
+    validated = validate(collect())
+    loaded = load()
+    validated >> loaded
+    report(compute(validated, loaded))
 
 
 run_annual_report()

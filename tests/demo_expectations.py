@@ -115,11 +115,21 @@ def known_organisations() -> set[str]:
     return known
 
 
-def participants(year: int) -> int:
+def activities_in_sections(year: int, sections: set[str]) -> set[str]:
+    path = next((INBOX / "budget").glob(f"handlingsplan_{year}.*"))
+    rows = _rows(path)
+    header = [h.strip().lower() for h in rows[0]]
+    code_i = next(i for i, h in enumerate(header) if "kod" in h)
+    sec_i = next(i for i, h in enumerate(header) if h in ("avsnitt", "sektion", "del", "section"))
+    return {r[code_i] for r in rows[1:] if len(r) > sec_i and r[sec_i] in sections}
+
+
+def participants(year: int, sections: set[str] | None = None) -> int:
     """Distinct (activity, e-mail) registrations with status 'deltog', registered in the year, from
-    a member municipality or a known partner."""
+    a member municipality or a known partner (only activities of ``sections``, when given)."""
     seen = set()
     known = known_organisations()
+    wanted = activities_in_sections(year, sections) if sections else None
     for path in sorted((INBOX / "registrations").glob(f"*_{year}_*")):
         rows = _rows(path)
         header = [h.strip().lower() for h in rows[0]]
@@ -136,6 +146,8 @@ def participants(year: int) -> int:
                 continue
             org_i = ix.get("kommun/organisation", ix.get("organisation"))
             if r[org_i].strip().lower() not in known:
+                continue
+            if wanted is not None and r[act_i].strip() not in wanted:
                 continue
             seen.add((r[act_i].strip(), r[email_i].strip().lower()))
     return len(seen)

@@ -160,8 +160,9 @@ def _existing_keys(s, cfg: Config, source: str, year: int | None, exclude_slot: 
 
 def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manual") -> dict:
     """Read, parse and validate every staged file; stage the valid rows and the findings; write the
-    stewards' summary. Raises SourceRejected (after writing the summary) when a source fails a
-    critical expectation or its rejected share passes the threshold."""
+    stewards' summary. Raises SourceRejected (after staging everything and writing the summary) when a
+    file fails a critical expectation or its rejected share passes the threshold: the load step still
+    loads the other files and logs the rejected one, while compute and report are blocked."""
     from runreport.validation import summary as stewards
 
     Session = sessions(cfg)
@@ -206,7 +207,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
             resolver = OrganisationResolver(names, partners)
             typed, issues = parse_frame(source, df, resolver, secret)
             ctx = ValidationContext(
-                tenant=cfg.tenant, year=fyear, member_codes=_members_in(periods, fyear),
+                tenant=cfg.tenant, year=year if source == "population" else fyear, member_codes=_members_in(periods, fyear),
                 known_municipalities=set(names), partner_codes=set(partners),
                 activity_codes={c for (y, c) in activities if y == fyear},
                 budget_activity_codes={c for (y, c) in activities if y == fyear},
@@ -230,24 +231,28 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
             fo.rows_quarantined = fo.rows_in - fo.rows_loaded
             fo.issues = issues
             assert fo.rows_in == fo.rows_loaded + fo.rows_quarantined
-            key = [("person_key" if k == "email" else k) for k in SOURCES[source].key]
-            if all(k in good.columns for k in key):
-                seen_keys[skey] |= {tuple(r) for r in good[key].itertuples(index=False)}
             share = fo.rows_quarantined / fo.rows_in if fo.rows_in else 0.0
             crit = [i for i in issues if i.critical]
             if crit:
-                fo.critical = True
                 fo.message = crit[0].message(e["file_name"])
-                rejections.append(fo.message)
             elif share > threshold:
-                fo.critical = True
                 fo.message = (f"{e['file_name']}: {share:.0%} av raderna avvisades, gränsen är {threshold:.0%} / "
                               f"{share:.0%} of the rows were rejected, the limit is {threshold:.0%}")
+                fo.issues = issues = [*issues, RowIssue(0, None, "rejected_share", fo.message, fo.message, True)]
+            if fo.message:  # the whole file is rejected: nothing of it loads, every row is accounted for
+                fo.status, fo.critical = "rejected", True
+                fo.rows_loaded, fo.rows_quarantined = 0, fo.rows_in
+                good = None
                 rejections.append(fo.message)
             personal = {f.name for f in SOURCES[source].fields if f.personal}
             raw_rows = {int(r["_row"]): {k: v for k, v in r.items() if k not in personal and k != "_row"}
                         for r in df[df["_row"].isin(bad)].to_dict("records")}
             _stage(stage, fo, good, raw_rows)
+            if good is None:
+                continue
+            key = [("person_key" if k == "email" else k) for k in SOURCES[source].key]
+            if all(k in good.columns for k in key):
+                seen_keys[skey] |= {tuple(r) for r in good[key].itertuples(index=False)}
             # reference data validated in this run serves the files after it
             if source == "members":
                 for r in good.itertuples(index=False):
@@ -292,8 +297,10 @@ def load_files(cfg: Config, year: int) -> dict:
     """Insert the staged valid rows and the quarantine, one file per transaction."""
     Session = sessions(cfg)
     stage = staging_dir(cfg, year)
-    manifest = json.loads((stage / "manifest.json").read_text(encoding="utf-8"))
     totals = {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0}
+    if not (stage / "manifest.json").exists():
+        return totals
+    manifest = json.loads((stage / "manifest.json").read_text(encoding="utf-8"))
     for e in manifest:
         p = stage / "validated" / f"{e['checksum']}.pkl"
         if e["status"] != "new" or not p.exists():

@@ -46,7 +46,30 @@ def pseudonym_secret(cfg) -> bytes:
     return value.encode("utf-8")
 
 
+def years_from_asset_events(triggering_asset_events) -> list[int]:
+    """The reporting years named in the ``extra["years"]`` of the asset events that triggered a run
+    (published by ``dags/run_ingest.py``), ascending; empty for a run not triggered by assets.
+
+    ``triggering_asset_events`` is the task context's mapping asset -> events (Airflow 3: each event
+    has ``.extra``); plain dicts with an ``"extra"`` key are accepted too (tests)."""
+    years: set[int] = set()
+    if not triggering_asset_events:
+        return []
+    for asset in list(triggering_asset_events):
+        for event in triggering_asset_events[asset] or ():
+            extra = event.get("extra") if isinstance(event, dict) else getattr(event, "extra", None)
+            for y in (extra or {}).get("years") or ():
+                years.add(int(y))
+    return sorted(years)
+
+
 def year_from_context(context: dict, cfg) -> int:
+    """The run's reporting year: from the triggering asset events (a corrected file for year Y
+    recomputes Y; several years: the latest, since ``compute`` recalculates every year up to it),
+    else the ``year`` param, else the data interval / logical date (see :func:`reporting_year`)."""
+    asset_years = years_from_asset_events(context.get("triggering_asset_events"))
+    if asset_years:
+        return asset_years[-1]
     params = context.get("params") or {}
     return reporting_year(params.get("year"), context.get("data_interval_start"), context.get("logical_date"),
                           cfg["reporting"]["demo_year"])

@@ -1,0 +1,90 @@
+"""RUN ingestion, daily: the partners' new or corrected files -> validated warehouse, published as
+Assets so the annual report recomputes the years they affect.
+
+plan -> collect -> validate -> load -> publish_<source> (one per source; outlet ``run://<tenant>/<source>``)
+
+``plan`` compares the inbox with the warehouse's ``ingested_file`` log: a per-year file affects its
+year, a year-less reference file (members, agreements, population) every year the inbox holds. One
+pass stages them all (collect is cumulative up to the latest affected year). Each ``publish_<source>``
+task emits its asset event with ``extra={"years": [...], "files": [...]}`` only when that source had
+pending files (else it is skipped: no event). Nothing new: everything after ``plan`` is skipped.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import CronTriggerTimetable, dag, task
+
+from runreport.ingest_schedule import source_assets
+
+SOURCE_ASSETS = source_assets()  # reads config/pipeline.yaml for the tenant; no DB, no Airflow calls
+
+
+def _notify_failure(context):
+    from runreport.notify import task_failed
+
+    task_failed(context)
+
+
+@dag(
+    dag_id="run_ingest",
+    description="RUN: nya och rättade filer från partnerna in i lagret, publicerade som Assets",
+    schedule=CronTriggerTimetable("0 5 * * *", timezone="Europe/Stockholm"),  # daily, before the 06:00 report
+    start_date=pendulum.datetime(2025, 1, 1, tz="Europe/Stockholm"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"on_failure_callback": _notify_failure, "retries": 0},
+    tags=["run", "ingest"],
+    doc_md=__doc__,
+)
+def run_ingest():
+    @task
+    def plan() -> dict:
+        from runreport import ingest_schedule, runcontext
+
+        return ingest_schedule.pending_plan(runcontext.load_config())
+
+    @task
+    def collect(planned: dict) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from runreport import pipeline, runcontext
+
+        if planned["year"] is None:
+            raise AirflowSkipException("Inga nya filer i inkorgen / no new files in the inbox")
+        return pipeline.collect_files(runcontext.load_config(), planned["year"])
+
+    @task
+    def validate(collected: dict, planned: dict) -> dict:
+        from runreport import pipeline, runcontext
+
+        cfg = runcontext.load_config()
+        return pipeline.validate_files(cfg, planned["year"], runcontext.pseudonym_secret(cfg),
+                                       run_name=f"ingest-{planned['year']}")
+
+    @task
+    def load(validated: dict, planned: dict) -> dict:
+        from runreport import pipeline, runcontext
+
+        return pipeline.load_files(runcontext.load_config(), planned["year"])
+
+    planned = plan()
+    loaded = load(validate(collect(planned), planned), planned)
+
+    for source, asset in SOURCE_ASSETS.items():
+
+        @task(task_id=f"publish_{source}", outlets=[asset])
+        def publish(loaded: dict, planned: dict, source: str = source, asset=asset, **context) -> dict:
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            years = planned["by_source"].get(source)
+            if not years:
+                raise AirflowSkipException(f"Inga nya filer för {source} / no new files for {source}")
+            extra = {"years": years, "files": planned["files"].get(source, [])}
+            context["outlet_events"][asset].extra = extra
+            return extra
+
+        publish(loaded, planned)
+
+
+run_ingest()

@@ -1,0 +1,215 @@
+"""The stewards' page of one run: ``<output>/<tenant>/<year>/korning.html`` and ``korning.md``.
+
+Readable without knowing Airflow: what was collected (new / already ingested files), what validation
+made of each file (rows in, loaded, in quarantine; rejected files), and what the run produced (the
+annual report in Word/PDF, the contribution table, invoices, the validation summary and Data Docs),
+each with a link relative to the page itself, so the folder can be copied or served as it is (the
+Airflow plugin ``plugins/run_stewards.py`` serves it under ``/run-stewards/``).
+
+Built from the files the pipeline leaves: the staging manifest and ``outcomes.json`` of the year,
+and the output folder. No personal data: file names, counts and the (already masked) messages only.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from runreport.validation.summary import STATUS_SV, safe_text
+
+PAGE_STEM = "korning"
+
+
+@dataclass
+class Product:
+    label: str
+    rel: str                   # path relative to the year's output folder (POSIX)
+    exists: bool
+    count: int | None = None   # for folders: number of files
+
+
+@dataclass
+class RunSummary:
+    tenant: str
+    year: int
+    run: dict = field(default_factory=dict)          # dag_id, run_id, run_type, started, ...
+    collected: list[dict] = field(default_factory=list)
+    outcomes: list[dict] = field(default_factory=list)
+    products: list[Product] = field(default_factory=list)
+    figures: dict = field(default_factory=dict)      # contributions_total, carry_over, municipalities
+
+    @property
+    def new_files(self) -> list[dict]:
+        return [c for c in self.collected if c.get("status") == "new"]
+
+    @property
+    def rejected(self) -> list[dict]:
+        return [o for o in self.outcomes if o.get("status") == "rejected" or o.get("critical")]
+
+    @property
+    def quarantined_rows(self) -> int:
+        return sum(int(o.get("rows_quarantined") or 0) for o in self.outcomes)
+
+
+def _read_json(path: Path) -> list[dict]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return data if isinstance(data, list) else []
+
+
+def _folder_count(p: Path) -> int:
+    return sum(1 for q in p.iterdir() if q.is_file()) if p.is_dir() else 0
+
+
+def products(out: Path, year: int) -> list[Product]:
+    wanted = [
+        ("Verksamhetsberättelse (Word)", f"verksamhetsberattelse_{year}.docx"),
+        ("Verksamhetsberättelse (PDF)", f"verksamhetsberattelse_{year}.pdf"),
+        ("Kommunbidrag per kommun (CSV)", f"kommunbidrag_{year}.csv"),
+        ("Valideringssammanfattning", "validation/sammanfattning.html"),
+        ("Data Docs (Great Expectations)", "validation/data_docs/index.html"),
+        ("Karantän: alla avvisade rader (CSV)", f"validation/karantan_{year}.csv"),
+    ]
+    items = [Product(label, rel, (out / rel).is_file()) for label, rel in wanted]
+    for label, rel in (("Fakturor att godkänna", "invoices/prepared"), ("Fakturor i utkorgen", "invoices/outbox"),
+                       ("Avslagna fakturor", "invoices/rejected"), ("Fakturaunderlag", "invoices/underlag")):
+        n = _folder_count(out / rel)
+        items.append(Product(label, rel + "/", n > 0, n))
+    return items
+
+
+def build(out_dir: Path | str, staging: Path | str, tenant: str, year: int, run: dict | None = None,
+          figures: dict | None = None) -> RunSummary:
+    out, stage = Path(out_dir), Path(staging)
+    return RunSummary(tenant=tenant, year=int(year), run=dict(run or {}),
+                      collected=_read_json(stage / "manifest.json"), outcomes=_read_json(stage / "outcomes.json"),
+                      products=products(out, int(year)), figures=dict(figures or {}))
+
+
+def _kr(value) -> str:
+    from decimal import Decimal
+
+    from runreport.sweformat import kronor
+
+    try:
+        return kronor(Decimal(str(value)))
+    except Exception:  # noqa: BLE001 - a figure we cannot format is shown as given
+        return str(value)
+
+
+def _facts(rs: RunSummary) -> list[tuple[str, str]]:
+    r = rs.run
+    facts = [("Nätverk", rs.tenant), ("Verksamhetsår", str(rs.year))]
+    if r.get("run_id"):
+        facts.append(("Körning", f"{r.get('dag_id', '')} / {r['run_id']}"))
+    if r.get("triggered_by"):
+        facts.append(("Startad av", str(r["triggered_by"])))
+    facts.append(("Sammanställd", r.get("written_at") or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+    f = rs.figures
+    if f.get("contributions_total") is not None:
+        facts.append(("Kommunbidrag totalt", _kr(f["contributions_total"])))
+    if f.get("municipalities") is not None:
+        facts.append(("Kommuner med bidrag", str(f["municipalities"])))
+    if f.get("carry_over") is not None:
+        facts.append(("Överskjutande medel vid årets slut", _kr(f["carry_over"])))
+    return facts
+
+
+def render_markdown(rs: RunSummary) -> str:
+    def cell(x) -> str:
+        return str(x).replace("|", "\\|").replace("\n", " ")
+
+    lines = [f"# Körning {rs.tenant} {rs.year}", ""]
+    lines += [f"- **{k}:** {cell(v)}" for k, v in _facts(rs)]
+    lines += ["", "## Insamlat", "",
+              f"{len(rs.collected)} filer i inkorgen för året, varav {len(rs.new_files)} nya eller rättade; "
+              "övriga var redan inlästa.", ""]
+    if rs.collected:
+        lines += ["| Källa | Fil | År | Status |", "|---|---|---|---|"]
+        lines += [f"| {cell(c['source'])} | {cell(c['file_name'])} | {c.get('year') or '–'} | "
+                  f"{'ny' if c.get('status') == 'new' else 'redan inläst'} |" for c in rs.collected]
+    lines += ["", "## Validerat", "",
+              f"Rader i karantän: {rs.quarantined_rows}. Avvisade filer: {len(rs.rejected)}. "
+              "Detaljer: [valideringssammanfattningen](validation/sammanfattning.html).", ""]
+    if rs.outcomes:
+        lines += ["| Källa | Fil | Status | Rader in | Inlästa | Karantän |", "|---|---|---|---:|---:|---:|"]
+        lines += [f"| {cell(o['source'])} | {cell(o['file_name'])} | {STATUS_SV.get(o.get('status'), o.get('status'))} "
+                  f"| {o.get('rows_in', 0)} | {o.get('rows_loaded', 0)} | {o.get('rows_quarantined', 0)} |"
+                  for o in rs.outcomes]
+    if rs.rejected:
+        lines += ["", "### Avvisade filer", ""]
+        lines += [f"- **{cell(o['file_name'])}**: {cell(safe_text(o.get('message')))}" for o in rs.rejected]
+    lines += ["", "## Resultat", ""]
+    for p in rs.products:
+        extra = f" ({p.count} filer)" if p.count is not None else ""
+        lines.append(f"- [{p.label}]({p.rel}){extra}" if p.exists else f"- {p.label}: saknas")
+    return "\n".join(lines) + "\n"
+
+
+def render_html(rs: RunSummary) -> str:
+    e = html.escape
+    out = [
+        "<!DOCTYPE html>", '<html lang="sv">', "<head>", '<meta charset="utf-8">',
+        f"<title>Körning {e(rs.tenant)} {rs.year}</title>",
+        "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #999;padding:.3em .6em;vertical-align:top}td.n{text-align:right}"
+        ".avvisad,.saknas{color:#a00}.ny{font-weight:bold}dt{font-weight:bold;float:left;clear:left;width:18em}"
+        "dd{margin-left:18em}</style>",
+        "</head>", "<body>", f"<h1>Körning {e(rs.tenant)} {rs.year}</h1>", "<dl>",
+    ]
+    out += [f"<dt>{e(k)}</dt><dd>{e(str(v))}</dd>" for k, v in _facts(rs)]
+    out += ["</dl>", "<h2>Insamlat</h2>",
+            f"<p>{len(rs.collected)} filer i inkorgen för året, varav {len(rs.new_files)} nya eller rättade; "
+            "övriga var redan inlästa.</p>"]
+    if rs.collected:
+        out += ["<table>", "<tr><th>Källa</th><th>Fil</th><th>År</th><th>Status</th></tr>"]
+        for c in rs.collected:
+            new = c.get("status") == "new"
+            out.append(f"<tr><td>{e(c['source'])}</td><td>{e(c['file_name'])}</td><td>{c.get('year') or '–'}</td>"
+                       f'<td class="{"ny" if new else ""}">{"ny" if new else "redan inläst"}</td></tr>')
+        out.append("</table>")
+    out += ["<h2>Validerat</h2>",
+            f"<p>Rader i karantän: {rs.quarantined_rows}. Avvisade filer: {len(rs.rejected)}. Detaljer: "
+            '<a href="validation/sammanfattning.html">valideringssammanfattningen</a>.</p>']
+    if rs.outcomes:
+        out += ["<table>", "<tr><th>Källa</th><th>Fil</th><th>Status</th><th>Rader in</th><th>Inlästa</th>"
+                "<th>Karantän</th></tr>"]
+        for o in rs.outcomes:
+            status = STATUS_SV.get(o.get("status"), o.get("status") or "")
+            out.append(f"<tr><td>{e(o['source'])}</td><td>{e(o['file_name'])}</td>"
+                       f'<td class="{e(status)}">{e(status)}</td><td class="n">{o.get("rows_in", 0)}</td>'
+                       f'<td class="n">{o.get("rows_loaded", 0)}</td><td class="n">{o.get("rows_quarantined", 0)}</td></tr>')
+        out.append("</table>")
+    if rs.rejected:
+        out += ["<h3>Avvisade filer</h3>", "<ul>"]
+        out += [f"<li><strong>{e(o['file_name'])}</strong>: {e(safe_text(o.get('message')))}</li>" for o in rs.rejected]
+        out.append("</ul>")
+    out += ["<h2>Resultat</h2>", "<ul>"]
+    for p in rs.products:
+        extra = f" ({p.count} filer)" if p.count is not None else ""
+        out.append(f'<li><a href="{e(p.rel)}">{e(p.label)}</a>{extra}</li>' if p.exists
+                   else f'<li class="saknas">{e(p.label)}: saknas</li>')
+    out += ["</ul>", "</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+def write(rs: RunSummary, out_dir: Path | str) -> dict[str, str]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    md, page = out / f"{PAGE_STEM}.md", out / f"{PAGE_STEM}.html"
+    md.write_text(render_markdown(rs), encoding="utf-8")
+    page.write_text(render_html(rs), encoding="utf-8")
+    return {"markdown": str(md), "html": str(page)}
+
+
+def publish(cfg, year: int, run: dict | None = None, figures: dict | None = None) -> dict[str, str]:
+    """Write the run page for ``year`` of ``cfg.tenant`` (the annual DAG's last task)."""
+    from runreport.pipeline import staging_dir
+
+    rs = build(cfg.output_dir(year), staging_dir(cfg, year), cfg.tenant, year, run=run, figures=figures)
+    return write(rs, cfg.output_dir(year))
