@@ -151,3 +151,8 @@ def participants(year: int, sections: set[str] | None = None) -> int:
                 continue
             seen.add((r[act_i].strip(), r[email_i].strip().lower()))
     return len(seen)
+
+
+def _rows_text(path: Path) -> str:
+    """The whole file as text (for searching it)."""
+    return "\n".join(";".join(r) for r in _rows(path))

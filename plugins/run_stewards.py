@@ -1,0 +1,120 @@
+"""Airflow plugin: the stewards' view. Each run's page (``korning.html``), the validation summary and
+the outputs, served read-only by the Airflow API server under ``/run-stewards/`` and linked from the
+Airflow UI's navigation ("RUN: körningar").
+
+* ``GET /run-stewards/`` lists every tenant and year in the output folder (``paths.output`` of the
+  configuration, ``RUN_PATHS__OUTPUT``) with links to its run page, validation summary and report.
+* ``GET /run-stewards/files/<tenant>/<year>/...`` serves one file below the output folder. Only the
+  kinds of file the stewards read (HTML, Markdown, CSV, Word, PDF, Excel, invoice XML, images and
+  the Data Docs' CSS/JS) are served; hidden files, the Great Expectations stores and anything that
+  resolves outside the output folder (``..``, absolute paths, symlinks) answer 404.
+* Every request needs an Airflow login: the UI's session cookie (``_token``) or a bearer JWT from
+  ``POST /auth/token``, checked by Airflow's own ``get_user``.
+
+Airflow 3 mounts ``fastapi_apps`` into the API server; ``external_views`` adds the navigation entry.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+from airflow.plugins_manager import AirflowPlugin
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+URL_PREFIX = "/run-stewards"
+SERVED_SUFFIXES = {".html", ".htm", ".md", ".csv", ".docx", ".pdf", ".xlsx", ".xml", ".png", ".svg", ".jpg",
+                   ".css", ".js", ".txt"}
+HIDDEN_DIRS = {"gx_stores", "staging"}
+MEDIA_TYPES = {".md": "text/markdown; charset=utf-8", ".csv": "text/csv; charset=utf-8",
+               ".txt": "text/plain; charset=utf-8"}
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def require_airflow_user(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+    """The Airflow user of the request (bearer JWT or the UI's cookie); 401/403 otherwise."""
+    from airflow.api_fastapi.core_api.security import get_user
+
+    return await get_user(request, None, credentials)
+
+
+def output_root() -> Path:
+    """The configured output folder, resolved (read per request: configuration changes apply)."""
+    from runreport.config import load
+
+    return load().path("output").resolve()
+
+
+def safe_path(root: Path, rel: str) -> Path:
+    """``root / rel`` if it is a servable file inside ``root``; else HTTPException 404."""
+    parts = Path(rel).parts
+    if (not rel or rel.startswith(("/", "\\")) or "\x00" in rel or ".." in parts
+            or any(p.startswith(".") or p in HIDDEN_DIRS for p in parts)):
+        raise HTTPException(status_code=404, detail="Not found")
+    target = (root / rel).resolve()
+    if not target.is_relative_to(root) or not target.is_file() or target.suffix.lower() not in SERVED_SUFFIXES:
+        raise HTTPException(status_code=404, detail="Not found")
+    return target
+
+
+def _years(root: Path) -> list[tuple[str, str, Path]]:
+    out = []
+    if not root.is_dir():
+        return out
+    for tenant in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for year in sorted((p for p in tenant.iterdir() if p.is_dir() and p.name.isdigit()), reverse=True):
+            out.append((tenant.name, year.name, year))
+    return out
+
+
+def index_page(root: Path, base: str = URL_PREFIX) -> str:
+    e = html.escape
+    rows = []
+    for tenant, year, folder in _years(root):
+        links = []
+        for label, rel in (("Körning", "korning.html"), ("Validering", "validation/sammanfattning.html"),
+                           ("Verksamhetsberättelse", f"verksamhetsberattelse_{year}.docx"),
+                           ("Kommunbidrag", f"kommunbidrag_{year}.csv")):
+            if (folder / rel).is_file():
+                links.append(f'<a href="{e(base)}/files/{e(tenant)}/{e(year)}/{e(rel)}">{e(label)}</a>')
+        rows.append(f"<tr><td>{e(tenant)}</td><td>{e(year)}</td><td>{' · '.join(links) or '–'}</td></tr>")
+    body = ("<table><tr><th>Nätverk</th><th>År</th><th>Sidor</th></tr>" + "".join(rows) + "</table>") if rows \
+        else "<p>Inga körningar ännu.</p>"
+    return ("<!DOCTYPE html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>RUN: körningar</title>"
+            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+            "td,th{border:1px solid #999;padding:.3em .6em}</style></head><body>"
+            f"<h1>RUN: körningar</h1>{body}</body></html>")
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(title="RUN stewards' view", docs_url=None, redoc_url=None, openapi_url=None,
+                  dependencies=[Depends(require_airflow_user)])
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request) -> str:
+        return index_page(output_root(), base=request.scope.get("root_path", "") or "")
+
+    @app.get("/files/{rel:path}")
+    def files(rel: str) -> FileResponse:
+        target = safe_path(output_root(), rel)
+        return FileResponse(target, media_type=MEDIA_TYPES.get(target.suffix.lower()))
+
+    return app
+
+
+app = create_app()
+
+
+class RunStewardsPlugin(AirflowPlugin):
+    name = "run_stewards"
+    fastapi_apps = [{"app": app, "url_prefix": URL_PREFIX, "name": "RUN stewards' view"}]
+    external_views = [{
+        "name": "RUN: körningar",
+        "href": f"{URL_PREFIX}/",
+        "destination": "nav",
+        "category": "browse",
+        "url_route": "run-stewards",
+    }]

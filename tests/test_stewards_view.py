@@ -1,0 +1,152 @@
+"""The stewards' view: the run page (runreport.run_summary) and the Airflow plugin that serves the output
+folder (plugins/run_stewards.py), through FastAPI's TestClient: listing, files, relative links,
+login required, and no way out of the output folder."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from runreport import run_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "plugins") not in sys.path:
+    sys.path.insert(0, str(ROOT / "plugins"))
+
+import run_stewards  # noqa: E402
+
+
+@pytest.fixture
+def outputs(tmp_path, monkeypatch):
+    """An output folder as a finished 2025 run leaves it, plus its staging area and a secret next to it."""
+    out = tmp_path / "output"
+    year_dir = out / "RUN" / "2025"
+    (year_dir / "validation" / "data_docs").mkdir(parents=True)
+    (year_dir / "validation" / "gx_stores").mkdir()
+    (year_dir / "invoices" / "outbox").mkdir(parents=True)
+    (year_dir / "verksamhetsberattelse_2025.docx").write_bytes(b"PK\x03\x04 docx")
+    (year_dir / "kommunbidrag_2025.csv").write_text("municipality_code;amount_sek\n2380;130000\n", encoding="utf-8")
+    (year_dir / "validation" / "sammanfattning.html").write_text("<h1>Validering</h1>", encoding="utf-8")
+    (year_dir / "validation" / "data_docs" / "index.html").write_text("<h1>Docs</h1>", encoding="utf-8")
+    (year_dir / "validation" / "gx_stores" / "result.json").write_text("{}", encoding="utf-8")
+    (year_dir / "invoices" / "outbox" / "RUN-2025-0001.xml").write_text("<Invoice/>", encoding="utf-8")
+    (year_dir / ".hidden.html").write_text("hidden", encoding="utf-8")
+    (tmp_path / "secret.txt").write_text("top secret", encoding="utf-8")
+    (year_dir / "link.txt").symlink_to(tmp_path / "secret.txt")
+    stage = tmp_path / "staging" / "RUN" / "2025"
+    stage.mkdir(parents=True)
+    (stage / "manifest.json").write_text(json.dumps([
+        {"source": "registrations", "file_name": "anmalningar_2025_vt.csv", "year": 2025, "status": "new"},
+        {"source": "members", "file_name": "members_2020-2025.csv", "year": None, "status": "unchanged"},
+        {"source": "ledger", "file_name": "huvudbok_2025.csv", "year": 2025, "status": "new"},
+    ]), encoding="utf-8")
+    (stage / "outcomes.json").write_text(json.dumps([
+        {"source": "registrations", "file_name": "anmalningar_2025_vt.csv", "status": "new", "rows_in": 120,
+         "rows_loaded": 117, "rows_quarantined": 3, "critical": False, "message": None},
+        {"source": "members", "file_name": "members_2020-2025.csv", "status": "unchanged", "rows_in": 19,
+         "rows_loaded": 19, "rows_quarantined": 0, "critical": False, "message": None},
+        {"source": "ledger", "file_name": "huvudbok_2025.csv", "status": "rejected", "rows_in": 10,
+         "rows_loaded": 0, "rows_quarantined": 10, "critical": True,
+         "message": "huvudbok_2025.csv: summan stämmer inte, kontakt anna.andersson@example.org"},
+    ]), encoding="utf-8")
+    monkeypatch.setenv("RUN_PATHS__OUTPUT", str(out))
+    return out, year_dir, stage
+
+
+def test_run_page_lists_collected_validated_and_products(outputs):
+    out, year_dir, stage = outputs
+    rs = run_summary.build(year_dir, stage, "RUN", 2025, run={"dag_id": "run_annual_report", "run_id": "manual__x"},
+                           figures={"contributions_total": 1234567, "municipalities": 19, "carry_over": "455000.00"})
+    paths = run_summary.write(rs, year_dir)
+    page = Path(paths["html"]).read_text(encoding="utf-8")
+    md = Path(paths["markdown"]).read_text(encoding="utf-8")
+    assert Path(paths["html"]) == year_dir / "korning.html" and Path(paths["markdown"]) == year_dir / "korning.md"
+    for text in (page, md):
+        assert "anmalningar_2025_vt.csv" in text and "members_2020-2025.csv" in text
+        assert "varav 2 nya" in text
+        assert "Rader i karantän: 13" in text and "Avvisade filer: 1" in text
+        plain = text.replace("\u00a0", " ")  # Swedish amounts use no-break spaces
+        assert "1 234 567 kr" in plain and "455 000 kr" in plain
+        assert "anna.andersson@example.org" not in text  # messages are masked like the validation summary
+        assert "run_annual_report / manual__x" in text
+    # relative links that resolve inside the year's folder
+    for rel in ("verksamhetsberattelse_2025.docx", "kommunbidrag_2025.csv", "validation/sammanfattning.html",
+                "validation/data_docs/index.html", "invoices/outbox/"):
+        assert f'href="{rel}"' in page and f"]({rel})" in md
+        assert (year_dir / rel).exists()
+    assert "Verksamhetsberättelse (PDF): saknas" in md
+    assert "Fakturor i utkorgen](invoices/outbox/) (1 filer)" in md
+
+
+@pytest.fixture
+def client(outputs):
+    run_stewards.app.dependency_overrides[run_stewards.require_airflow_user] = lambda: "steward"
+    try:
+        yield TestClient(run_stewards.app)
+    finally:
+        run_stewards.app.dependency_overrides.clear()
+
+
+def test_view_lists_years_and_serves_summaries(outputs, client):
+    out, year_dir, stage = outputs
+    run_summary.write(run_summary.build(year_dir, stage, "RUN", 2025), year_dir)
+    index = client.get("/")
+    assert index.status_code == 200
+    assert 'href="/files/RUN/2025/korning.html"' in index.text
+    assert 'href="/files/RUN/2025/validation/sammanfattning.html"' in index.text
+    page = client.get("/files/RUN/2025/korning.html")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "Körning RUN 2025" in page.text
+    assert client.get("/files/RUN/2025/korning.md").headers["content-type"].startswith("text/markdown")
+    assert client.get("/files/RUN/2025/validation/sammanfattning.html").text == "<h1>Validering</h1>"
+    assert client.get("/files/RUN/2025/verksamhetsberattelse_2025.docx").content.startswith(b"PK")
+    assert client.get("/files/RUN/2025/invoices/outbox/RUN-2025-0001.xml").status_code == 200
+
+
+@pytest.mark.parametrize("path", [
+    "/files/%2e%2e/secret.txt",
+    "/files/RUN/2025/%2e%2e/%2e%2e/%2e%2e/secret.txt",
+    "/files/RUN/2025/..%2F..%2F..%2Fsecret.txt",
+    "/files/%2Fetc%2Fpasswd",
+    "/files//etc/passwd",
+    "/files/RUN/2025/link.txt",                       # symlink out of the folder
+    "/files/RUN/2025/.hidden.html",
+    "/files/RUN/2025/validation/gx_stores/result.json",
+    "/files/RUN/2025/validation",                     # a folder
+    "/files/RUN/2025/nonexistent.html",
+])
+def test_view_refuses_anything_outside_or_not_for_stewards(client, path):
+    r = client.get(path)
+    assert r.status_code == 404, (path, r.status_code, r.text[:200])
+    assert "top secret" not in r.text
+
+
+def test_safe_path_directly(outputs):
+    out, _, _ = outputs
+    root = out.resolve()
+    assert run_stewards.safe_path(root, "RUN/2025/kommunbidrag_2025.csv").name == "kommunbidrag_2025.csv"
+    for rel in ("../secret.txt", "RUN/../../secret.txt", str(out.parent / "secret.txt"), "", "RUN/2025/link.txt"):
+        with pytest.raises(Exception) as exc:
+            run_stewards.safe_path(root, rel)
+        assert getattr(exc.value, "status_code", None) == 404
+
+
+def test_view_requires_an_airflow_login(outputs):
+    r = TestClient(run_stewards.app).get("/files/RUN/2025/kommunbidrag_2025.csv")
+    assert r.status_code == 401
+    assert TestClient(run_stewards.app).get("/").status_code == 401
+
+
+def test_plugin_registers_app_and_nav_link():
+    plugin = run_stewards.RunStewardsPlugin
+    assert plugin.fastapi_apps[0]["url_prefix"] == "/run-stewards"
+    assert plugin.fastapi_apps[0]["app"] is run_stewards.app
+    view = plugin.external_views[0]
+    assert view["href"] == "/run-stewards/" and view["destination"] == "nav"
+    from airflow.api_fastapi.core_api.datamodels.plugins import ExternalViewResponse
+
+    ExternalViewResponse.model_validate(view)  # the shape Airflow's /ui/plugins serves to the UI
