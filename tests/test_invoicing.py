@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -274,62 +273,8 @@ def test_basis_pdf_when_soffice_present(tmp_path, caplog):
 
 # ---------------------------------------------------------------- the DAG with Human-in-the-loop
 
-DRIVER = textwrap.dedent('''
-    """Run dags/run_invoices.py with dag.test() and answer its approval like the UI does."""
-    import json, sys, threading, time
-    from datetime import datetime, timezone
+DRIVER = REPO / "scripts" / "answer_invoice_approval.py"  # shared with the demo
 
-    answer = sys.argv[1]
-    sys.path.insert(0, sys.argv[2])
-    import run_invoices as mod  # the DAG file
-
-    from airflow import settings
-    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
-    from airflow.api_fastapi.core_api.datamodels.hitl import UpdateHITLDetailPayload
-    from airflow.api_fastapi.core_api.routes.public.hitl import update_hitl_detail
-    from airflow.models.hitl import HITLDetail
-    from airflow.models.taskinstance import TaskInstance
-
-    seen = {}
-
-    def respond():
-        # Like a person in finance: wait until the approval task asks, then answer through the
-        # same code path as the UI's PATCH .../hitlDetails (Core API route function).
-        deadline = time.time() + 240
-        while time.time() < deadline:
-            time.sleep(1)
-            session = settings.Session()
-            try:
-                detail = session.query(HITLDetail).filter(HITLDetail.responded_at.is_(None)).first()
-                if detail is None:
-                    continue
-                ti = session.get(TaskInstance, detail.ti_id)
-                if ti.state != "awaiting_input":
-                    continue
-                seen["subject"], seen["body"] = detail.subject, detail.body
-                seen["outbox_before_answer"] = sys.argv[3]
-                import os
-                seen["outbox_files_before_answer"] = sorted(os.listdir(sys.argv[3])) if os.path.isdir(sys.argv[3]) else []
-                update_hitl_detail(
-                    dag_id=ti.dag_id, dag_run_id=ti.run_id, task_id=ti.task_id,
-                    update_hitl_detail_payload=UpdateHITLDetailPayload(chosen_options=[answer], params_input={}),
-                    user=SimpleAuthManagerUser(username="ekonomi", role="admin"), session=session, map_index=-1,
-                )
-                session.commit()
-                seen["answered"] = answer
-                return
-            except Exception as exc:  # sqlite busy etc.: try again
-                session.rollback()
-                seen.setdefault("errors", []).append(repr(exc))
-            finally:
-                session.close()
-
-    threading.Thread(target=respond, daemon=True).start()
-    dr = mod.invoices_dag.test(logical_date=datetime(int(sys.argv[4]), 1, 15, 6, tzinfo=timezone.utc))
-    session = settings.Session()
-    states = {ti.task_id: str(ti.state) for ti in dr.get_task_instances(session=session)}
-    print("RESULT " + json.dumps({"run": str(dr.state), "tasks": states, "seen": seen}))
-''')
 
 
 @pytest.fixture(scope="module")
@@ -365,11 +310,9 @@ def test_dag_human_approval(tmp_path, airflow_home, answer):
     get_engine(url).dispose()
     out = tmp_path / "out"
     outbox = out / "RUN" / str(YEAR) / "invoices" / "outbox"
-    driver = tmp_path / "drive_dag.py"
-    driver.write_text(DRIVER, encoding="utf-8")
     env = airflow_env(airflow_home, RUN_WAREHOUSE__URL=url, RUN_PATHS__OUTPUT=str(out),
                       RUN_INVOICING__BASIS_PDF="false")
-    proc = subprocess.run([sys.executable, str(driver), answer, str(REPO / "dags"), str(outbox), str(YEAR)],
+    proc = subprocess.run([sys.executable, str(DRIVER), answer, str(YEAR), "ekonomi"],
                           env=env, capture_output=True, text=True, timeout=600, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, (proc.stdout[-4000:], proc.stderr[-6000:])

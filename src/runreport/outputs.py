@@ -17,7 +17,9 @@ def listing(year: int) -> list[tuple[str, str]]:
         ("Valideringssammanfattning", "validation/sammanfattning.html"),
         ("Valideringssammanfattning (Markdown)", "validation/sammanfattning.md"),
         ("Data Docs (Great Expectations)", "validation/data_docs/index.html"),
-        ("Fakturor (utkorg)", "invoices/outbox"),
+        ("Fakturor, Peppol (utkorg)", "invoices/outbox"),
+        ("Fakturor, sammanställning", f"invoices/fakturor_{year}.xlsx"),
+        ("Fakturaunderlag", "invoices/underlag"),
     ]
     rows = []
     for label, rel in wanted:

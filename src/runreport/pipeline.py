@@ -112,11 +112,12 @@ def _members_in(periods: list[MemberPeriod], year: int | None) -> set[str]:
     return {p.municipality_code for p in periods if p.valid_from <= end and (p.valid_to is None or p.valid_to >= start)}
 
 
-def _validate(source, typed, ctx, declared_total, docs_dir, run_name) -> tuple[list[RowIssue], bool]:
+def _validate(source, typed, ctx, declared_total, docs_dir, run_name, gx=None) -> tuple[list[RowIssue], bool]:
     from runreport.validation.run import validate_frame
 
+    # One GX context per run (``gx``); the Data Docs site is built once, after the last file.
     outcome = validate_frame(source, typed, ctx, declared_total=declared_total, docs_dir=docs_dir,
-                             run_name=run_name)
+                             run_name=run_name, context=gx, build_docs=gx is None)
     issues = list(getattr(outcome, "issues", outcome))
     return issues, any(i.critical for i in issues)
 
@@ -176,6 +177,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     threshold = float(cfg["validation"]["max_rejected_share"])
     outcomes: list[FileOutcome] = []
     rejections: list[str] = []
+    gx = None  # the run's GX context, created with the first file that needs validating
     with Session() as s:
         names, periods, activities = _reference_context(s, cfg)
         seen_keys: dict[tuple, set] = {}
@@ -218,7 +220,11 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
 
                 parsed = parse_decimal(pd.Series([declared])).iloc[0]
                 declared = None if pd.isna(parsed) else Decimal(str(parsed))
-            v_issues, critical = _validate(source, typed, ctx, declared, docs_dir, run_name)
+            if gx is None:
+                from runreport.validation.run import gx_context
+
+                gx = gx_context(docs_dir)
+            v_issues, critical = _validate(source, typed, ctx, declared, docs_dir, run_name, gx)
             parsed_at = {(i.row, i.field) for i in issues}
             issues += [i for i in v_issues if (i.row, i.field) not in parsed_at]  # parse finding says it first
             skey = (source, fyear)
@@ -260,6 +266,10 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                     periods.append(MemberPeriod(r.municipality_code, r.municipality_name, r.valid_from, r.valid_to))
             elif source == "budget":
                 activities |= {(fyear, c) for c in good["activity_code"]}
+    if gx is not None:
+        from runreport.validation.run import DATA_DOCS_SITE
+
+        gx.build_data_docs(site_names=[DATA_DOCS_SITE])
     summary_paths = stewards.write_run_summary(out_dir, year, run_name, outcomes)
     (stage / "outcomes.json").write_text(json.dumps([_public(o) for o in outcomes], ensure_ascii=False,
                                                     indent=1, default=str), encoding="utf-8")

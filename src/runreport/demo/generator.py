@@ -1141,7 +1141,7 @@ verksamheternas egna utvecklingsprocesser.
         if year == ctx.last_year and a.suffix == MISSING_NARRATIVE_SUFFIX:
             missing.append(r["code"])
             continue
-        body = f"# {a.name}\n\n{a.text}\n\nMålgrupp: {a.target}.\n"
+        body = f"# {a.name}\n\n{a.text}\n"  # target group, form and term come from the action plan
         (root / "activities" / f"{r['code']}.md").write_text(body, encoding="utf-8", newline="\n")
     return missing
 

@@ -612,8 +612,12 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
                 placeholder_text(f"beskrivning av {a['activity_name']} ({year}/activities/{code}.md)"),
                 placeholder=True),)
         else:
-            desc = tuple(p if isinstance(p, Paragraph) else Paragraph.of(p[1], bold=True)
-                         for p in parse_markdown(text or ""))
+            blocks = parse_markdown(text or "")
+            # a leading heading that repeats the activity's name is already the section heading
+            if blocks and isinstance(blocks[0], tuple) and blocks[0][1].strip().casefold() == \
+                    str(a["activity_name"]).strip().casefold():
+                blocks = blocks[1:]
+            desc = tuple(p if isinstance(p, Paragraph) else Paragraph.of(p[1], bold=True) for p in blocks)
         ev_row = evals.get(code)
         evaluation = None
         if ev_row:
@@ -632,6 +636,11 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
     prev = {_norm(str(r["activity_name"])): _int(r["participants"]) for r in q("participants_previous_year")}
     comparison = tuple(ComparisonRow(a.activity_name, a.participants, prev.get(_norm(a.activity_name)))
                        for a in activities)
+    # activities of last year that are not in this year's plan: shown with 0, so both columns add up
+    planned = {_norm(str(a["activity_name"])) for a in plan}
+    prev_names = {_norm(str(r["activity_name"])): str(r["activity_name"]) for r in q("participants_previous_year")}
+    comparison += tuple(ComparisonRow(prev_names[n], 0, p) for n, p in sorted(prev.items())
+                        if n not in planned and p > 0)
 
     # Goal matrix
     goal_sets = (cfg.get("report") or {}).get("goal_sets") or DEFAULT_GOAL_SETS

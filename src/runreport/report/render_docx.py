@@ -130,7 +130,26 @@ class _Renderer:
                     run.bold = True
                 para.alignment = _ALIGN.get(t.alignment(j), WD_ALIGN_PARAGRAPH.LEFT)
                 para.paragraph_format.space_after = 0
+        self._column_widths(table, rows)
         self.doc.add_paragraph()  # air after the table
+
+    @staticmethod
+    def _column_widths(table, rows) -> None:
+        """Columns share the text width in proportion to their longest entry (words may wrap, so a
+        long text column is capped), instead of Word's equal split that breaks words in narrow
+        columns."""
+        from docx.shared import Cm
+
+        weights = []
+        for j in range(len(rows[0])):
+            longest = max(len(cell_text(r[j])) for r in rows)
+            weights.append(min(max(longest, 4), 36))
+        total = sum(weights)
+        table.autofit = False
+        for j, w in enumerate(weights):
+            width = Cm(16.0 * w / total)
+            for row in table.rows:
+                row.cells[j].width = width
 
     def chart(self, c: Chart) -> None:
         self.figure_no += 1

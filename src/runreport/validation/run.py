@@ -279,14 +279,18 @@ def _safe_name(text: str) -> str:
 def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
                    declared_total: Decimal | float | None = None, docs_dir: Path | str | None = None,
                    run_name: str = "run", file_name: str | None = None,
-                   population_year: int | None = None) -> ValidationOutcome:
+                   population_year: int | None = None, context: Any = None,
+                   build_docs: bool = True) -> ValidationOutcome:
     """Validate the typed frame of one file of ``source``.
 
     ``df`` holds the canonical columns of the source (typed: ints as Int64/int64, dates as
     ``datetime.date``, amounts as ``Decimal``, codes as strings) and ``_row``, the 1-based data
     row number in the file. ``declared_total`` is the ledger file's trailing total row, if any.
     ``population_year`` overrides the reference year of the population check (default
-    ``ctx.year - 1``). With ``docs_dir`` the result is stored and Data Docs are (re)built there.
+    ``ctx.year - 1``). With ``docs_dir`` the result is stored and Data Docs are (re)built there;
+    a run validating many files passes its one ``context`` (:func:`gx_context` of ``docs_dir``) and
+    ``build_docs=False``, and calls :func:`build_data_docs` once at the end (building the site per
+    file re-renders every earlier result each time: quadratic in the number of files).
     Returns the issues; applying the quarantine policy is :func:`runreport.validation.policy.decide`.
     """
     quiet_gx_logging()
@@ -331,9 +335,15 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     suite_name = f"{ctx.tenant}.{source}" if ctx.tenant else source
     outcome.suite_name = suite_name
 
-    context = gx_context(Path(docs_dir) if docs_dir is not None else None)
+    if context is None:
+        context = gx_context(Path(docs_dir) if docs_dir is not None else None)
     asset_name = _safe_name(file_name or source)
-    ds = context.data_sources.add_pandas(f"{source}")
+    try:
+        ds = context.data_sources.get(source)
+    except (KeyError, ValueError, LookupError):
+        ds = context.data_sources.add_pandas(source)
+    if asset_name in {a.name for a in ds.assets}:
+        ds.delete_asset(asset_name)
     batch_def = ds.add_dataframe_asset(asset_name).add_batch_definition_whole_dataframe("whole_file")
     suite = context.suites.add_or_update(build_suite(source, checks, suite_name))
 
@@ -382,7 +392,8 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     if docs_dir is not None:
         _store_for_docs(context, results, frame, by_id, personal, validator, suite_name, run_name, file_name,
                         RunIdentifier, ExpectationSuiteIdentifier, ValidationResultIdentifier)
-        context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        if build_docs:
+            context.build_data_docs(site_names=[DATA_DOCS_SITE])
         outcome.docs_index = Path(docs_dir) / "index.html"
     return outcome
 

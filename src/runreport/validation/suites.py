@@ -248,20 +248,22 @@ def build_suite(source: str, checks: list[Check], name: str | None = None):
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
-    suite = gx.ExpectationSuite(name=name or source, meta={"source": source})
+    # The expectations are given to the constructor: ``suite.add_expectation`` persists the whole
+    # suite to the context's store after every expectation once a suite of that name was saved.
+    expectations = []
     for check in checks:
         kwargs = dict(check.kwargs)
         cond_year = kwargs.pop("row_condition_year", None)
         if cond_year is not None:
             kwargs["row_condition"] = Column("year") == cond_year
         cls = getattr(gxe, check.expectation)
-        suite.add_expectation(cls(
+        expectations.append(cls(
             **kwargs,
             severity="critical" if check.critical else "warning",
             meta={"check_id": check.id, "field": check.field, "critical": check.critical},
             notes=_note(check),
         ))
-    return suite
+    return gx.ExpectationSuite(name=name or source, meta={"source": source}, expectations=expectations)
 
 
 def _note(check: Check) -> str:
