@@ -148,6 +148,7 @@ class _Renderer:
         table.autofit = False
         for j, w in enumerate(weights):
             width = Cm(16.0 * w / total)
+            table.columns[j].width = width  # w:gridCol, which LibreOffice follows
             for row in table.rows:
                 row.cells[j].width = width
 

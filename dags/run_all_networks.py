@@ -1,0 +1,122 @@
+"""Every regional network (tenant) in one run: for each network in ``config/tenants/`` (or
+``$RUN_TENANTS_DIR``) collect -> validate -> load -> compute -> report -> prepare invoices, for
+reporting year Y.
+
+The networks are listed at run time (``networks``) and the per-network chain is a mapped task
+group (``.expand(tenant=...)``): network *i*'s tasks wait only for network *i*'s upstream tasks,
+so one network whose files are rejected blocks its own compute/report/invoices, never another's.
+Each task is one call into ``runreport`` with that network's configuration
+(:func:`runreport.tenants.load_tenant`: pipeline.yaml < Variable ``run_config`` < tenant file < env).
+
+Invoices are only *prepared* here (status ``prepared``, in ``<output>/<tenant>/<Y>/invoices/prepared``);
+finance approves and releases them per network with ``run_invoices``, as for a single network.
+The warehouse is shared: on SQLite run the networks one at a time (SQLite has one writer);
+on PostgreSQL they may run in parallel.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Param, dag, task, task_group
+
+
+def _config(tenant: str):
+    import os
+
+    from runreport import tenants
+
+    try:
+        from airflow.sdk import Variable
+
+        overrides = Variable.get("run_config", default=None)
+    except Exception:  # noqa: BLE001 - outside a task: the environment form of the Variable
+        overrides = os.environ.get("AIRFLOW_VAR_RUN_CONFIG")
+    return tenants.load_tenant(tenant, overrides=overrides)
+
+
+def _year(context, cfg) -> int:
+    from runreport import runcontext
+
+    return runcontext.year_from_context(context, cfg)
+
+
+@dag(
+    dag_id="run_all_networks",
+    description="Alla nätverk: verksamhetsberättelse, kommunbidrag och fakturaunderlag per nätverk",
+    schedule=None,
+    start_date=pendulum.datetime(2020, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    default_args={"retries": 0},
+    tags=["run", "annual-report", "networks"],
+    params={"year": Param(None, type=["null", "integer"], description="Reporting year (default: from the run)")},
+    doc_md=__doc__,
+)
+def run_all_networks():
+    @task
+    def networks() -> list[str]:
+        from runreport import tenants
+
+        found = tenants.list_tenants()
+        if not found:
+            raise RuntimeError(f"no tenant files in {tenants.tenants_dir()}")
+        return found
+
+    @task_group(group_id="network")
+    def network(tenant: str):
+        @task
+        def collect(tenant: str, **context) -> dict:
+            from runreport import pipeline
+
+            cfg = _config(tenant)
+            return pipeline.collect_files(cfg, _year(context, cfg))
+
+        @task
+        def validate(tenant: str, collected: dict, **context) -> dict:
+            from runreport import pipeline, runcontext
+
+            cfg = _config(tenant)
+            year = _year(context, cfg)
+            return pipeline.validate_files(cfg, year, runcontext.pseudonym_secret(cfg), run_name=str(year))
+
+        # as in run_annual_report: load runs after a failed validation too (the other files load,
+        # the rejected one is logged); compute and report stay blocked.
+        @task(trigger_rule="all_done")
+        def load(tenant: str, **context) -> dict:
+            from runreport import pipeline
+
+            cfg = _config(tenant)
+            return pipeline.load_files(cfg, _year(context, cfg))
+
+        @task
+        def compute(tenant: str, validated: dict, loaded: dict, **context) -> dict:
+            from runreport import pipeline
+
+            cfg = _config(tenant)
+            return pipeline.compute(cfg, _year(context, cfg))
+
+        @task
+        def report(tenant: str, computed: dict, **context) -> dict:
+            from runreport import pipeline
+
+            cfg = _config(tenant)
+            return pipeline.report(cfg, _year(context, cfg))
+
+        @task
+        def prepare_invoices(tenant: str, reported: dict, **context) -> dict:
+            from runreport import pipeline
+            from runreport.invoicing.issue import prepare_invoices as prepare
+
+            cfg = _config(tenant)
+            with pipeline.sessions(cfg)() as session:
+                return prepare(session, cfg, _year(context, cfg))
+
+        validated = validate(tenant, collect(tenant))
+        loaded = load(tenant)
+        validated >> loaded
+        prepare_invoices(tenant, report(tenant, compute(tenant, validated, loaded)))
+
+    network.expand(tenant=networks())
+
+
+run_all_networks()
