@@ -76,10 +76,26 @@ def run_annual_report():
         cfg = runcontext.load_config()
         return pipeline.report(cfg, runcontext.year_from_context(context, cfg))
 
-    validated = validate(collect())
+    # The stewards' page is written whatever happened upstream (a rejected file is exactly what they
+    # need to read about). As a teardown it does not decide the run's state: report (or the task that
+    # failed before it) does.
+    @task
+    def publish(**context) -> dict:
+        from runreport import run_summary, runcontext
+
+        cfg = runcontext.load_config()
+        dag_run = context.get("dag_run")
+        run = {"dag_id": getattr(dag_run, "dag_id", None), "run_id": getattr(dag_run, "run_id", None),
+               "triggered_by": str(getattr(dag_run, "run_type", "") or "")}
+        figures = context["ti"].xcom_pull(task_ids="compute") or {}
+        return run_summary.publish(cfg, runcontext.year_from_context(context, cfg), run=run, figures=figures)
+
+    collected = collect()
+    validated = validate(collected)
     loaded = load()
     validated >> loaded
-    report(compute(validated, loaded))
+    reported = report(compute(validated, loaded))
+    reported >> publish().as_teardown(setups=collected)
 
 
 run_annual_report()

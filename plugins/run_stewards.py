@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Annotated
 
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -34,7 +35,8 @@ MEDIA_TYPES = {".md": "text/markdown; charset=utf-8", ".csv": "text/csv; charset
 _bearer = HTTPBearer(auto_error=False)
 
 
-async def require_airflow_user(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)):
+async def require_airflow_user(request: Request,
+                               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]):
     """The Airflow user of the request (bearer JWT or the UI's cookie); 401/403 otherwise."""
     from airflow.api_fastapi.core_api.security import get_user
 

@@ -9,7 +9,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if ! .venv/bin/python -c "import runreport, airflow.sdk, great_expectations, docx" >/dev/null 2>&1 \
    || [ constraints.txt -nt .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"
+  mkdir -p var
+  echo "Installing the pinned dependencies into .venv (log: var/setup.log) ..."
+  { .venv/bin/python -m pip install -q --upgrade pip \
+    && .venv/bin/python -m pip install -q -c constraints.txt -e ".[dev]"; } >var/setup.log 2>&1 \
+    || { grep -v "WARNING: Location" var/setup.log | tail -40; echo "pip install failed: var/setup.log"; exit 1; }
   touch .venv/.installed
 fi

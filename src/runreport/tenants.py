@@ -38,19 +38,19 @@ TENANT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,31}$")
 # network's demo is the committed data/demo. Real municipality codes and names, rough populations.
 DEMO_NETWORKS: dict[str, list[tuple[str, str, str, str, int]]] = {
     "NORRBOTTEN": [
-        ("2580", "Luleå", "Norrbotten", "södra", 79_000), ("2581", "Piteå", "Norrbotten", "södra", 42_000),
-        ("2582", "Boden", "Norrbotten", "södra", 28_000), ("2583", "Haparanda", "Norrbotten", "norra", 9_600),
-        ("2584", "Kiruna", "Norrbotten", "norra", 22_500), ("2514", "Kalix", "Norrbotten", "södra", 15_800),
-        ("2523", "Gällivare", "Norrbotten", "norra", 17_300), ("2560", "Älvsbyn", "Norrbotten", "södra", 8_100),
-        ("2510", "Jokkmokk", "Norrbotten", "norra", 4_900), ("2505", "Arvidsjaur", "Norrbotten", "södra", 6_000),
+        ("2580", "Luleå", "Norrbotten", "västra", 79_000), ("2581", "Piteå", "Norrbotten", "västra", 42_000),
+        ("2582", "Boden", "Norrbotten", "västra", 28_000), ("2583", "Haparanda", "Norrbotten", "östra", 9_600),
+        ("2584", "Kiruna", "Norrbotten", "östra", 22_500), ("2514", "Kalix", "Norrbotten", "västra", 15_800),
+        ("2523", "Gällivare", "Norrbotten", "östra", 17_300), ("2560", "Älvsbyn", "Norrbotten", "västra", 8_100),
+        ("2510", "Jokkmokk", "Norrbotten", "östra", 4_900), ("2505", "Arvidsjaur", "Norrbotten", "västra", 6_000),
     ],
     "KALMAR": [
-        ("0880", "Kalmar", "Kalmar", "södra", 71_000), ("0881", "Nybro", "Kalmar", "södra", 20_500),
-        ("0882", "Oskarshamn", "Kalmar", "norra", 27_000), ("0883", "Västervik", "Kalmar", "norra", 36_500),
-        ("0884", "Vimmerby", "Kalmar", "norra", 15_500), ("0885", "Borgholm", "Kalmar", "södra", 10_800),
-        ("0860", "Hultsfred", "Kalmar", "norra", 13_900), ("0861", "Mönsterås", "Kalmar", "norra", 13_400),
-        ("0862", "Emmaboda", "Kalmar", "södra", 9_300), ("0840", "Mörbylånga", "Kalmar", "södra", 15_300),
-        ("0821", "Högsby", "Kalmar", "norra", 5_800),
+        ("0880", "Kalmar", "Kalmar", "västra", 71_000), ("0881", "Nybro", "Kalmar", "västra", 20_500),
+        ("0882", "Oskarshamn", "Kalmar", "östra", 27_000), ("0883", "Västervik", "Kalmar", "östra", 36_500),
+        ("0884", "Vimmerby", "Kalmar", "östra", 15_500), ("0885", "Borgholm", "Kalmar", "västra", 10_800),
+        ("0860", "Hultsfred", "Kalmar", "östra", 13_900), ("0861", "Mönsterås", "Kalmar", "östra", 13_400),
+        ("0862", "Emmaboda", "Kalmar", "västra", 9_300), ("0840", "Mörbylånga", "Kalmar", "västra", 15_300),
+        ("0821", "Högsby", "Kalmar", "östra", 5_800),
     ],
 }
 

@@ -1,0 +1,368 @@
+"""Speed and memory of the pipeline at three sizes, and Airflow's own costs, measured separately.
+
+    .venv/bin/python benchmarks/run_benchmark.py [--sizes network-year,national-year,national-decade]
+                                                 [--scales 1,2,4] [--out benchmarks/RESULTS.md]
+
+Sizes (synthetic data from ``runreport.demo.generator``, generated before the clock starts):
+
+* ``network-year``: one network (the 19 RUN municipalities), one year, ~3 000 registrations;
+* ``national-year``: 25 networks, 290 municipalities, ~500 000 registrations, ~200 000+ evaluations,
+  ~100 000 ledger lines, one year; ``--scales`` runs it again at 2x and 4x the rows (linearity);
+* ``national-decade``: the same 25 networks with ten years of files in their inboxes: one annual run
+  per network for the last year ingests all ten years (the back-fill of a new deployment), then
+  computes, reports and invoices that year.
+
+Each size runs in its own subprocess (separate peak memory) on a SQLite warehouse in a temporary
+directory, calling the pipeline's functions directly: collect -> validate -> load -> compute ->
+report (Word, no PDF: LibreOffice is optional and timed apart) -> prepare invoices (no PDF basis).
+Per stage it prints wall time (summed over networks), rows per second (rows in = data rows of the
+ingested files) and the process's peak RSS after the stage (``resource.getrusage``; cumulative).
+
+Airflow is measured apart from the pipeline: each DAG file's import time (fresh interpreter, after
+``airflow.sdk`` is imported, which is measured on its own), the one-off start-up of
+``airflow dags test`` and the per-task overhead ((T(N no-op tasks) - T(1 task)) / (N - 1)).
+Nothing here is asserted: the figures go to the terminal and to ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+STAGES = ("collect", "validate", "load", "compute", "report", "invoices")
+SIZES = ("network-year", "national-year", "national-decade")
+NATIONAL_SCALE = 6.3        # ~20 000 registrations per network-year (25 networks: ~500 000)
+LEDGER_FACTOR = 3.0         # ledger lines x3 on top of the scale (~4 000 per network-year: ~100 000)
+YEAR = 2025
+
+
+def national_networks() -> list[tuple[str, int]]:
+    """25 networks, 290 municipalities (15 of 12 and 10 of 11)."""
+    return [(f"N{i + 1:02d}", 12 if i < 15 else 11) for i in range(25)]
+
+
+def spec(size: str, scale: float) -> dict:
+    if size == "network-year":
+        return {"tenants": [("RUN", None)], "years": [YEAR], "scale": 0.93 * scale, "ledger": 1.0}
+    years = [YEAR] if size == "national-year" else list(range(YEAR - 9, YEAR + 1))
+    return {"tenants": national_networks(), "years": years, "scale": NATIONAL_SCALE * scale, "ledger": LEDGER_FACTOR}
+
+
+# ------------------------------------------------------------------------------------ data
+def generate(size: str, scale: float, out: Path) -> dict:
+    from runreport.demo import generator as gen
+
+    s = spec(size, scale)
+    original = gen._ledger
+
+    def _ledger(ctx, year, budget, sessions):  # more ledger lines than the registrations' scale gives
+        return original(dataclasses.replace(ctx, scale=ctx.scale * s["ledger"]), year, budget, sessions)
+
+    gen._ledger = _ledger
+    t = time.perf_counter()
+    gen.generate(out, s["years"], 2026, scale=s["scale"], tenants=s["tenants"])
+    return {"seconds": time.perf_counter() - t}
+
+
+# ------------------------------------------------------------------------------------ pipeline
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def run_pipeline(size: str, scale: float, data: Path, work: Path) -> dict:
+    from runreport import config, pipeline
+    from runreport.invoicing.issue import prepare_invoices
+    from runreport.report import write_report
+
+    s = spec(size, scale)
+    times = dict.fromkeys(STAGES, 0.0)
+    peaks = dict.fromkeys(STAGES, 0.0)
+    counts = {"rows_in": 0, "rows_loaded": 0, "files": 0, "networks": 0, "invoices": 0, "rejected_files": 0}
+    by_source: dict[str, int] = {}
+    url = f"sqlite:///{work / 'warehouse.db'}"
+    t_all = time.perf_counter()
+    for tenant, _ in s["tenants"]:
+        cfg = config.load(overrides={
+            "tenant": tenant, "network_name": f"Nätverk {tenant}",
+            "warehouse": {"url": url},
+            "paths": {"inbox": str(data / tenant / "inbox"), "narrative": str(data / tenant / "narrative"),
+                      "output": str(work / "out")},
+            "invoicing": {"series": tenant, "basis_pdf": False}}, environ={})
+
+        def stage(name, fn):
+            t = time.perf_counter()
+            try:
+                return fn()
+            finally:
+                times[name] += time.perf_counter() - t
+                peaks[name] = max(peaks[name], peak_mb())
+
+        stage("collect", lambda cfg=cfg: pipeline.collect_files(cfg, YEAR))
+        try:
+            stage("validate", lambda cfg=cfg: pipeline.validate_files(cfg, YEAR, b"benchmark-secret", "bench"))
+        except Exception as exc:  # noqa: BLE001 - a rejected file is counted; the rest of the run goes on
+            counts["rejected_files"] += str(exc).count("\n")
+        loaded = stage("load", lambda cfg=cfg: pipeline.load_files(cfg, YEAR))
+        counts["rows_loaded"] += loaded["rows_loaded"]
+        outcomes = json.loads((pipeline.staging_dir(cfg, YEAR) / "outcomes.json").read_text(encoding="utf-8"))
+        for o in outcomes:
+            counts["rows_in"] += o["rows_in"]
+            by_source[o["source"]] = by_source.get(o["source"], 0) + o["rows_in"]
+        counts["files"] += len(outcomes)
+        stage("compute", lambda cfg=cfg: pipeline.compute(cfg, YEAR))
+
+        def _report(cfg=cfg):
+            with pipeline.sessions(cfg)() as session:
+                return write_report(session, cfg, YEAR, report_date=date(YEAR + 1, 2, 2), pdf=False)
+
+        stage("report", _report)
+
+        def _invoices(cfg=cfg):
+            with pipeline.sessions(cfg)() as session:
+                return prepare_invoices(session, cfg, YEAR, issue_date=date(YEAR, 1, 15))
+
+        inv = stage("invoices", _invoices)
+        counts["invoices"] += len(inv["invoices"])
+        counts["networks"] += 1
+    total = time.perf_counter() - t_all
+    return {"size": size, "scale": scale, "times": times, "peaks_mb": peaks, "total_s": total,
+            "peak_mb": peak_mb(), "counts": counts, "rows_by_source": by_source,
+            "warehouse_mb": (work / "warehouse.db").stat().st_size / 2**20}
+
+
+# ------------------------------------------------------------------------------------ airflow
+def airflow_env(home: Path, dags: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"AIRFLOW_HOME": str(home), "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+                "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+                "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING", "RUN_REPORTING__DEADLINE_ALERTS": "false",
+                "AIRFLOW_VAR_RUN_PSEUDONYM_SECRET": "benchmark", "PYTHONWARNINGS": "ignore"})
+    return env
+
+
+IMPORT_PROBE = textwrap.dedent("""
+    import sys, time, importlib.util
+    sys.path.insert(0, {plugins!r}); sys.path.insert(0, {dags!r})
+    t = time.perf_counter(); import airflow.sdk; sdk = time.perf_counter() - t
+    spec = importlib.util.spec_from_file_location("dag_under_test", {path!r})
+    mod = importlib.util.module_from_spec(spec)
+    t = time.perf_counter(); spec.loader.exec_module(mod); dag = time.perf_counter() - t
+    print(sdk, dag)
+""")
+
+NOOP_DAG = textwrap.dedent("""
+    import pendulum
+    from airflow.sdk import dag, task
+
+    @dag(dag_id="bench_noop_{n}", schedule=None, start_date=pendulum.datetime(2025, 1, 1, tz="UTC"), catchup=False)
+    def bench():
+        @task
+        def noop(i: int) -> int:
+            return i
+        prev = None
+        for i in range({n}):
+            t = noop.override(task_id=f"noop_{{i}}")(i)
+            if prev is not None:
+                prev >> t
+            prev = t
+
+    bench()
+""")
+
+
+def measure_airflow(work: Path, n_tasks: int = 20, repeats: int = 3) -> dict:
+    home, dags = work / "airflow_home", work / "dags"
+    home.mkdir(parents=True)
+    dags.mkdir()
+    env = airflow_env(home, dags)
+    airflow = str(Path(PY).parent / "airflow")
+    out: dict = {"dag_imports": {}}
+    for path in sorted((ROOT / "dags").glob("*.py")):
+        runs = []
+        for _ in range(repeats):
+            p = subprocess.run([PY, "-c", IMPORT_PROBE.format(plugins=str(ROOT / "plugins"), dags=str(ROOT / "dags"),
+                                                             path=str(path))],
+                               env=airflow_env(home, ROOT / "dags"), capture_output=True, text=True, cwd=ROOT)
+            if p.returncode != 0:
+                runs.append((float("nan"), float("nan")))
+                out.setdefault("import_errors", {})[path.name] = p.stderr[-500:]
+                continue
+            sdk, dag = (float(x) for x in p.stdout.split()[-2:])
+            runs.append((sdk, dag))
+        out["dag_imports"][path.name] = {"sdk_s": min(r[0] for r in runs), "dag_s": min(r[1] for r in runs)}
+    t = time.perf_counter()
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    out["db_migrate_s"] = time.perf_counter() - t
+    for n in (1, n_tasks):
+        (dags / f"bench_noop_{n}.py").write_text(NOOP_DAG.format(n=n), encoding="utf-8")
+    for n in (1, n_tasks):
+        best = None
+        for _ in range(2):
+            t = time.perf_counter()
+            p = subprocess.run([airflow, "dags", "test", f"bench_noop_{n}"], env=env, capture_output=True, text=True)
+            dt = time.perf_counter() - t
+            if p.returncode != 0:
+                raise RuntimeError(p.stdout[-2000:] + p.stderr[-2000:])
+            best = dt if best is None else min(best, dt)
+        out[f"dags_test_{n}_s"] = best
+    out["n_tasks"] = n_tasks
+    out["dags_test_n_s"] = out[f"dags_test_{n_tasks}_s"]
+    out["per_task_s"] = (out[f"dags_test_{n_tasks}_s"] - out["dags_test_1_s"]) / (n_tasks - 1)
+    out["startup_s"] = out["dags_test_1_s"] - out["per_task_s"]
+    return out
+
+
+def measure_pdf(work: Path) -> dict:
+    """The LibreOffice PDF of one report (the demo), timed apart; absent LibreOffice says so."""
+    from runreport.report.pdf import find_soffice, to_pdf
+
+    if find_soffice() is None:
+        return {"pdf_s": None}
+    docx = next(work.rglob("verksamhetsberattelse_*.docx"), None)
+    if docx is None:
+        return {"pdf_s": None}
+    t = time.perf_counter()
+    ok = to_pdf(docx, work / "pdf") is not None
+    return {"pdf_s": time.perf_counter() - t if ok else None}
+
+
+# ------------------------------------------------------------------------------------ output
+def machine() -> dict:
+    import airflow
+
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return {"nproc": os.cpu_count(), "memory_gib": round(mem, 1), "cpu": cpu, "python": platform.python_version(),
+            "airflow": airflow.__version__, "date": time.strftime("%Y-%m-%d %H:%M %Z"), "os": platform.platform()}
+
+
+def fmt_table(results: list[dict]) -> list[str]:
+    lines = []
+    for r in results:
+        c = r["counts"]
+        lines += [f"### {r['size']}" + (f" ×{r['scale']:g}" if r["scale"] != 1 else ""), "",
+                  f"{c['networks']} network(s), {c['files']} files, {c['rows_in']:,} rows in "
+                  f"({', '.join(f'{k} {v:,}' for k, v in sorted(r['rows_by_source'].items()))}), "
+                  f"{c['rows_loaded']:,} loaded, {c['invoices']} invoices, {c['rejected_files']} rejected file(s); "
+                  f"warehouse {r['warehouse_mb']:.0f} MB; data generated in {r['generate_s']:.1f} s (not counted).", "",
+                  "| stage | wall time (s) | rows/s | peak RSS so far (MB) |", "|---|---:|---:|---:|"]
+        for st in STAGES:
+            t = r["times"][st]
+            lines.append(f"| {st} | {t:.2f} | {c['rows_in'] / t if t else 0:,.0f} | {r['peaks_mb'][st]:.0f} |")
+        lines += [f"| **total** | **{r['total_s']:.2f}** | {c['rows_in'] / r['total_s']:,.0f} | "
+                  f"**{r['peak_mb']:.0f}** |", ""]
+    return lines
+
+
+def child_main(ns) -> int:
+    work = Path(ns.work)
+    if ns.child == "generate":
+        print(json.dumps(generate(ns.size, ns.scale, work / "data")))
+    elif ns.child == "pipeline":
+        print(json.dumps(run_pipeline(ns.size, ns.scale, work / "data", work)))
+    return 0
+
+
+def run_child(kind: str, size: str, scale: float, work: Path) -> dict:
+    p = subprocess.run([PY, __file__, "--child", kind, "--size", size, "--scale", str(scale), "--work", str(work)],
+                       capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONWARNINGS": "ignore", "RUN_REPORTING__DEADLINE_ALERTS": "false"})
+    if p.returncode != 0:
+        raise RuntimeError(f"{kind} {size} x{scale} failed:\n{p.stderr[-3000:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", default=",".join(SIZES))
+    ap.add_argument("--scales", default="1,2,4", help="scales of the national year (linearity)")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    ap.add_argument("--no-airflow", action="store_true", help="skip the Airflow measurements")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--size", help=argparse.SUPPRESS)
+    ap.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
+    ap.add_argument("--work", help=argparse.SUPPRESS)
+    ns = ap.parse_args(argv)
+    if ns.child:
+        return child_main(ns)
+    sizes = [s.strip() for s in ns.sizes.split(",") if s.strip()]
+    scales = [float(x) for x in ns.scales.split(",")]
+    info = machine()
+    print("Machine:", json.dumps(info, ensure_ascii=False), flush=True)
+    results = []
+    pdf = {}
+    for size in sizes:
+        for scale in (scales if size == "national-year" else [1.0]):
+            work = Path(tempfile.mkdtemp(prefix=f"runbench-{size}-"))
+            gen = run_child("generate", size, scale, work)
+            r = run_child("pipeline", size, scale, work)
+            r["generate_s"] = gen["seconds"]
+            results.append(r)
+            print("\n".join(fmt_table([r])), flush=True)
+            if size == "network-year" and not pdf:
+                pdf = measure_pdf(work)
+            if not ns.keep:
+                shutil.rmtree(work, ignore_errors=True)
+    af = None
+    if not ns.no_airflow:
+        work = Path(tempfile.mkdtemp(prefix="runbench-airflow-"))
+        af = measure_airflow(work)
+        print(json.dumps(af, indent=1), flush=True)
+        if not ns.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    write_results(Path(ns.out), info, results, af, pdf, " ".join(sys.argv[1:]))
+    return 0
+
+
+def write_results(out: Path, info: dict, results: list[dict], af: dict | None, pdf: dict, args: str) -> None:
+    lines = ["# Benchmark results", "",
+             f"Command: `.venv/bin/python benchmarks/run_benchmark.py {args}`".replace("  ", " "), "",
+             f"Machine: {info['nproc']} CPU(s) ({info['cpu']}), {info['memory_gib']} GiB memory, {info['os']}; "
+             f"Python {info['python']}, Airflow {info['airflow']}; run {info['date']}.", "",
+             "Pipeline work only (no Airflow), SQLite warehouse in a temporary directory, one subprocess per size; "
+             "report = Word without PDF; invoices = prepare (UBL XML + register, no PDF basis). "
+             "Times are summed over the networks; rows/s = rows in ÷ stage time.", ""]
+    lines += fmt_table(results)
+    if pdf.get("pdf_s") is not None:
+        lines += [f"PDF of one report through LibreOffice (not in the figures above): {pdf['pdf_s']:.1f} s.", ""]
+    if af:
+        lines += ["## Airflow (measured apart from the pipeline)", "",
+                  "| DAG file | import of `airflow.sdk` (s) | import of the DAG file after it (s) |", "|---|---:|---:|"]
+        for name, v in af["dag_imports"].items():
+            lines.append(f"| {name} | {v['sdk_s']:.2f} | {v['dag_s']:.3f} |")
+        lines += ["", f"- `airflow db migrate` (once per Airflow home): {af['db_migrate_s']:.1f} s",
+                  f"- `airflow dags test` of a 1-task DAG: {af['dags_test_1_s']:.1f} s; of a {af['n_tasks']}-task "
+                  f"DAG: {af['dags_test_n_s']:.1f} s",
+                  f"- one-off start-up ≈ {af['startup_s']:.1f} s; per-task overhead ≈ {af['per_task_s']:.2f} s", ""]
+    existing = out.read_text(encoding="utf-8") if out.exists() else ""
+    marker = "<!-- analysis -->"
+    tail = existing[existing.index(marker):] if marker in existing else marker + "\n"
+    out.write_text("\n".join(lines) + "\n" + tail, encoding="utf-8")
+    print(f"\nWritten: {out}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
