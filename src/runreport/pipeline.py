@@ -146,6 +146,19 @@ def _duplicates_against(typed: pd.DataFrame, source: str, seen: set) -> list[Row
     return out
 
 
+def _organisation_numbers(typed: pd.DataFrame) -> list[RowIssue]:
+    """Members' organisation numbers must carry a valid Luhn check digit (they go on invoices)."""
+    from runreport.orgnumber import is_valid
+
+    out = []
+    for row, value in typed[["_row", "org_number"]].itertuples(index=False):
+        if value and not is_valid(str(value)):
+            out.append(RowIssue(int(row), "org_number", "org_number_luhn",
+                                f"Organisationsnumret {value} är ogiltigt (kontrollsiffran stämmer inte)",
+                                f"Organisation number {value} is invalid (the check digit does not match)"))
+    return out
+
+
 def _existing_keys(s, cfg: Config, source: str, year: int | None, exclude_slot: str) -> set:
     model = {"registrations": m.Registration, "evaluations": m.Evaluation, "ledger": m.LedgerLine,
              "sessions": m.ActivitySession, "budget": m.Activity, "population": m.Population,
@@ -231,6 +244,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
             if skey not in seen_keys:
                 seen_keys[skey] = _existing_keys(s, cfg, source, fyear, e["slot"])
             issues += _duplicates_against(typed, source, seen_keys[skey])
+            issues += _organisation_numbers(typed) if source == "members" else []
             bad = {i.row for i in issues if i.row}
             good = typed[~typed["_row"].isin(bad)]
             fo.rows_in, fo.rows_loaded = len(typed), len(good)

@@ -1,0 +1,121 @@
+"""The annual pipeline's steps as functions, on SQLite and PostgreSQL: the demo's figures, re-runs,
+corrected files and the balance chain after a late correction, an object-storage inbox."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+import demo_expectations as expect
+from runreport import config, pipeline
+from runreport.quality import SourceRejected
+from runreport.warehouse import models as m
+
+SECRET = b"pipeline-test-secret"
+
+
+def run_year(cfg, year):
+    pipeline.collect_files(cfg, year)
+    pipeline.validate_files(cfg, year, SECRET)
+    pipeline.load_files(cfg, year)
+    return pipeline.compute(cfg, year)
+
+
+@pytest.fixture
+def demo_cfg(tmp_path, warehouse_url):
+    inbox = tmp_path / "inbox"
+    shutil.copytree(expect.INBOX, inbox)
+    return config.load(overrides={"warehouse": {"url": warehouse_url},
+                                  "paths": {"inbox": str(inbox), "output": str(tmp_path / "out")}}, environ={})
+
+
+def counts(cfg):
+    with pipeline.sessions(cfg)() as s:
+        return {t.__tablename__: s.scalar(select(func.count()).select_from(t))
+                for t in (m.Registration, m.Evaluation, m.LedgerLine, m.Activity, m.Contribution, m.Balance,
+                          m.IngestedFile, m.QuarantinedRow)}
+
+
+def test_demo_year_figures_and_rerun(demo_cfg):
+    first = run_year(demo_cfg, 2025)
+    assert first["contributions_total"] == expect.contribution_total(2025)
+    assert first["municipalities"] == 19
+    assert Decimal(first["carry_over"]) == expect.carry_over(2025)
+    before = counts(demo_cfg)
+    with pipeline.sessions(demo_cfg)() as s:
+        files = s.scalars(select(m.IngestedFile)).all()
+        assert all(f.rows_in == f.rows_loaded + f.rows_quarantined for f in files)
+        assert sum(f.rows_quarantined for f in files) == 7  # data/demo/MANIFEST.md
+        assert s.scalar(select(func.count()).select_from(m.Registration).where(
+            m.Registration.year == 2025, m.Registration.status == "deltog")) == expect.participants(2025)
+    again = run_year(demo_cfg, 2025)
+    assert again == first
+    assert counts(demo_cfg) == before
+
+
+def test_corrected_ledger_replaces_rows_and_flows_into_later_years(demo_cfg, tmp_path):
+    run_year(demo_cfg, 2025)
+    inbox = demo_cfg.path("inbox")
+    original = inbox / "ledger" / "huvudbok_2023.csv"
+    lines = original.read_bytes().decode("cp1252").splitlines()
+    # the correction: one more cost line of 10 000 kr in 2023, and the total row updated
+    header, *body = lines
+    total_line = next(ln for ln in body if ln.startswith("Summa"))
+    data = [ln for ln in body if ln and not ln.startswith("Summa")]
+    first = data[0].split(";")
+    extra = ";".join(["2399999", "1", "2023-12-30", "6550", first[4], "Rättelse AB", "10000,00", "Sen rättelse"])
+    old_total = Decimal(total_line.split(";")[-1].replace(",", ".").replace(" ", ""))
+    new_total = str(old_total + 10000).replace(".", ",")
+    corrected = "\r\n".join([header, *data, extra, f"Summa;;;;;;{new_total}"]) + "\r\n"
+    (inbox / "ledger" / "huvudbok_2023_v2.csv").write_bytes(corrected.encode("cp1252"))
+    before = {b.year: b for b in pipeline.sessions(demo_cfg)().scalars(select(m.Balance))}
+    run_year(demo_cfg, 2025)
+    with pipeline.sessions(demo_cfg)() as s:
+        after = {b.year: b for b in s.scalars(select(m.Balance))}
+        logs = {f.file_name: f.status for f in s.scalars(select(m.IngestedFile).where(m.IngestedFile.source == "ledger"))}
+        assert logs["huvudbok_2023.csv"] == "replaced" and logs["huvudbok_2023_v2.csv"] == "loaded"
+        assert s.scalar(select(func.count()).select_from(m.LedgerLine).where(m.LedgerLine.year == 2023)) == len(data) + 1
+    for year in (2023, 2024, 2025):
+        assert after[year].closing_sek == before[year].closing_sek - 10000
+    assert after[2024].opening_sek == after[2023].closing_sek
+
+
+def test_same_file_again_is_a_no_op(demo_cfg):
+    run_year(demo_cfg, 2025)
+    before = counts(demo_cfg)
+    src = demo_cfg.path("inbox") / "registrations" / "anmalningar_2025_vt.csv"
+    shutil.copy(src, src.with_name("kopia_anmalningar_2025_vt.csv"))
+    run_year(demo_cfg, 2025)
+    assert counts(demo_cfg) == before
+
+
+def test_rejected_source_blocks_but_others_load(demo_cfg):
+    inbox = demo_cfg.path("inbox")
+    bad = inbox / "evaluations" / "utvarderingar_2025.csv"
+    text = bad.read_bytes().decode("utf-8-sig").splitlines()
+    rows = [text[0]] + [ln.replace(";4;", ";9;") for ln in text[1:]]  # most Likert answers out of range
+    bad.write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8"))
+    pipeline.collect_files(demo_cfg, 2025)
+    with pytest.raises(SourceRejected, match="utvarderingar_2025.csv"):
+        pipeline.validate_files(demo_cfg, 2025, SECRET)
+    summary = (demo_cfg.output_dir(2025) / "validation" / "sammanfattning.md").read_text(encoding="utf-8")
+    assert "utvarderingar\\_2025.csv" in summary or "utvarderingar_2025.csv" in summary
+    pipeline.load_files(demo_cfg, 2025)
+    with pipeline.sessions(demo_cfg)() as s:
+        log = s.scalars(select(m.IngestedFile).where(m.IngestedFile.file_name == "utvarderingar_2025.csv")).one()
+        assert log.status == "rejected" and log.rows_loaded == 0 and log.rows_quarantined == log.rows_in > 0
+        assert s.scalar(select(func.count()).select_from(m.Evaluation).where(m.Evaluation.year == 2025)) == 0
+        assert s.scalar(select(func.count()).select_from(m.Registration).where(m.Registration.year == 2025)) > 0
+
+
+def test_inbox_as_object_storage_path(tmp_path):
+    """The inbox may be any ObjectStoragePath URL; file:// exercises the same code path as s3://."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(expect.INBOX, inbox)
+    cfg = config.load(overrides={"warehouse": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
+                                 "paths": {"inbox": f"file://{inbox}", "output": str(tmp_path / "out")}}, environ={})
+    result = pipeline.collect_files(cfg, 2025)
+    assert result["new"] == result["files"] == 21
