@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import shutil
 
+import badcorpus
 import pytest
 from sqlalchemy import select
 
-import badcorpus
 from runreport import config, pipeline
 from runreport.quality import SourceRejected
 from runreport.warehouse import models as m

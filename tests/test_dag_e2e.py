@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import demo_expectations as expect
 import pytest
 
-import demo_expectations as expect
 from runreport import sweformat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,8 +57,8 @@ def demo_run(tmp_path_factory):
 
 def test_dagbag_imports_without_errors(tmp_path):
     code = ("from airflow.dag_processing.dagbag import DagBag; import json; "
-            "b = DagBag(%r); print(json.dumps({'errors': {k: str(v) for k, v in b.import_errors.items()}, "
-            "'dags': sorted(b.dags)}))" % str(ROOT / "dags"))
+            "b = DagBag({!r}); print(json.dumps({{'errors': {{k: str(v) for k, v in b.import_errors.items()}}, "
+            "'dags': sorted(b.dags)}}))".format(str(ROOT / "dags")))
     p = subprocess.run([sys.executable, "-c", code], env=airflow_env(tmp_path), capture_output=True, text=True,
                        timeout=300)
     result = json.loads(p.stdout.strip().splitlines()[-1])

@@ -6,10 +6,10 @@ from __future__ import annotations
 import shutil
 from decimal import Decimal
 
+import demo_expectations as expect
 import pytest
 from sqlalchemy import func, select
 
-import demo_expectations as expect
 from runreport import config, pipeline
 from runreport.quality import SourceRejected
 from runreport.warehouse import models as m

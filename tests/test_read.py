@@ -91,7 +91,7 @@ def test_scb_population_layout_becomes_long(mappings):
 @pytest.mark.parametrize("data,rule", [
     (b"", "empty_file"),
     (b"\x00\x01\x02binary\x00" * 50, "binary_file"),
-    ("Aktivitet;Namn\nRUN25-01;Anna\n".encode(), "missing_column"),
+    (b"Aktivitet;Namn\nRUN25-01;Anna\n", "missing_column"),
     (b"foo;bar\n1;2\n", "no_heading_row"),
 ])
 def test_unreadable_files_are_rejected_with_a_reason(mappings, data, rule):

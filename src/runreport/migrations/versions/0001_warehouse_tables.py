@@ -1,13 +1,12 @@
 """warehouse tables
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 06:41:17.853265
 """
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0001'
 down_revision = None

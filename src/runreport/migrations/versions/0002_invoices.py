@@ -8,7 +8,6 @@ Create Date: 2026-11-23 06:45:09.305098
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0002'
 down_revision = '0001'
 branch_labels = None
