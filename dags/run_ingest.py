@@ -62,14 +62,20 @@ def run_ingest():
         return pipeline.validate_files(cfg, planned["year"], runcontext.pseudonym_secret(cfg),
                                        run_name=f"ingest-{planned['year']}")
 
-    @task
-    def load(validated: dict, planned: dict) -> dict:
+    # like the annual DAG: load also after a failed validation, so the rejected file is logged with
+    # its reasons (and not re-validated every day) while the other files load
+    @task(trigger_rule="all_done")
+    def load(planned: dict) -> dict:
         from runreport import pipeline, runcontext
 
+        if planned["year"] is None:
+            return {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0}
         return pipeline.load_files(runcontext.load_config(), planned["year"])
 
     planned = plan()
-    loaded = load(validate(collect(planned), planned), planned)
+    validated = validate(collect(planned), planned)
+    loaded = load(planned)
+    validated >> loaded
 
     for source, asset in SOURCE_ASSETS.items():
 

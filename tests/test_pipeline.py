@@ -109,6 +109,17 @@ def test_rejected_source_blocks_but_others_load(demo_cfg):
         assert log.status == "rejected" and log.rows_loaded == 0 and log.rows_quarantined == log.rows_in > 0
         assert s.scalar(select(func.count()).select_from(m.Evaluation).where(m.Evaluation.year == 2025)) == 0
         assert s.scalar(select(func.count()).select_from(m.Registration).where(m.Registration.year == 2025)) > 0
+    # the next run still blocks, from the log, until a corrected file for the same slot loads
+    pipeline.collect_files(demo_cfg, 2025)
+    with pytest.raises(SourceRejected, match="avvisad tidigare"):
+        pipeline.validate_files(demo_cfg, 2025, SECRET)
+    good = expect.INBOX / "evaluations" / "utvarderingar_2025.csv"
+    shutil.copy(good, inbox / "evaluations" / "utvarderingar_2025_v2.csv")
+    pipeline.collect_files(demo_cfg, 2025)
+    pipeline.validate_files(demo_cfg, 2025, SECRET)
+    pipeline.load_files(demo_cfg, 2025)
+    with pipeline.sessions(demo_cfg)() as s:
+        assert s.scalar(select(func.count()).select_from(m.Evaluation).where(m.Evaluation.year == 2025)) > 1000
 
 
 def test_inbox_as_object_storage_path(tmp_path):

@@ -190,6 +190,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     threshold = float(cfg["validation"]["max_rejected_share"])
     outcomes: list[FileOutcome] = []
     rejections: list[str] = []
+    earlier_rejected: list[FileOutcome] = []
     gx = None  # the run's GX context, created with the first file that needs validating
     with Session() as s:
         names, periods, activities = _reference_context(s, cfg)
@@ -199,6 +200,8 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
             outcomes.append(fo)
             if e["status"] != "new":
                 _from_log(s, cfg, fo)  # already ingested: the summary still accounts for its rows
+                if fo.status == "rejected" and not _corrected_since(s, cfg, fo):
+                    earlier_rejected.append(fo)
                 continue
             path = stage / "incoming" / e["source"] / e["file_name"]
             data = path.read_bytes()
@@ -284,6 +287,10 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
         from runreport.validation.run import DATA_DOCS_SITE
 
         gx.build_data_docs(site_names=[DATA_DOCS_SITE])
+    # a file rejected in an earlier run blocks until a corrected file for its slot loads
+    corrected_now = {o.slot for o in outcomes if o.status == "new"}
+    rejections += [f"{fo.message} (avvisad tidigare, inväntar rättad fil / rejected earlier, awaiting a "
+                   f"corrected file)" for fo in earlier_rejected if fo.slot not in corrected_now]
     summary_paths = stewards.write_run_summary(out_dir, year, run_name, outcomes)
     (stage / "outcomes.json").write_text(json.dumps([_public(o) for o in outcomes], ensure_ascii=False,
                                                     indent=1, default=str), encoding="utf-8")
@@ -302,6 +309,13 @@ def _from_log(s, cfg: Config, fo: FileOutcome) -> None:
     fo.message = logged.message
     fo.issues = [RowIssue(q.row_number, q.field, q.rule, q.reason_sv, q.reason_en)
                  for q in s.scalars(select(m.QuarantinedRow).where(m.QuarantinedRow.file_id == logged.id))]
+
+
+def _corrected_since(s, cfg: Config, fo: FileOutcome) -> bool:
+    logged = already_ingested(s, cfg.tenant, fo.checksum)
+    return s.scalars(select(m.IngestedFile.id).where(
+        m.IngestedFile.tenant == cfg.tenant, m.IngestedFile.slot == fo.slot, m.IngestedFile.id > logged.id,
+        m.IngestedFile.status.in_(("loaded", "replaced")))).first() is not None
 
 
 def _public(o: FileOutcome) -> dict:
