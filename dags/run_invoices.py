@@ -40,17 +40,23 @@ APPROVE, REJECT = "Approve", "Reject"
     catchup=False,
     max_active_runs=1,
     tags=["run", "invoices"],
-    params={"year": Param(None, type=["null", "integer"], description="Invoicing year (default: from the run)")},
+    params={
+        "year": Param(None, type=["null", "integer"], description="Invoicing year (default: from the run)"),
+        "tenant": Param(None, type=["null", "string"],
+                        description="Network (config/tenants/<tenant>.yaml); default: config/pipeline.yaml"),
+    },
     doc_md=__doc__,
 )
 def run_invoices():
     def _setup(context) -> tuple:  # noqa: ANN001
         from airflow.sdk import Variable
 
-        from runreport import config
+        from runreport import config, tenants
         from runreport.warehouse.engine import migrate, session_factory
 
-        cfg = config.load(Variable.get("run_config", default=None))
+        overrides = Variable.get("run_config", default=None)
+        tenant = context["params"].get("tenant")
+        cfg = tenants.load_tenant(tenant, overrides=overrides) if tenant else config.load(overrides)
         year = context["params"].get("year") or context["logical_date"].year
         migrate(cfg.warehouse_url)
         return cfg, int(year), session_factory(cfg.warehouse_url)
@@ -69,7 +75,8 @@ def run_invoices():
 
     approval = HITLBranchOperator(
         task_id="approval",
-        subject="Godkänn fakturor för kommunbidrag {{ ti.xcom_pull(task_ids='prepare')['year'] }}",
+        subject="Godkänn fakturor för kommunbidrag {{ ti.xcom_pull(task_ids='prepare')['year'] }}"
+                "{% if params.tenant %} ({{ params.tenant }}){% endif %}",
         body=(
             "**Fakturor att skicka:** {{ ti.xcom_pull(task_ids='prepare')['pending'] | join(', ') }}\n\n"
             "Fakturerat (inkl. moms): {{ ti.xcom_pull(task_ids='prepare')['pending_invoiced_sek'] }} kr, "
