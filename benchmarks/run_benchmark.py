@@ -51,8 +51,10 @@ YEAR = 2025
 
 
 def national_networks() -> list[tuple[str, int]]:
-    """25 networks, 290 municipalities (15 of 12 and 10 of 11)."""
-    return [(f"N{i + 1:02d}", 12 if i < 15 else 11) for i in range(25)]
+    """25 networks, 290 municipalities (15 of 12 and 10 of 11); ``--networks N`` (environment
+    ``RUNBENCH_NETWORKS``) keeps the first N only: a partial run, reported as such."""
+    nets = [(f"N{i + 1:02d}", 12 if i < 15 else 11) for i in range(25)]
+    return nets[:int(os.environ.get("RUNBENCH_NETWORKS") or len(nets))]
 
 
 def spec(size: str, scale: float) -> dict:
@@ -262,7 +264,9 @@ def fmt_table(results: list[dict]) -> list[str]:
     lines = []
     for r in results:
         c = r["counts"]
-        lines += [f"### {r['size']}" + (f" ×{r['scale']:g}" if r["scale"] != 1 else ""), "",
+        partial = r["size"] != "network-year" and c["networks"] < 25
+        lines += [f"### {r['size']}" + (f" ×{r['scale']:g}" if r["scale"] != 1 else "")
+                  + (f" (partial: first {c['networks']} of the 25 networks)" if partial else ""), "",
                   f"{c['networks']} network(s), {c['files']} files, {c['rows_in']:,} rows in "
                   f"({', '.join(f'{k} {v:,}' for k, v in sorted(r['rows_by_source'].items()))}), "
                   f"{c['rows_loaded']:,} loaded, {c['invoices']} invoices, {c['rejected_files']} rejected file(s); "
@@ -301,6 +305,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
     ap.add_argument("--no-airflow", action="store_true", help="skip the Airflow measurements")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    ap.add_argument("--networks", type=int, help="national sizes: only the first N of the 25 networks (partial run)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--size", help=argparse.SUPPRESS)
     ap.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
@@ -308,6 +313,8 @@ def main(argv=None) -> int:
     ns = ap.parse_args(argv)
     if ns.child:
         return child_main(ns)
+    if ns.networks:
+        os.environ["RUNBENCH_NETWORKS"] = str(ns.networks)  # inherited by the children
     sizes = [s.strip() for s in ns.sizes.split(",") if s.strip()]
     scales = [float(x) for x in ns.scales.split(",")]
     info = machine()
