@@ -5,34 +5,18 @@ computed independently from the demo files (tests/demo_expectations.py)."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import demo_expectations as expect
 import pytest
+from airflow_helpers import AIRFLOW, airflow_env
 
 from runreport import sweformat
 
 ROOT = Path(__file__).resolve().parents[1]
-AIRFLOW = str(Path(sys.executable).parent / "airflow")
 YEAR = 2025
-
-
-def airflow_env(home: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW_VAR_RUN_PSEUDONYM_SECRET": "e2e-test-secret",
-        "RUN_REPORTING__DEADLINE_ALERTS": "false",
-    })
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope="module")

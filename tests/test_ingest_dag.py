@@ -9,13 +9,13 @@ with its own SQLite metadata DB (queried for the ``asset_event`` rows).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import airflow_helpers as helpers
 import pytest
 
 from runreport import ingest_schedule
@@ -33,15 +33,8 @@ def airflow_env(tmp_path):
     shutil.copytree(ROOT / "data" / "demo" / "inbox", inbox)
     home = tmp_path / "airflow_home"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RUN_"))}
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
-        AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AIRFLOW__LOGGING__LOGGING_LEVEL="WARNING",
-        AIRFLOW_VAR_RUN_PSEUDONYM_SECRET="test-secret-for-ingest",
+    env = helpers.airflow_env(
+        home,
         RUN_WAREHOUSE__URL=f"sqlite:///{tmp_path / 'warehouse.db'}",
         RUN_PATHS__INBOX=str(inbox),
         RUN_PATHS__OUTPUT=str(tmp_path / "output"),

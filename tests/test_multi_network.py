@@ -130,7 +130,7 @@ def test_domain_run_per_network_keeps_networks_apart(networks, warehouse_url, tm
 
 
 def test_all_networks_dag_end_to_end(networks, tmp_path):
-    from test_dag_e2e import airflow_env
+    from airflow_helpers import airflow_env
 
     home = tmp_path / "airflow_home"
     home.mkdir()
