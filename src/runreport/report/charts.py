@@ -34,15 +34,16 @@ def alt_text(activity_name: str, series: Sequence[tuple[str, int]]) -> str:
 
 
 # Layout in points (1/72 inch). The margins are computed from the labels' measured extents
-# instead of ``Figure.tight_layout``: tight_layout measures every artist and makes savefig draw the
-# figure twice (a dry run for the layout engine, then the real one), ~45 % of a chart's time.
+# instead of ``Figure.tight_layout``: profiled on a network-year report, tight_layout (13 % of the
+# chart time) measured every artist and savefig then drew each figure twice (28 draws for 14
+# charts, another ~17 %); now each chart is drawn once.
 _FONT_SIZE = 9.0
 _PAD = 1.08 * _FONT_SIZE          # tight_layout's default pad around the axes' decorations
 _TICK = 3.5 + 3.5                 # major tick length + tick label pad
 _XLABEL_PAD = 4.0                 # rcParams["axes.labelpad"]
 _TITLE_PAD = 6.0                  # rcParams["axes.titlepad"]
-# PNG compression: zlib level 1 is ~5x faster than the default 6 on these flat-colour images and
-# the file is still small (the .docx package deflates it again).
+# PNG compression: zlib level 1 instead of PIL's default 6 (encoding was 23 % of the chart time);
+# the PNG grows ~25 % (~100 kB per chart at 200 dpi).
 _PNG_OPTIONS = {"compress_level": 1}
 
 
