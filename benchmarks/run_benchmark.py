@@ -8,10 +8,9 @@ Sizes (synthetic data from ``runreport.demo.generator``, generated before the cl
 * ``network-year``: one network (the 19 RUN municipalities), one year, ~3 000 registrations;
 * ``national-year``: 25 networks, 290 municipalities, ~500 000 registrations, ~200 000+ evaluations,
   ~100 000 ledger lines, one year; ``--scales`` runs it again at 2x and 4x the rows (linearity);
-* ``national-decade``: the same 25 networks with up to ten years of files in their inboxes (the demo
-  generator's data starts in 2020, so 2020-2025: six years; ``--networks N`` keeps the first N): one annual run
-  per network for the last year ingests all of them (the back-fill of a new deployment), then
-  computes, reports and invoices that year.
+* ``national-decade``: the same 25 networks with ten years of files in their inboxes (2016-2025;
+  ``--networks N`` keeps the first N): one annual run per network for the last year ingests all of
+  them (the back-fill of a new deployment), then computes, reports and invoices that year.
 
 Each size runs in its own subprocess (separate peak memory) on a SQLite warehouse in a temporary
 directory, calling the pipeline's functions directly: collect -> validate -> load -> compute ->
@@ -49,7 +48,7 @@ SIZES = ("network-year", "national-year", "national-decade")
 NATIONAL_SCALE = 6.3        # ~20 000 registrations per network-year (25 networks: ~500 000)
 LEDGER_FACTOR = 3.0         # ledger lines x3 on top of the scale (~4 000 per network-year: ~100 000)
 YEAR = 2025
-FIRST_DATA_YEAR = 2020      # the first year runreport.demo.generator has members and agreements for
+DECADE = 10                 # national-decade: YEAR-9 .. YEAR
 
 
 def national_networks() -> list[tuple[str, int]]:
@@ -62,11 +61,7 @@ def national_networks() -> list[tuple[str, int]]:
 def spec(size: str, scale: float) -> dict:
     if size == "network-year":
         return {"tenants": [("RUN", None)], "years": [YEAR], "scale": 0.93 * scale, "ledger": 1.0}
-    # The demo generator's world (members, agreements, the action plans) starts in 2020: a
-    # "decade" before 2025 would have no member municipality in 2016-2019 (the generator fails), so
-    # the decade size ingests the years the generator can make, FIRST_DATA_YEAR..YEAR (six), and the
-    # results say so; ten years is an extrapolation from it.
-    years = [YEAR] if size == "national-year" else list(range(max(FIRST_DATA_YEAR, YEAR - 9), YEAR + 1))
+    years = [YEAR] if size == "national-year" else list(range(YEAR - DECADE + 1, YEAR + 1))
     return {"tenants": national_networks(), "years": years, "scale": NATIONAL_SCALE * scale, "ledger": LEDGER_FACTOR}
 
 
@@ -273,8 +268,8 @@ def fmt_table(results: list[dict]) -> list[str]:
         partial = r["size"] != "network-year" and c["networks"] < 25
         lines += [f"### {r['size']}" + (f" ×{r['scale']:g}" if r["scale"] != 1 else "")
                   + (f" (partial: first {c['networks']} of the 25 networks)" if partial else ""), "",
-                  *([f"Years {r['years'][0]}–{r['years'][-1]} ({len(r['years'])}; the generator's data starts in "
-                     f"{FIRST_DATA_YEAR}), ingested in one annual run per network for {YEAR}.", ""]
+                  *([f"Years {r['years'][0]}–{r['years'][-1]} ({len(r['years'])}), ingested in one annual run "
+                     f"per network for {YEAR}.", ""]
                     if r["size"] == "national-decade" else []),
                   f"{c['networks']} network(s), {c['files']} files, {c['rows_in']:,} rows in "
                   f"({', '.join(f'{k} {v:,}' for k, v in sorted(r['rows_by_source'].items()))}), "

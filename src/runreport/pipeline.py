@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, select
 from runreport.carry_over import balance_chain
 from runreport.config import Config
 from runreport.contribution import MemberPeriod, Rate, compute_contributions
-from runreport.ingest.collect import collect
+from runreport.ingest.collect import YEARLESS, collect
 from runreport.ingest.mapping import load_mappings
 from runreport.ingest.organisations import OrganisationResolver, load_partners
 from runreport.ingest.parse import parse_frame
@@ -31,7 +31,7 @@ from runreport.schema import SOURCES
 from runreport.sql import run_sql
 from runreport.warehouse import models as m
 from runreport.warehouse.engine import migrate, session_factory
-from runreport.warehouse.load import already_ingested, load_file
+from runreport.warehouse.load import TABLES, already_ingested, load_file
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def _validate(source, typed, ctx, declared_total, docs_dir, run_name, gx=None) -
 def _duplicates_against(typed: pd.DataFrame, source: str, seen: set) -> list[RowIssue]:
     """Rows whose key repeats an earlier row of the same file, or is already held by another file
     (in the warehouse or earlier in this run). The first occurrence in the file is kept."""
-    key = [("person_key" if k == "email" else k) for k in SOURCES[source].key]
+    key = _key_columns(source)
     if not all(k in typed.columns for k in key):
         return []
     out = []
@@ -160,41 +160,144 @@ def _organisation_numbers(typed: pd.DataFrame) -> list[RowIssue]:
 
 
 def _existing_keys(s, cfg: Config, source: str, year: int | None, exclude_slot: str) -> set:
-    model = {"registrations": m.Registration, "evaluations": m.Evaluation, "ledger": m.LedgerLine,
-             "sessions": m.ActivitySession, "budget": m.Activity, "population": m.Population,
-             "members": m.Member, "agreements": m.AgreementRate}[source]
-    key = [("person_key" if k == "email" else k) for k in SOURCES[source].key]
+    """The keys of the source already held by other files (other slots) in the warehouse."""
+    model = TABLES[source]
+    key = _key_columns(source)
     q = (select(*[getattr(model, k) for k in key])
          .join(m.IngestedFile, m.IngestedFile.id == model.file_id)
          .where(model.tenant == cfg.tenant, m.IngestedFile.slot != exclude_slot))
-    if year is not None and hasattr(model, "year") and source != "population":
+    if year is not None and source not in YEARLESS:
         q = q.where(model.year == year)
     return {tuple(r) for r in s.execute(q).all()}
+
+
+@dataclass
+class _RunReference:
+    """What the files of one validation run are checked against; grows as reference files pass."""
+
+    names: dict[str, str]                 # municipality code -> name
+    periods: list[MemberPeriod]
+    activities: set[tuple[int, str]]      # (year, activity code)
+    partners: dict
+    seen_keys: dict[tuple, set] = field(default_factory=dict)
+
+    def context(self, cfg: Config, source: str, file_year: int | None, run_year: int) -> ValidationContext:
+        codes = {c for (y, c) in self.activities if y == file_year}
+        return ValidationContext(
+            tenant=cfg.tenant, year=run_year if source == "population" else file_year,
+            member_codes=_members_in(self.periods, file_year), known_municipalities=set(self.names),
+            partner_codes=set(self.partners), activity_codes=codes, budget_activity_codes=codes)
+
+    def accept(self, source: str, file_year: int | None, good: pd.DataFrame) -> None:
+        """Reference data validated in this run serves the files after it."""
+        key = _key_columns(source)
+        if all(k in good.columns for k in key):
+            self.seen_keys[(source, file_year)] |= {tuple(r) for r in good[key].itertuples(index=False)}
+        if source == "members":
+            for r in good.itertuples(index=False):
+                self.names[r.municipality_code] = r.municipality_name
+                self.periods.append(MemberPeriod(r.municipality_code, r.municipality_name, r.valid_from, r.valid_to))
+        elif source == "budget":
+            self.activities |= {(file_year, c) for c in good["activity_code"]}
+
+
+def _key_columns(source: str) -> list[str]:
+    """The source's uniqueness key as stored: e-mail is replaced by its pseudonym."""
+    return [("person_key" if k == "email" else k) for k in SOURCES[source].key]
+
+
+def _declared_total(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    from runreport.ingest.parse import parse_decimal
+
+    parsed = parse_decimal(pd.Series([text])).iloc[0]
+    return None if pd.isna(parsed) else Decimal(str(parsed))
+
+
+def _reject_file(fo: FileOutcome, data: bytes, exc: FileRejected) -> None:
+    """A file that cannot be read at all: every (non-blank) line after the first counts as in and quarantined."""
+    fo.status, fo.critical = "rejected", True
+    fo.rows_in = 0 if b"\x00" in data[:8192] else max(0, sum(1 for ln in data.splitlines() if ln.strip()) - 1)
+    fo.rows_loaded, fo.rows_quarantined = 0, fo.rows_in
+    fo.issues = [RowIssue(0, None, exc.rule, exc.reason_sv, exc.reason_en, critical=True)]
+    fo.message = f"{fo.file_name}: {exc.reason_sv} / {exc.reason_en}"
+
+
+def _apply_policy(fo: FileOutcome, typed: pd.DataFrame, issues: list[RowIssue], threshold: float) -> pd.DataFrame | None:
+    """Quarantine the rows with findings; reject the whole file on a critical finding or when the
+    rejected share passes the threshold. Returns the rows to load (None: nothing loads)."""
+    bad = {i.row for i in issues if i.row}
+    good = typed[~typed["_row"].isin(bad)]
+    fo.rows_in, fo.rows_loaded = len(typed), len(good)
+    fo.rows_quarantined = fo.rows_in - fo.rows_loaded
+    fo.issues = issues
+    share = fo.rows_quarantined / fo.rows_in if fo.rows_in else 0.0
+    critical = [i for i in issues if i.critical]
+    if critical:
+        fo.message = critical[0].message(fo.file_name)
+    elif share > threshold:
+        fo.message = (f"{fo.file_name}: {share:.0%} av raderna avvisades, gränsen är {threshold:.0%} / "
+                      f"{share:.0%} of the rows were rejected, the limit is {threshold:.0%}")
+        fo.issues = [*issues, RowIssue(0, None, "rejected_share", fo.message, fo.message, True)]
+    if fo.message:  # the whole file is rejected: nothing of it loads, every row is accounted for
+        fo.status, fo.critical = "rejected", True
+        fo.rows_loaded, fo.rows_quarantined = 0, fo.rows_in
+        good = None
+    assert fo.rows_in == fo.rows_loaded + fo.rows_quarantined
+    return good
+
+
+def _validate_file(s, cfg: Config, year: int, fo: FileOutcome, data: bytes, ref: _RunReference, secret: bytes,
+                   mappings: dict, gx, docs_dir: Path, run_name: str) -> tuple[pd.DataFrame | None, dict]:
+    """Read, parse and validate one new file. Returns the rows to load and the raw values of the
+    quarantined rows (personal fields removed)."""
+    source = fo.source
+    if source not in YEARLESS and fo.year is None:
+        raise FileRejected("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
+                           "The file name has no year (e.g. registrations_2025.csv)")
+    raw = read_table(data, fo.file_name, source, mappings)
+    typed, issues = parse_frame(source, raw.df, OrganisationResolver(ref.names, ref.partners), secret)
+    ctx = ref.context(cfg, source, fo.year, year)
+    v_issues, _ = _validate(source, typed, ctx, _declared_total(raw.declared_total), docs_dir, run_name, gx)
+    parsed_at = {(i.row, i.field) for i in issues}
+    issues += [i for i in v_issues if (i.row, i.field) not in parsed_at]  # the parse finding says it first
+    skey = (source, fo.year)
+    if skey not in ref.seen_keys:
+        ref.seen_keys[skey] = _existing_keys(s, cfg, source, fo.year, fo.slot)
+    issues += _duplicates_against(typed, source, ref.seen_keys[skey])
+    if source == "members":
+        issues += _organisation_numbers(typed)
+    good = _apply_policy(fo, typed, issues, float(cfg["validation"]["max_rejected_share"]))
+    personal = {f.name for f in SOURCES[source].fields if f.personal}
+    bad = {i.row for i in fo.issues if i.row}
+    raw_rows = {int(r["_row"]): {k: v for k, v in r.items() if k not in personal and k != "_row"}
+                for r in raw.df[raw.df["_row"].isin(bad)].to_dict("records")}
+    if good is not None:
+        ref.accept(source, fo.year, good)
+    return good, raw_rows
 
 
 def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manual") -> dict:
     """Read, parse and validate every staged file; stage the valid rows and the findings; write the
     stewards' summary. Raises SourceRejected (after staging everything and writing the summary) when a
     file fails a critical expectation or its rejected share passes the threshold: the load step still
-    loads the other files and logs the rejected one, while compute and report are blocked."""
+    loads the other files and logs the rejected one, while compute and report are blocked. A file
+    rejected in an earlier run keeps blocking until a corrected file for its slot has loaded."""
     from runreport.validation import summary as stewards
 
-    Session = sessions(cfg)
     stage = staging_dir(cfg, year)
     manifest = json.loads((stage / "manifest.json").read_text(encoding="utf-8"))
     out_dir = cfg.output_dir(year) / "validation"
     out_dir.mkdir(parents=True, exist_ok=True)
     docs_dir = out_dir / "data_docs"
     mappings = load_mappings()
-    partners = load_partners()
-    threshold = float(cfg["validation"]["max_rejected_share"])
     outcomes: list[FileOutcome] = []
-    rejections: list[str] = []
     earlier_rejected: list[FileOutcome] = []
+    rejected_now: list[FileOutcome] = []
     gx = None  # the run's GX context, created with the first file that needs validating
-    with Session() as s:
-        names, periods, activities = _reference_context(s, cfg)
-        seen_keys: dict[tuple, set] = {}
+    with sessions(cfg)() as s:
+        ref = _RunReference(*_reference_context(s, cfg), partners=load_partners())
         for e in manifest:
             fo = FileOutcome(e["source"], e["file_name"], e["year"], e["checksum"], e["slot"], e["status"])
             outcomes.append(fo)
@@ -203,91 +306,25 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                 if fo.status == "rejected" and not _corrected_since(s, cfg, fo):
                     earlier_rejected.append(fo)
                 continue
-            path = stage / "incoming" / e["source"] / e["file_name"]
-            data = path.read_bytes()
-            source, fyear = e["source"], e["year"]
-            try:
-                if source not in ("members", "agreements", "population") and fyear is None:
-                    raise FileRejected("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
-                                       "The file name has no year (e.g. registrations_2025.csv)")
-                raw = read_table(data, e["file_name"], source, mappings).__dict__
-            except FileRejected as exc:
-                fo.status = "rejected"
-                fo.rows_in = max(0, sum(1 for ln in data.splitlines() if ln.strip()) - 1) if b"\x00" not in data[:8192] else 0
-                fo.rows_quarantined = fo.rows_in
-                fo.issues = [RowIssue(0, None, exc.rule, exc.reason_sv, exc.reason_en, critical=True)]
-                fo.message = f"{e['file_name']}: {exc.reason_sv} / {exc.reason_en}"
-                fo.critical = True
-                rejections.append(fo.message)
-                _stage(stage, fo, None, {})
-                continue
-            df = raw["df"]
-            resolver = OrganisationResolver(names, partners)
-            typed, issues = parse_frame(source, df, resolver, secret)
-            ctx = ValidationContext(
-                tenant=cfg.tenant, year=year if source == "population" else fyear, member_codes=_members_in(periods, fyear),
-                known_municipalities=set(names), partner_codes=set(partners),
-                activity_codes={c for (y, c) in activities if y == fyear},
-                budget_activity_codes={c for (y, c) in activities if y == fyear},
-            )
-            declared = raw["declared_total"]
-            if declared is not None:
-                from runreport.ingest.parse import parse_decimal
-
-                parsed = parse_decimal(pd.Series([declared])).iloc[0]
-                declared = None if pd.isna(parsed) else Decimal(str(parsed))
+            data = (stage / "incoming" / fo.source / fo.file_name).read_bytes()
             if gx is None:
                 from runreport.validation.run import gx_context
 
                 gx = gx_context(docs_dir)
-            v_issues, critical = _validate(source, typed, ctx, declared, docs_dir, run_name, gx)
-            parsed_at = {(i.row, i.field) for i in issues}
-            issues += [i for i in v_issues if (i.row, i.field) not in parsed_at]  # parse finding says it first
-            skey = (source, fyear)
-            if skey not in seen_keys:
-                seen_keys[skey] = _existing_keys(s, cfg, source, fyear, e["slot"])
-            issues += _duplicates_against(typed, source, seen_keys[skey])
-            issues += _organisation_numbers(typed) if source == "members" else []
-            bad = {i.row for i in issues if i.row}
-            good = typed[~typed["_row"].isin(bad)]
-            fo.rows_in, fo.rows_loaded = len(typed), len(good)
-            fo.rows_quarantined = fo.rows_in - fo.rows_loaded
-            fo.issues = issues
-            assert fo.rows_in == fo.rows_loaded + fo.rows_quarantined
-            share = fo.rows_quarantined / fo.rows_in if fo.rows_in else 0.0
-            crit = [i for i in issues if i.critical]
-            if crit:
-                fo.message = crit[0].message(e["file_name"])
-            elif share > threshold:
-                fo.message = (f"{e['file_name']}: {share:.0%} av raderna avvisades, gränsen är {threshold:.0%} / "
-                              f"{share:.0%} of the rows were rejected, the limit is {threshold:.0%}")
-                fo.issues = issues = [*issues, RowIssue(0, None, "rejected_share", fo.message, fo.message, True)]
-            if fo.message:  # the whole file is rejected: nothing of it loads, every row is accounted for
-                fo.status, fo.critical = "rejected", True
-                fo.rows_loaded, fo.rows_quarantined = 0, fo.rows_in
-                good = None
-                rejections.append(fo.message)
-            personal = {f.name for f in SOURCES[source].fields if f.personal}
-            raw_rows = {int(r["_row"]): {k: v for k, v in r.items() if k not in personal and k != "_row"}
-                        for r in df[df["_row"].isin(bad)].to_dict("records")}
+            try:
+                good, raw_rows = _validate_file(s, cfg, year, fo, data, ref, secret, mappings, gx, docs_dir,
+                                                run_name)
+            except FileRejected as exc:
+                _reject_file(fo, data, exc)
+                good, raw_rows = None, {}
             _stage(stage, fo, good, raw_rows)
-            if good is None:
-                continue
-            key = [("person_key" if k == "email" else k) for k in SOURCES[source].key]
-            if all(k in good.columns for k in key):
-                seen_keys[skey] |= {tuple(r) for r in good[key].itertuples(index=False)}
-            # reference data validated in this run serves the files after it
-            if source == "members":
-                for r in good.itertuples(index=False):
-                    names[r.municipality_code] = r.municipality_name
-                    periods.append(MemberPeriod(r.municipality_code, r.municipality_name, r.valid_from, r.valid_to))
-            elif source == "budget":
-                activities |= {(fyear, c) for c in good["activity_code"]}
+            if fo.status == "rejected":
+                rejected_now.append(fo)
     if gx is not None:
         from runreport.validation.run import DATA_DOCS_SITE
 
         gx.build_data_docs(site_names=[DATA_DOCS_SITE])
-    # a file rejected in an earlier run blocks until a corrected file for its slot loads
+    rejections = [o.message for o in rejected_now]
     corrected_now = {o.slot for o in outcomes if o.status == "new"}
     rejections += [f"{fo.message} (avvisad tidigare, inväntar rättad fil / rejected earlier, awaiting a "
                    f"corrected file)" for fo in earlier_rejected if fo.slot not in corrected_now]

@@ -16,6 +16,13 @@ counts of registrations, evaluations and ledger; ``tenants`` is a list of
 municipalities), an ``int`` (that many synthetic municipalities) or a list of
 ``(code, name, county, subnetwork, population)`` tuples. With ``tenants`` given, each
 tenant is written to ``<out>/<tenant_id>/``; without, the RUN demo is written to ``<out>/``.
+
+``years`` may be any range (the benchmark's decade is 2016-2025). The demo's own world starts in
+2020 (agreements 2 kr 2020-2022, 1 kr 2023, 2 kr 2024-2026); for an earlier first year the agreements
+are preceded by 3-year 2 kr periods back to it, the members are valid from the start of the earliest
+one, the population file starts at the first year - 1 (2019 onward unchanged) and every year gets its
+action plan, sessions, registrations, evaluations, ledger and narrative texts. The default demo
+(2023-2025) is unchanged by this.
 """
 
 from __future__ import annotations
@@ -119,6 +126,9 @@ ROLES_BY_GROUP = {
 
 SECTIONS = ["Organisation", "Nätverk", "Aktiviteter", "Projekt", "Uppdragsutbildning"]
 
+# The biennial event (Fritidshemsbiennalen) is held in even years (2020, 2022, 2024, … and before).
+BIENNIAL = tuple(range(1990, 2101, 2))
+
 
 @dataclass(frozen=True)
 class Activity:
@@ -128,7 +138,7 @@ class Activity:
     target: str
     form: str
     term: str
-    goals_old: str  # 2020–2022 goals 1–4
+    goals_old: str  # up to 2022: goals 1–4
     goals_new: str  # from 2023: A attrahera, R rekrytera, B behålla och utveckla
     weight: int  # share of the municipal budget (kr in a 930 000 kr year)
     funder: str = ""
@@ -246,7 +256,7 @@ ACTIVITIES: list[Activity] = [
                   "att skaffa behörighet i fler ämnen."),
     Activity("20", "Fritidshemsbiennalen", "Aktiviteter",
              "Pedagogisk personal i fritidshem och rektorer, lärarutbildare", "C", "VT", "1,3", "B", 35_000,
-             "Delt.avg.", 90_000, participants=290, roles="fritids", sessions=(2, 2), years=(2020, 2022, 2024),
+             "Delt.avg.", 90_000, participants=290, roles="fritids", sessions=(2, 2), years=BIENNIAL,
              text="Fritidshemsbiennalen genomfördes under två dagar i Sundsvall med föreläsningar, "
                   "workshoppar och utställningar om fritidshemmets undervisning."),
     Activity("21", "AI i undervisningen – webbinarieserie", "Aktiviteter", "Lärare och skolledare fsk–gy",
@@ -265,6 +275,18 @@ YEAR_TREND: dict[int, dict[str, float]] = {
 OUTCOME_SHARE = {2023: 0.78, 2024: 0.62, 2025: 0.70}  # costs / municipal budget
 
 AGREEMENTS = [(2020, 2022, "2,00"), (2023, 2023, "1,00"), (2024, 2026, "2,00")]
+FIRST_AGREEMENT_YEAR = AGREEMENTS[0][0]  # the demo's own world; earlier years get earlier 3-year 2 kr periods
+
+
+def _agreements(first_year: int, last_year: int) -> list[tuple[int, int, str]]:
+    """Agreement periods covering ``first_year..last_year``: the real ones (2 kr, 1 kr in 2023, 2 kr),
+    preceded by 3-year 2 kr periods back to ``first_year`` and followed by 3-year 2 kr periods."""
+    rows = list(AGREEMENTS)
+    while rows[0][0] > first_year:
+        rows.insert(0, (rows[0][0] - 3, rows[0][0] - 1, "2,00"))
+    while rows[-1][1] < last_year:
+        rows.append((rows[-1][1] + 1, rows[-1][1] + 3, "2,00"))
+    return rows
 
 # Activity (suffix) of the last demo year that deliberately has no staff text.
 MISSING_NARRATIVE_SUFFIX = "13"
@@ -524,7 +546,7 @@ def _synthetic_municipalities(rng: Random, n: int) -> list[tuple[str, str, str, 
     return out
 
 
-def _build_municipalities(tenant: str, spec, seed: int) -> list[Municipality]:
+def _build_municipalities(tenant: str, spec, seed: int, first_year: int = FIRST_AGREEMENT_YEAR) -> list[Municipality]:
     rng = _rng(seed, tenant, "municipalities")
     if spec is None:
         base = MUNICIPALITIES
@@ -548,28 +570,42 @@ def _build_municipalities(tenant: str, spec, seed: int) -> list[Municipality]:
         org = body + luhn.calc_check_digit(body)
         short = _ascii(name)[:3].upper()
         m = Municipality(code, name, county, sub, pop, drift, kommun, org, f"RUN-{short}{code[-2:]}")
+        # members from the start of the agreement period that covers the first generated year
+        start = date(_agreements(first_year, first_year)[0][0], 1, 1)
         if tenant == "RUN" and spec is None and code == "2132":
-            m.periods = [(date(2020, 1, 1), date(2022, 12, 31)), (date(2024, 7, 1), None)]
+            m.periods = [(start, date(2022, 12, 31)), (date(2024, 7, 1), None)]
         else:
-            m.periods = [(date(2020, 1, 1), date(2022, 12, 31)), (date(2023, 1, 1), None)]
+            m.periods = [(start, date(2022, 12, 31)), (date(2023, 1, 1), None)]
         out.append(m)
     return out
 
 
 def _population(munis: list[Municipality], years: range, seed: int, tenant: str) -> dict[tuple[str, int], int]:
+    """31 December populations: ``pop2019`` in 2019 (or in the first year, if later), drifting forward;
+    years before 2019 drift backward from it with their own random stream (so adding earlier years
+    leaves 2019 onward unchanged)."""
     rng = _rng(seed, tenant, "population")
+    back = _rng(seed, tenant, "population-before-2019")
+    anchor = max(years[0], 2019)
     pop: dict[tuple[str, int], int] = {}
     for m in munis:
         value = float(m.pop2019)
         for y in years:
-            if y > years[0]:
+            if y < anchor:
+                continue
+            if y > anchor:
                 value *= 1 + m.drift + rng.uniform(-0.003, 0.003)
+            pop[(m.code, y)] = int(round(value))
+    for m in munis:
+        value = float(m.pop2019)
+        for y in range(anchor - 1, years[0] - 1, -1):
+            value /= 1 + m.drift + back.uniform(-0.003, 0.003)
             pop[(m.code, y)] = int(round(value))
     return pop
 
 
 def _rate(year: int) -> int:
-    for f, t, r in AGREEMENTS:
+    for f, t, r in _agreements(year, year):
         if f <= year <= t:
             return int(r.split(",")[0])
     return 2
@@ -615,7 +651,8 @@ class _Ctx:
 
 
 def _write_members(ctx: _Ctx) -> None:
-    path = ctx.inbox / "members" / f"members_2020-{ctx.last_year}.csv"
+    first = min(f.year for m in ctx.munis for f, _ in m.periods)
+    path = ctx.inbox / "members" / f"members_{first}-{ctx.last_year}.csv"
     w = _Csv(path, "utf-8-sig")
     w.row(["Kommunkod", "Kommun", "Län", "Delnätverk", "Organisationsnummer", "Fakturareferens",
            "Giltig från", "Giltig till"])
@@ -629,10 +666,7 @@ def _write_members(ctx: _Ctx) -> None:
 def _write_agreements(ctx: _Ctx) -> None:
     w = _Csv(ctx.inbox / "agreements" / "agreements.csv", "utf-8-sig")
     w.row(["Från år", "Till år", "Kr per invånare"])
-    rows = list(AGREEMENTS)
-    while rows[-1][1] < ctx.last_year:
-        rows.append((rows[-1][1] + 1, rows[-1][1] + 3, "2,00"))
-    w.rows(rows)
+    w.rows(_agreements(min(ctx.years), ctx.last_year))
     w.close()
 
 
@@ -1162,6 +1196,7 @@ def _count_rows(path: Path) -> str:
 
 
 def _write_manifest(ctx: _Ctx, args: str, missing: list[str]) -> None:
+    first_member = min(f for m in ctx.munis for f, _ in m.periods)
     lines = [
         f"# Demo data manifest ({ctx.tenant})",
         "",
@@ -1218,8 +1253,10 @@ def _write_manifest(ctx: _Ctx, args: str, missing: list[str]) -> None:
         "- Some people register for several activities (same e-mail).",
         "- Ledger amounts use decimal comma and sometimes `12 500,00` or `12 500 kr`; each ledger CSV "
         "ends with a `Summa` total row; one year's ledger and one year's budget are .xlsx.",
-        "- Nordanstig (2132) is a member 2020-01-01..2022-12-31 and again from 2024-07-01 (not in 2023).",
-        "- Agreement rates: 2 kr 2020–2022, 1 kr 2023, 2 kr 2024–2026.",
+        f"- Nordanstig (2132) is a member {first_member.isoformat()}..2022-12-31 and again from 2024-07-01 "
+        "(not in 2023).",
+        "- Agreement rates: " + ", ".join(f"{r.split(',')[0]} kr {f}" + (f"–{t}" if t != f else "")
+                                           for f, t, r in _agreements(min(ctx.years), ctx.last_year)) + ".",
         "",
         "## Narrative",
         "",
@@ -1241,7 +1278,7 @@ def _write_manifest(ctx: _Ctx, args: str, missing: list[str]) -> None:
 def _generate_tenant(root: Path, tenant: str, spec, years: list[int], seed: int, scale: float,
                      args: str) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    munis = _build_municipalities(tenant, spec, seed)
+    munis = _build_municipalities(tenant, spec, seed, min(years))
     pop_years = range(min(2019, min(years) - 1), max(years) + 1)
     pop = _population(munis, pop_years, seed, tenant)
     prefix = re.sub(r"[^A-Z0-9]", "", tenant.upper())[:6] or "RUN"
