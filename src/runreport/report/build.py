@@ -61,6 +61,7 @@ QUESTIONS = (
 )
 
 # Goal sets per agreement period; configurable as ``report.goal_sets`` (same shape).
+# Fallback only: the goal sets are configuration (``report.goal_sets`` in config/pipeline.yaml).
 DEFAULT_GOAL_SETS: tuple[dict[str, Any], ...] = (
     {"from": 2020, "to": 2022, "goals": [
         ["1", "Likvärdighet"],
