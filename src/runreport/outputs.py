@@ -11,6 +11,7 @@ def listing(year: int) -> list[tuple[str, str]]:
     cfg = load()
     out = cfg.output_dir(year)
     wanted = [
+        ("Körningens sammanfattning (förvaltare)", "korning.html"),
         ("Verksamhetsberättelse (Word)", f"verksamhetsberattelse_{year}.docx"),
         ("Verksamhetsberättelse (PDF)", f"verksamhetsberattelse_{year}.pdf"),
         ("Kommunbidrag (tabell)", f"kommunbidrag_{year}.csv"),

@@ -21,6 +21,8 @@ from pathlib import Path
 from runreport.validation.summary import STATUS_SV, safe_text
 
 PAGE_STEM = "korning"
+_TRIGGERS = {"manual": "manuellt", "scheduled": "schemat", "asset_triggered": "ny eller rättad partnerfil",
+             "backfill_job": "efterkörning (backfill)", "asset_materialization": "ny eller rättad partnerfil"}
 
 
 @dataclass
@@ -97,7 +99,8 @@ def _kr(value) -> str:
     from runreport.sweformat import kronor
 
     try:
-        return kronor(Decimal(str(value)))
+        amount = Decimal(str(value))
+        return kronor(amount, 2 if amount % 1 else 0)  # öre where there are any, as in the report
     except Exception:  # noqa: BLE001 - a figure we cannot format is shown as given
         return str(value)
 
@@ -108,7 +111,8 @@ def _facts(rs: RunSummary) -> list[tuple[str, str]]:
     if r.get("run_id"):
         facts.append(("Körning", f"{r.get('dag_id', '')} / {r['run_id']}"))
     if r.get("triggered_by"):
-        facts.append(("Startad av", str(r["triggered_by"])))
+        facts.append(("Startad av", _TRIGGERS.get(str(r["triggered_by"]).rsplit(".", 1)[-1].lower(),
+                                                   str(r["triggered_by"]))))
     facts.append(("Sammanställd", r.get("written_at") or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
     f = rs.figures
     if f.get("contributions_total") is not None:
