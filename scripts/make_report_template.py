@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import sys
-import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -22,6 +21,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
+
+from runreport.report.render_docx import fixed_zip
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "include" / "templates" / "report_template.docx"
@@ -164,19 +165,7 @@ def build() -> bytes:
 
     buf = io.BytesIO()
     doc.save(buf)
-    return _normalise_zip(buf.getvalue())
-
-
-def _normalise_zip(data: bytes) -> bytes:
-    """Fixed timestamps in the zip so that re-running the script gives the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, FIXED_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
+    return fixed_zip(buf.getvalue(), dt.datetime(*FIXED_TIME))  # same bytes on every run
 
 
 def main(argv: list[str]) -> int:

@@ -226,7 +226,7 @@ class _Renderer:
         self.properties()
         buf = io.BytesIO()
         self.doc.save(buf)
-        return _fixed_zip(buf.getvalue(), _timestamp(c))
+        return fixed_zip(buf.getvalue(), _timestamp(c))
 
     def properties(self) -> None:
         c = self.content
@@ -247,7 +247,7 @@ def _timestamp(content: ReportContent) -> dt.datetime:
     return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
 
 
-def _fixed_zip(data: bytes, when: dt.datetime) -> bytes:
+def fixed_zip(data: bytes, when: dt.datetime) -> bytes:
     """Rewrite the package with the same fixed timestamp on every entry."""
     stamp = (max(1980, when.year), when.month, when.day, 0, 0, 0)
     src = zipfile.ZipFile(io.BytesIO(data))
