@@ -12,6 +12,7 @@ from pathlib import Path
 import demo_expectations as expect
 import pytest
 from airflow_helpers import AIRFLOW, airflow_env
+from docx_text import document_text
 
 from runreport import sweformat
 
@@ -50,19 +51,10 @@ def test_dagbag_imports_without_errors(tmp_path):
     assert {"run_annual_report", "run_invoices"} <= set(result["dags"])
 
 
-def _document_text(path: Path) -> str:
-    import docx
-
-    d = docx.Document(str(path))
-    parts = [p.text for p in d.paragraphs]
-    for t in d.tables:
-        for r in t.rows:
-            parts.append(" | ".join(c.text for c in r.cells))
-    return "\n".join(parts)
 
 
 def test_report_shows_independently_computed_figures(demo_run):
-    text = _document_text(demo_run["out"] / f"verksamhetsberattelse_{YEAR}.docx")
+    text = document_text(demo_run["out"] / f"verksamhetsberattelse_{YEAR}.docx")
     assert sweformat.kronor(expect.contribution_total(YEAR)) in text
     carry_over = expect.carry_over(YEAR)
     assert sweformat.kronor(carry_over, 2 if carry_over % 1 else 0) in text  # öre shown where there are any
@@ -113,7 +105,7 @@ def test_no_personal_data_in_outputs(demo_run):
         emails |= {e.lower() for e in re.findall(r"[\w.+-]+@[\w-]+\.example", expect._rows_text(path))}
     assert emails
     local_parts = {e.split("@")[0] for e in emails}
-    corpus = _document_text(demo_run["out"] / f"verksamhetsberattelse_{YEAR}.docx").lower()
+    corpus = document_text(demo_run["out"] / f"verksamhetsberattelse_{YEAR}.docx").lower()
     for p in (demo_run["out"] / "validation").glob("*.*"):
         corpus += p.read_text(encoding="utf-8", errors="replace").lower()
     assert not any(e in corpus for e in emails)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from docx_text import document_text
 
 from runreport import tenants
 
@@ -59,15 +60,6 @@ def _fingerprints(data: Path, tenant: str) -> set[str]:
     return marks
 
 
-def _report_text(path: Path) -> str:
-    import docx
-
-    d = docx.Document(str(path))
-    parts = [p.text for p in d.paragraphs]
-    for t in d.tables:
-        for r in t.rows:
-            parts.append(" | ".join(c.text for c in r.cells))
-    return "\n".join(parts)
 
 
 def _check_outputs(out: Path, data: Path) -> None:
@@ -79,7 +71,7 @@ def _check_outputs(out: Path, data: Path) -> None:
         xml = sorted((ydir / "invoices" / "prepared").glob("*.xml"))
         assert len(xml) == len(MUNIS[t]), (t, [p.name for p in xml])
         assert all(p.name.startswith(f"{t[:3]}-") for p in xml)
-        texts = {"report": _report_text(reports[0]), "invoices": "\n".join(p.read_text(encoding="utf-8") for p in xml),
+        texts = {"report": document_text(reports[0]), "invoices": "\n".join(p.read_text(encoding="utf-8") for p in xml),
                  "contributions": (ydir / f"kommunbidrag_{YEAR}.csv").read_text(encoding="utf-8-sig")}
         own = marks[t]
         assert any(m in texts["report"] for m in own) and any(m in texts["invoices"] for m in own)
