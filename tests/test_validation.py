@@ -189,7 +189,7 @@ def test_data_docs_built_and_reference_suites(tmp_path):
     assert out.docs_index == index and index.exists()
     html_text = index.read_text(encoding="utf-8")
     assert "evaluations" in html_text and "t1" in html_text
-    assert list(docs.glob("expectations/**/evaluations.html"))
+    assert (docs / "expectations" / "RUN" / "evaluations" / "2025.html").exists()  # one suite per network, source, year
     assert list(docs.glob("validations/**/*.html"))
 
 

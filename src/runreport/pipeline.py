@@ -21,11 +21,10 @@ from sqlalchemy import delete, insert, select
 from runreport.carry_over import balance_chain
 from runreport.config import Config
 from runreport.contribution import MemberPeriod, Rate, compute_contributions
+from runreport.filecheck import PHASE, FileCheck, FileJob, build_docs, check_file, executor, worker_count
 from runreport.ingest.collect import YEARLESS, collect
 from runreport.ingest.mapping import load_mappings
-from runreport.ingest.organisations import OrganisationResolver, load_partners
-from runreport.ingest.parse import parse_frame
-from runreport.ingest.read import FileRejected, read_table
+from runreport.ingest.organisations import load_partners
 from runreport.quality import RowIssue, SourceRejected, ValidationContext
 from runreport.schema import SOURCES
 from runreport.sql import run_sql
@@ -112,38 +111,30 @@ def _members_in(periods: list[MemberPeriod], year: int | None) -> set[str]:
     return {p.municipality_code for p in periods if p.valid_from <= end and (p.valid_to is None or p.valid_to >= start)}
 
 
-def _validate(source, typed, ctx, declared_total, docs_dir, run_name, gx=None) -> tuple[list[RowIssue], bool]:
-    from runreport.validation.run import validate_frame
-
-    # One GX context per run (``gx``); the Data Docs site is built once, after the last file.
-    outcome = validate_frame(source, typed, ctx, declared_total=declared_total, docs_dir=docs_dir,
-                             run_name=run_name, context=gx, build_docs=gx is None)
-    issues = list(getattr(outcome, "issues", outcome))
-    return issues, any(i.critical for i in issues)
-
-
 def _duplicates_against(typed: pd.DataFrame, source: str, seen: set) -> list[RowIssue]:
     """Rows whose key repeats an earlier row of the same file, or is already held by another file
-    (in the warehouse or earlier in this run). The first occurrence in the file is kept."""
+    (in the warehouse or earlier in this run). The first occurrence in the file is kept; rows with
+    an empty key field are left to the required-field checks."""
     key = _key_columns(source)
-    if not all(k in typed.columns for k in key):
+    if not all(k in typed.columns for k in key) or typed.empty:
         return []
-    out = []
-    first_row: dict[tuple, int] = {}
-    for row, *values in typed[["_row", *key]].itertuples(index=False):
-        k = tuple(values)
-        if any(v is None or (not isinstance(v, str) and pd.isna(v)) for v in k):
-            continue
-        if k in seen:
-            out.append(RowIssue(int(row), key[-1], "duplicate_across_files",
-                                "Raden finns redan i en annan fil", "The row already exists in another file"))
-        elif k in first_row:
-            out.append(RowIssue(int(row), key[-1], "duplicate_row",
-                                f"Dubblett av rad {first_row[k]} (samma {', '.join(SOURCES[source].key)})",
-                                f"Duplicate of row {first_row[k]} (same {', '.join(SOURCES[source].key)})"))
-        else:
-            first_row[k] = int(row)
-    return out
+    sub = typed[["_row", *key]]
+    sub = sub[sub[key].notna().all(axis=1)]
+    if sub.empty:
+        return []
+    across = pd.MultiIndex.from_frame(sub[key]).isin(list(seen)) if seen else pd.Series(False, index=sub.index)
+    across = pd.Series(across, index=sub.index)
+    rest = sub[~across]
+    first = rest.groupby(key, sort=False)["_row"].transform("first")
+    repeat = rest["_row"] != first
+    same = ", ".join(SOURCES[source].key)
+    found = [(int(r), RowIssue(int(r), key[-1], "duplicate_across_files", "Raden finns redan i en annan fil",
+                               "The row already exists in another file"))
+             for r in sub.loc[across, "_row"]]
+    found += [(int(r), RowIssue(int(r), key[-1], "duplicate_row", f"Dubblett av rad {int(f)} (samma {same})",
+                                f"Duplicate of row {int(f)} (same {same})"))
+              for r, f in zip(rest.loc[repeat, "_row"], first[repeat], strict=True)]
+    return [i for _, i in sorted(found, key=lambda t: t[0])]
 
 
 def _organisation_numbers(typed: pd.DataFrame) -> list[RowIssue]:
@@ -206,22 +197,13 @@ def _key_columns(source: str) -> list[str]:
     return [("person_key" if k == "email" else k) for k in SOURCES[source].key]
 
 
-def _declared_total(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    from runreport.ingest.parse import parse_decimal
-
-    parsed = parse_decimal(pd.Series([text])).iloc[0]
-    return None if pd.isna(parsed) else Decimal(str(parsed))
-
-
-def _reject_file(fo: FileOutcome, data: bytes, exc: FileRejected) -> None:
+def _reject_file(fo: FileOutcome, data: bytes, rule: str, reason_sv: str, reason_en: str) -> None:
     """A file that cannot be read at all: every (non-blank) line after the first counts as in and quarantined."""
     fo.status, fo.critical = "rejected", True
     fo.rows_in = 0 if b"\x00" in data[:8192] else max(0, sum(1 for ln in data.splitlines() if ln.strip()) - 1)
     fo.rows_loaded, fo.rows_quarantined = 0, fo.rows_in
-    fo.issues = [RowIssue(0, None, exc.rule, exc.reason_sv, exc.reason_en, critical=True)]
-    fo.message = f"{fo.file_name}: {exc.reason_sv} / {exc.reason_en}"
+    fo.issues = [RowIssue(0, None, rule, reason_sv, reason_en, critical=True)]
+    fo.message = f"{fo.file_name}: {reason_sv} / {reason_en}"
 
 
 def _apply_policy(fo: FileOutcome, typed: pd.DataFrame, issues: list[RowIssue], threshold: float) -> pd.DataFrame | None:
@@ -248,20 +230,21 @@ def _apply_policy(fo: FileOutcome, typed: pd.DataFrame, issues: list[RowIssue], 
     return good
 
 
-def _validate_file(s, cfg: Config, year: int, fo: FileOutcome, data: bytes, ref: _RunReference, secret: bytes,
-                   mappings: dict, gx, docs_dir: Path, run_name: str) -> tuple[pd.DataFrame | None, dict]:
-    """Read, parse and validate one new file. Returns the rows to load and the raw values of the
-    quarantined rows (personal fields removed)."""
-    source = fo.source
-    if source not in YEARLESS and fo.year is None:
-        raise FileRejected("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
-                           "The file name has no year (e.g. registrations_2025.csv)")
-    raw = read_table(data, fo.file_name, source, mappings)
-    typed, issues = parse_frame(source, raw.df, OrganisationResolver(ref.names, ref.partners), secret)
-    ctx = ref.context(cfg, source, fo.year, year)
-    v_issues, _ = _validate(source, typed, ctx, _declared_total(raw.declared_total), docs_dir, run_name, gx)
-    parsed_at = {(i.row, i.field) for i in issues}
-    issues += [i for i in v_issues if (i.row, i.field) not in parsed_at]  # the parse finding says it first
+def _job(cfg: Config, year: int, fo: FileOutcome, data: bytes, ref: _RunReference, secret: bytes, mappings: dict,
+         docs_dir: Path, run_name: str) -> FileJob:
+    return FileJob(fo.source, fo.file_name, data, ref.context(cfg, fo.source, fo.year, year), mappings,
+                   dict(ref.names), ref.partners, secret, docs_dir, run_name)
+
+
+def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref: _RunReference
+            ) -> tuple[pd.DataFrame | None, dict]:
+    """Decide a checked file in this process: cross-file duplicates, organisation numbers, the
+    quarantine policy. Returns the rows to load and the raw values of the quarantined rows
+    (personal fields removed)."""
+    if check.rejected is not None:
+        _reject_file(fo, data, *check.rejected)
+        return None, {}
+    source, typed, issues = fo.source, check.typed, list(check.issues)
     skey = (source, fo.year)
     if skey not in ref.seen_keys:
         ref.seen_keys[skey] = _existing_keys(s, cfg, source, fo.year, fo.slot)
@@ -271,8 +254,9 @@ def _validate_file(s, cfg: Config, year: int, fo: FileOutcome, data: bytes, ref:
     good = _apply_policy(fo, typed, issues, float(cfg["validation"]["max_rejected_share"]))
     personal = {f.name for f in SOURCES[source].fields if f.personal}
     bad = {i.row for i in fo.issues if i.row}
+    raw = check.raw
     raw_rows = {int(r["_row"]): {k: v for k, v in r.items() if k not in personal and k != "_row"}
-                for r in raw.df[raw.df["_row"].isin(bad)].to_dict("records")}
+                for r in raw[raw["_row"].isin(bad)].to_dict("records")}
     if good is not None:
         ref.accept(source, fo.year, good)
     return good, raw_rows
@@ -283,7 +267,10 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     stewards' summary. Raises SourceRejected (after staging everything and writing the summary) when a
     file fails a critical expectation or its rejected share passes the threshold: the load step still
     loads the other files and logs the rejected one, while compute and report are blocked. A file
-    rejected in an earlier run keeps blocking until a corrected file for its slot has loaded."""
+    rejected in an earlier run keeps blocking until a corrected file for its slot has loaded.
+
+    The files are checked in phases (reference data first) on ``validation.workers`` processes
+    (:mod:`runreport.filecheck`) and decided here in the manifest's order."""
     from runreport.validation import summary as stewards
 
     stage = staging_dir(cfg, year)
@@ -295,9 +282,10 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     outcomes: list[FileOutcome] = []
     earlier_rejected: list[FileOutcome] = []
     rejected_now: list[FileOutcome] = []
-    gx = None  # the run's GX context, created with the first file that needs validating
+    pool = None  # made when the first file needs checking
     with sessions(cfg)() as s:
         ref = _RunReference(*_reference_context(s, cfg), partners=load_partners())
+        todo: list[tuple[FileOutcome, dict]] = []
         for e in manifest:
             fo = FileOutcome(e["source"], e["file_name"], e["year"], e["checksum"], e["slot"], e["status"])
             outcomes.append(fo)
@@ -305,25 +293,31 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                 _from_log(s, cfg, fo)  # already ingested: the summary still accounts for its rows
                 if fo.status == "rejected" and not _corrected_since(s, cfg, fo):
                     earlier_rejected.append(fo)
-                continue
-            data = (stage / "incoming" / fo.source / fo.file_name).read_bytes()
-            if gx is None:
-                from runreport.validation.run import gx_context
-
-                gx = gx_context(docs_dir)
-            try:
-                good, raw_rows = _validate_file(s, cfg, year, fo, data, ref, secret, mappings, gx, docs_dir,
-                                                run_name)
-            except FileRejected as exc:
-                _reject_file(fo, data, exc)
-                good, raw_rows = None, {}
-            _stage(stage, fo, good, raw_rows)
-            if fo.status == "rejected":
-                rejected_now.append(fo)
-    if gx is not None:
-        from runreport.validation.run import DATA_DOCS_SITE
-
-        gx.build_data_docs(site_names=[DATA_DOCS_SITE])
+            else:
+                todo.append((fo, e))
+        for phase in sorted({PHASE[fo.source] for fo, _ in todo}):
+            batch = []
+            for fo, _e in (t for t in todo if PHASE[t[0].source] == phase):
+                data = (stage / "incoming" / fo.source / fo.file_name).read_bytes()
+                if fo.source not in YEARLESS and fo.year is None:
+                    batch.append((fo, data, None))
+                    continue
+                if pool is None:
+                    pool = executor(worker_count(cfg["validation"].get("workers", "auto")))
+                batch.append((fo, data, pool.submit(check_file, _job(cfg, year, fo, data, ref, secret, mappings,
+                                                                     docs_dir, run_name))))
+            for fo, data, future in batch:
+                if future is None:
+                    check = FileCheck(rejected=("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
+                                                "The file name has no year (e.g. registrations_2025.csv)"))
+                else:
+                    check = future.result()
+                good, raw_rows = _settle(s, cfg, fo, data, check, ref)
+                _stage(stage, fo, good, raw_rows)
+                if fo.status == "rejected":
+                    rejected_now.append(fo)
+    if pool is not None:
+        pool.submit(build_docs, docs_dir).result()
     rejections = [o.message for o in rejected_now]
     corrected_now = {o.slot for o in outcomes if o.status == "new"}
     rejections += [f"{fo.message} (avvisad tidigare, inväntar rättad fil / rejected earlier, awaiting a "

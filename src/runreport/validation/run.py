@@ -332,7 +332,9 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     checks = [c for c in checks_for(source, ctx, declared_total, population_year)
               if not (set(_columns(c)) & absent)]
     by_id = {c.id: c for c in checks}
-    suite_name = f"{ctx.tenant}.{source}" if ctx.tenant else source
+    # One suite per (network, source, year): a year's value sets differ, and workers checking files of
+    # different years at the same time must not overwrite each other's suite in the store.
+    suite_name = ".".join(str(p) for p in (ctx.tenant, source, ctx.year) if p)
     outcome.suite_name = suite_name
 
     if context is None:

@@ -1,0 +1,179 @@
+"""The per-file work of the validate step: read, parse and run the Great Expectations suite on one
+partner file. It depends only on what the job carries (no database, no configuration files), so
+it runs the same in the task's own process or on a pool of worker processes.
+
+Why a pool: on a deployment's small machine (2 cores) validation is most of a year's run time, and
+files are independent once their reference data is known. The validate step therefore works in
+phases (:data:`PHASE`): members and agreements first, then population and budget (checked
+against the members), then the activity data (checked against the budget). Within a phase the
+files are checked on ``validation.workers`` processes; the results are applied in the manifest's
+order, so the outcome is the same as one file after another (cross-file duplicates, the
+quarantine and the row accounting are decided in the task's process).
+
+The pool is made once per process (``spawn``: no fork of a process that may hold threads or
+database connections) and reused by later runs of the same process; each worker imports Great
+Expectations once and keeps one GX context per Data Docs folder.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from runreport.quality import RowIssue, ValidationContext
+
+log = logging.getLogger(__name__)
+
+# Reference data validated in a run serves the files of later phases.
+PHASE = {"members": 0, "agreements": 0, "population": 1, "budget": 1,
+         "sessions": 2, "registrations": 2, "evaluations": 2, "ledger": 2}
+
+
+@dataclass
+class FileJob:
+    """Everything the check of one file needs."""
+
+    source: str
+    file_name: str
+    data: bytes
+    ctx: ValidationContext
+    mappings: dict
+    names: dict[str, str]          # municipality code -> name (members known so far)
+    partners: dict
+    secret: bytes
+    docs_dir: Path
+    run_name: str
+
+
+@dataclass
+class FileCheck:
+    """The result: the typed rows, the raw rows (for the quarantine's raw values) and the findings
+    (parse findings first; a GX finding on a row and field that failed to parse is not repeated).
+    ``rejected`` holds (rule, reason_sv, reason_en) when the file cannot be read at all."""
+
+    typed: pd.DataFrame | None = None
+    raw: pd.DataFrame | None = None
+    issues: list[RowIssue] = field(default_factory=list)
+    rejected: tuple[str, str, str] | None = None
+
+
+def _declared_total(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    from runreport.ingest.parse import parse_decimal
+
+    parsed = parse_decimal(pd.Series([text])).iloc[0]
+    return None if pd.isna(parsed) else Decimal(str(parsed))
+
+
+_CONTEXTS: dict[str, Any] = {}   # one GX context per Data Docs folder, per process
+
+
+def gx_for(docs_dir: Path):
+    from runreport.validation.run import gx_context
+
+    key = str(docs_dir)
+    if key not in _CONTEXTS:
+        if len(_CONTEXTS) > 8:
+            _CONTEXTS.clear()
+        _CONTEXTS[key] = gx_context(Path(docs_dir))
+    return _CONTEXTS[key]
+
+
+def check_file(job: FileJob) -> FileCheck:
+    """Read, parse and validate one file (in whichever process runs it)."""
+    from runreport.ingest.organisations import OrganisationResolver
+    from runreport.ingest.parse import parse_frame
+    from runreport.ingest.read import FileRejected, read_table
+    from runreport.validation.run import validate_frame
+
+    try:
+        raw = read_table(job.data, job.file_name, job.source, job.mappings)
+    except FileRejected as exc:
+        return FileCheck(rejected=(exc.rule, exc.reason_sv, exc.reason_en))
+    typed, issues = parse_frame(job.source, raw.df, OrganisationResolver(job.names, job.partners), job.secret)
+    outcome = validate_frame(job.source, typed, job.ctx, declared_total=_declared_total(raw.declared_total),
+                             docs_dir=job.docs_dir, run_name=job.run_name, file_name=job.file_name,
+                             context=gx_for(job.docs_dir), build_docs=False)
+    parsed_at = {(i.row, i.field) for i in issues}
+    issues += [i for i in outcome.issues if (i.row, i.field) not in parsed_at]  # the parse finding says it first
+    return FileCheck(typed=typed, raw=raw.df, issues=issues)
+
+
+def build_docs(docs_dir: Path) -> Path:
+    """Build the run's Data Docs site from the stored suites and results."""
+    from runreport.validation.run import DATA_DOCS_SITE
+
+    gx_for(docs_dir).build_data_docs(site_names=[DATA_DOCS_SITE])
+    return Path(docs_dir) / "index.html"
+
+
+# ------------------------------------------------------------------------------------------ the pool
+class InlineExecutor(Executor):
+    """Runs each job at once in this process (``validation.workers: 1``, or where no child
+    processes can be made)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        f: Future = Future()
+        try:
+            f.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            f.set_exception(exc)
+        return f
+
+
+def _warm_up() -> None:
+    """Worker initialiser: import Great Expectations once, while the other workers do the same."""
+    from runreport.validation.run import quiet_gx_logging
+
+    quiet_gx_logging()
+    import great_expectations  # noqa: F401
+
+
+_POOL: tuple[int, ProcessPoolExecutor] | None = None
+
+
+def worker_count(setting: Any) -> int:
+    """``validation.workers``: a number, or ``auto`` (the CPUs this process may use, at most 4)."""
+    if setting in (None, "", "auto"):
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except AttributeError:  # not Linux
+            cpus = os.cpu_count() or 1
+        return max(1, min(cpus, 4))
+    return max(1, int(setting))
+
+
+def executor(workers: int) -> Executor:
+    """The process's pool of ``workers`` processes (made on first use, kept for later runs), or an
+    :class:`InlineExecutor` for one worker or where a pool cannot be made (a daemonic process)."""
+    global _POOL
+    if workers <= 1 or multiprocessing.current_process().daemon:
+        return InlineExecutor()
+    if _POOL is not None and _POOL[0] == workers:
+        return _POOL[1]
+    shutdown()
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_warm_up)
+    _POOL = (workers, pool)
+    log.info("Validation runs on %d worker processes", workers)
+    return pool
+
+
+def shutdown() -> None:
+    global _POOL
+    if _POOL is not None:
+        _POOL[1].shutdown(wait=True, cancel_futures=True)
+        _POOL = None
+
+
+atexit.register(shutdown)
