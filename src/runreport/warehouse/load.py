@@ -7,12 +7,26 @@
 
 from __future__ import annotations
 
+import io
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from runreport.quality import RowIssue
@@ -29,6 +43,7 @@ TABLES = {
     "ledger": m.LedgerLine,
 }
 MONEY = {"rate_sek", "municipal_budget_sek", "external_budget_sek", "amount_sek"}
+CHUNK = 20_000  # rows per executemany / COPY
 
 
 def active_file_in_slot(session: Session, tenant: str, slot: str) -> m.IngestedFile | None:
@@ -44,29 +59,97 @@ def already_ingested(session: Session, tenant: str, checksum: str) -> m.Ingested
     ).first()
 
 
-def _records(source: str, frame: pd.DataFrame, tenant: str, year: int | None, file_id: int) -> list[dict]:
-    model = TABLES[source]
-    cols = [c.name for c in model.__table__.columns if c.name not in ("id",)]
-    records = []
+def _column(values: pd.Series, money: bool) -> list:
+    """One frame column as a list of Python values for the warehouse, converted in one pass:
+    missing (None, NaN, NA, NaT) -> None; money -> ``Decimal`` with two decimals (from the value as a
+    float, as before); numpy/pandas scalars -> their Python equivalent (int, float, bool)."""
+    missing = values.isna().to_numpy(dtype=bool)
+    if money:
+        return [None if gone else Decimal(f"{float(v):.2f}")
+                for v, gone in zip(values.to_numpy(dtype=object), missing, strict=True)]
+    arr = values.to_numpy(dtype=object)  # numeric numpy and masked (Int64, ...) dtypes box to Python scalars
+    if missing.any():
+        arr = arr.copy()
+        arr[missing] = None
+    out = arr.tolist()
+    if values.dtype == object and any(hasattr(t, "item") for t in set(map(type, out)) - {str}):
+        out = [v.item() if hasattr(v, "item") else v for v in out]  # numpy scalars in an object column
+    return out
+
+
+def _columns(source: str, frame: pd.DataFrame, tenant: str, year: int | None, file_id: int) -> dict[str, list]:
+    """The values to insert for the source's table, column by column (equal-length lists)."""
+    cols = [c.name for c in TABLES[source].__table__.columns if c.name != "id"]
     frame = frame.rename(columns={"_row": "source_row"})
-    use = [c for c in cols if c in frame.columns]
-    for rec in frame[use].to_dict("records"):
-        out = {}
-        for k, v in rec.items():
-            if v is None or (not isinstance(v, str) and pd.isna(v)):
-                out[k] = None
-            elif k in MONEY:
-                out[k] = Decimal(f"{float(v):.2f}")
-            elif hasattr(v, "item"):
-                out[k] = v.item()
-            else:
-                out[k] = v
-        out["tenant"] = tenant
-        out["file_id"] = file_id
-        if "year" in cols and source not in ("population",):
-            out["year"] = year
-        records.append(out)
-    return records
+    columns = {c: _column(frame[c], c in MONEY) for c in cols if c in frame.columns}
+    n = len(frame)
+    columns["tenant"] = [tenant] * n
+    columns["file_id"] = [file_id] * n
+    if "year" in cols and source not in ("population",):
+        columns["year"] = [year] * n
+    return columns
+
+
+def _csv_field(kind: str, values: list) -> list[str] | None:
+    """``values`` as PostgreSQL COPY CSV fields (None -> unquoted empty = NULL), or None when a value
+    is not of the exact Python type the plain text form is known to be equivalent for."""
+    types = set(map(type, values)) - {type(None)}
+    if kind == "int" and types <= {int}:
+        return ["" if v is None else str(v) for v in values]
+    if kind == "money" and types <= {Decimal}:
+        return ["" if v is None else str(v) for v in values]
+    if kind == "date" and types <= {date}:
+        return ["" if v is None else v.isoformat() for v in values]
+    if kind == "text" and types <= {str}:
+        blob = "\n".join(v for v in values if v is not None)
+        if "\x00" in blob or "\n\\." in blob or "\r\\." in blob:
+            return None  # NUL, or (maybe) a line starting with the end-of-data marker inside a value
+        return ["" if v is None else '"' + v.replace('"', '""') + '"' for v in values]
+    return None
+
+
+def _copy_postgresql(conn: Connection, table: Table, columns: dict[str, list]) -> bool:
+    """Insert with COPY FROM STDIN (CSV) on the connection's psycopg2 cursor, in its transaction.
+    Returns False, having done nothing, when COPY does not apply (another driver, or a value whose
+    text form is not certainly equivalent to the bound parameter); the caller then uses INSERT."""
+    if conn.dialect.name != "postgresql" or conn.dialect.driver != "psycopg2":
+        return False
+    fields = []
+    for name, values in columns.items():
+        t = table.c[name].type
+        kind = ("int" if isinstance(t, Integer) else "money" if isinstance(t, Numeric) and not isinstance(t, Float)
+                else "date" if isinstance(t, Date) and not isinstance(t, DateTime)
+                else "text" if isinstance(t, String) else None)
+        f = _csv_field(kind, values) if kind else None
+        if f is None:
+            return False
+        fields.append(f)
+    names = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
+    sql = f"COPY {conn.dialect.identifier_preparer.format_table(table)} ({names}) FROM STDIN WITH (FORMAT csv)"
+    cursor = conn.connection.cursor()
+    try:
+        for start in range(0, len(fields[0]), CHUNK):
+            rows = zip(*(f[start:start + CHUNK] for f in fields), strict=True)
+            cursor.copy_expert(sql, io.StringIO("".join(",".join(r) + "\n" for r in rows)))
+    finally:
+        cursor.close()
+    return True
+
+
+def _insert_rows(session: Session, source: str, frame: pd.DataFrame, tenant: str, year: int | None,
+                 file_id: int) -> None:
+    """Insert the frame's rows on the session's connection (same transaction), without per-row ORM
+    bookkeeping: COPY on PostgreSQL/psycopg2 when it applies, else Core executemany in chunks (on
+    PostgreSQL that is batched into multi-row INSERTs by SQLAlchemy's "insertmanyvalues")."""
+    conn, table = session.connection(), TABLES[source].__table__
+    columns = _columns(source, frame, tenant, year, file_id)
+    if _copy_postgresql(conn, table, columns):
+        return
+    keys = list(columns)
+    records = [dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+    stmt = table.insert()
+    for start in range(0, len(records), CHUNK):
+        conn.execute(stmt, records[start:start + CHUNK])
 
 
 def load_file(session: Session, *, tenant: str, source: str, file_name: str, slot: str, year: int | None,
@@ -91,9 +174,7 @@ def load_file(session: Session, *, tenant: str, source: str, file_name: str, slo
         session.execute(update(m.IngestedFile).where(m.IngestedFile.id == previous.id)
                         .values(status="replaced", replaced_by_id=log.id))
     if frame is not None and len(frame):
-        records = _records(source, frame, tenant, year, log.id)
-        for start in range(0, len(records), 20_000):
-            session.execute(insert(TABLES[source]), records[start:start + 20_000])
+        _insert_rows(session, source, frame, tenant, year, log.id)
     q = [
         {"tenant": tenant, "file_id": log.id, "source": source, "file_name": file_name, "row_number": i.row,
          "field": i.field, "rule": i.rule, "reason_sv": i.reason_sv, "reason_en": i.reason_en,
