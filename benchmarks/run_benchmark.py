@@ -295,7 +295,7 @@ IMPORTS = {
     "pandas": "import pandas",
     "runreport.pipeline (pandas, SQLAlchemy)": "import runreport.pipeline",
     "great_expectations": "import great_expectations",
-    "matplotlib (Figure + Agg)": "import matplotlib.figure, matplotlib.backends.backend_agg",
+    "matplotlib (font engine + tick locator, what the charts use)": "import matplotlib.font_manager, matplotlib.ticker",
     "python-docx": "import docx",
 }
 POOL_PROBE = textwrap.dedent("""
