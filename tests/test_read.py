@@ -113,3 +113,227 @@ def test_parse_finds_bad_values_and_pseudonymises(mappings):
     assert (5, "organisation", "unknown_organisation") in rules
     assert (5, "registration_date", "date_format") in rules
     assert all("Eva" not in i.reason_sv for i in issues)
+
+
+# --- .xlsx read with calamine: the same rows as openpyxl, which it replaced for speed ----------------
+
+def _openpyxl_reference_rows(data: bytes, sheet: str | None) -> list[list[str]]:
+    """The reader before calamine (openpyxl, read-only), kept here as the reference."""
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    rows = []
+    for row in ws.iter_rows(values_only=True):
+        out = []
+        for v in row:
+            if v is None:
+                out.append("")
+            elif isinstance(v, dt.datetime):
+                out.append(v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" "))
+            elif isinstance(v, dt.date):
+                out.append(v.isoformat())
+            elif isinstance(v, float) and v.is_integer():
+                out.append(str(int(v)))
+            else:
+                out.append(str(v))
+        rows.append(out)
+    wb.close()
+    return rows
+
+
+def _xlsx_bytes(wb) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _rewrite(data: bytes, edit) -> bytes:
+    """The workbook with ``edit(name, bytes) -> bytes`` applied to each of its parts."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, edit(info.filename, zin.read(info.filename)))
+    return out.getvalue()
+
+
+def _with_shared_strings(data: bytes) -> bytes:
+    """openpyxl writes inline strings; Excel writes a shared string table: turn the one into the other."""
+    import re
+    import zipfile
+
+    strings: list[bytes] = []  # taken over as they are in the XML (already escaped)
+
+    def to_shared(m):
+        strings.append(m.group(2))
+        return m.group(1) + b't="s"><v>%d</v></c>' % (len(strings) - 1)
+
+    def edit(name, blob):
+        if name.startswith("xl/worksheets/sheet"):
+            return re.sub(rb'(<c [^>]*?)t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>', to_shared, blob, flags=re.S)
+        if name == "[Content_Types].xml":
+            return blob.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+        if name == "xl/_rels/workbook.xml.rels":
+            return blob.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://schemas.openxmlformats'
+                                b'.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                b"</Relationships>")
+        return blob
+
+    out = io.BytesIO(_rewrite(data, edit))
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                   b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   + b"".join(b'<si><t xml:space="preserve">%s</t></si>' % t for t in strings) + b"</sst>")
+    assert b"<is>" not in zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml")
+    return out.getvalue()
+
+
+def _partner_workbook():
+    """A registrations export as partners make them: a blank first row, title rows above the heading,
+    a blank first column, real dates and datetimes, numbers, empty cells, and a named second sheet."""
+    import datetime as dt
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Anmälningar"
+    ws["B2"] = "Anmälningar till RUN-aktiviteter"
+    ws["B3"] = "Utdrag 2025-03-01"
+    ws.append([])
+    ws.append([None, "Aktivitet", "Namn", "E-post", "Kommun/organisation", "Roll", "Anmälningsdatum", "Status",
+               "Antal", "Belopp"])
+    rows = [
+        ["RUN25-01", "Anna Berg", "anna@example.se", "Östersunds kommun", "Lärare", dt.date(2025, 3, 4),
+         "deltog", 3, 1250.5],
+        ["RUN25-01", "Per Ek", "per@example.se", 2281, None, dt.datetime(2025, 3, 5), "anmäld", 2.0, -400],
+        ["RUN25-02", "  Eva Ö  ", "", "SPSM", "Rektor", dt.datetime(2025, 3, 6, 14, 30), "deltog", None, 0.1 + 0.2],
+        [None, None, None, None, None, None, None, None, None],
+        ["RUN25-02", "Ola", "ola@example.se", "Sundsvall", "", "2025-03-07", "avbokad", 1e20, 12345678901234],
+        ["RUN25-03", "Kim", "kim@example.se", "Gotham kommun", True, dt.date(1900, 1, 1), "deltog", -0.0, 1 / 3],
+    ]
+    for r in rows:
+        ws.append([None, *r])
+    ws["F14"] = dt.time(8, 15)
+    ws["B16"] = "Summa"
+    ws["J16"] = "=SUM(J6:J11)"  # a formula without a cached value
+    for cell in ("G6", "G7", "G8", "G11"):
+        ws[cell].number_format = "yyyy-mm-dd"
+    ws["G8"].number_format = "yyyy-mm-dd hh:mm"
+    second = wb.create_sheet("Höst")
+    second.append(["Aktivitet", "Namn", "E-post", "Kommun/organisation", "Anmälningsdatum", "Status"])
+    second.append(["RUN25-09", "Lo", "lo@example.se", "2380", dt.date(2025, 9, 1), "anmäld"])
+    return wb
+
+
+def _same_table(a, b):
+    import pandas.testing as pdt
+
+    pdt.assert_frame_equal(a.df, b.df, check_exact=True)
+    assert (a.encoding, a.delimiter, a.ignored_columns, a.blank_rows, a.total_rows, a.declared_total) == (
+        b.encoding, b.delimiter, b.ignored_columns, b.blank_rows, b.total_rows, b.declared_total)
+
+
+def _read_both(monkeypatch, data, mappings, sheet=None, source="registrations"):
+    from runreport.ingest import read
+
+    new = read_table(data, "anmalningar_2025.xlsx", source, mappings, sheet=sheet)
+    with monkeypatch.context() as m:
+        m.setattr(read, "_xlsx_rows", _openpyxl_reference_rows)
+        old = read_table(data, "anmalningar_2025.xlsx", source, mappings, sheet=sheet)
+    return new, old
+
+
+@pytest.mark.parametrize("shared_strings", [False, True])
+@pytest.mark.parametrize("sheet", [None, "Höst"])
+def test_xlsx_calamine_reads_as_openpyxl_did(mappings, monkeypatch, shared_strings, sheet):
+    from runreport.ingest import read
+
+    data = _xlsx_bytes(_partner_workbook())
+    if shared_strings:
+        data = _with_shared_strings(data)
+    reference = _openpyxl_reference_rows(data, sheet)
+    assert read._calamine_rows(data, sheet) == reference  # the fast path, cell for cell
+    new, old = _read_both(monkeypatch, data, mappings, sheet)
+    _same_table(new, old)
+    if sheet is None:
+        assert list(new.df["_row"]) == [6, 7, 8, 10, 11, 14]  # the spreadsheet's own row numbers
+        assert new.total_rows == [16] and new.blank_rows == 4
+        assert list(new.df["registration_date"]) == ["2025-03-04", "2025-03-05", "2025-03-06 14:30:00",
+                                                      "2025-03-07", "1900-01-01", ""]
+        assert list(new.df["organisation"])[1] == "2281" and list(new.df["role"])[4:] == ["True", "08:15:00"]
+        assert reference[5][8:] == ["3", "1250.5"] and reference[9][8:] == ["100000000000000000000",
+                                                                            "12345678901234"]
+
+
+def test_xlsx_trailing_formatted_rows_and_no_dimension(mappings, monkeypatch):
+    """Formatted but empty cells widen openpyxl's rows; without a <dimension> each row is as wide as
+    its own last cell (a stray note right of the heading is then cut off, as openpyxl did)."""
+    import re
+
+    from openpyxl.styles import Font
+
+    from runreport.ingest import read
+
+    wb = Workbook()
+    ws = wb.active
+    for line in REG.strip().splitlines():
+        ws.append(line.split(";") if line else [])
+    ws["I3"] = "anteckning"       # right of the last heading
+    ws["H9"].font = Font(bold=True)  # formatted, empty, below the data
+    data = _xlsx_bytes(wb)
+    for variant in (data, _rewrite(data, lambda n, b: re.sub(rb"<dimension [^>]*/>", b"", b))):
+        assert read._calamine_rows(variant, None) == _openpyxl_reference_rows(variant, None)
+        new, old = _read_both(monkeypatch, variant, mappings)
+        _same_table(new, old)
+
+
+def _fallback_cases():
+    import datetime as dt
+
+    def book(value, number_format=None):
+        wb = Workbook()
+        ws = wb.active
+        ws.append(["Aktivitet", "Namn", "E-post", "Kommun/organisation", "Anmälningsdatum", "Status"])
+        ws.append(["RUN25-01", "Anna", "anna@example.se", "2380", value, "deltog"])
+        if number_format:
+            ws["E2"].number_format = number_format
+        return _xlsx_bytes(wb)
+
+    return {
+        "error cell": book("#N/A"),
+        "escaped carriage return": book("2025-03-04_x000D_"),
+        "date serial out of range": book(3_000_000, "yyyy-mm-dd"),
+        "negative date serial": book(-5, "yyyy-mm-dd"),
+        "sub-second time": book(dt.datetime(2025, 3, 4, 10, 0, 0, 123000)),
+        "quoted text in a date format": book(45000, '"Datum "yyyy-mm-dd'),
+        # openpyxl writes big integers as floats; other writers keep all digits, which openpyxl reads exactly
+        "16-digit integer": _rewrite(book(1), lambda n, b: b.replace(b"<v>1</v>", b"<v>12345678901234567</v>")),
+    }
+
+
+@pytest.mark.filterwarnings("ignore:Cell E2 is marked as a date:UserWarning")  # openpyxl on 3 000 000
+@pytest.mark.parametrize("case", list(_fallback_cases()))
+def test_xlsx_what_calamine_reads_differently_goes_to_openpyxl(mappings, monkeypatch, case):
+    from runreport.ingest import read
+
+    data = _fallback_cases()[case]
+    with pytest.raises(read._NotSame):
+        read._calamine_rows(data, None)
+    assert read._xlsx_rows(data, None) == _openpyxl_reference_rows(data, None)
+    new, old = _read_both(monkeypatch, data, mappings)
+    _same_table(new, old)
+
+
+@pytest.mark.parametrize("data,sheet", [(b"PK\x03\x04 not a zip at all", None), (None, "Saknas")])
+def test_unreadable_xlsx_is_rejected_as_before(mappings, data, sheet):
+    data = data or _xlsx_bytes(_partner_workbook())
+    with pytest.raises(Exception) as ref:
+        _openpyxl_reference_rows(data, sheet)
+    with pytest.raises(FileRejected) as exc:
+        read_table(data, "anmalningar_2025.xlsx", "registrations", {}, sheet=sheet)
+    assert exc.value.rule == "unreadable_xlsx"
+    assert exc.value.reason_en == f"The Excel file cannot be read ({ref.value})"
