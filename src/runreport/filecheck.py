@@ -18,6 +18,7 @@ Expectations once and keeps one GX context per Data Docs folder.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import logging
 import multiprocessing
 import os
@@ -85,7 +86,16 @@ def gx_for(docs_dir: Path):
     if key not in _CONTEXTS:
         if len(_CONTEXTS) > 8:
             _CONTEXTS.clear()
-        _CONTEXTS[key] = gx_context(Path(docs_dir))
+        # The workers share the run's GX stores folder: the first context to open it writes the
+        # store's id file, so they open it one at a time.
+        lock_path = Path(docs_dir).parent / ".gx_stores.lock"
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                _CONTEXTS[key] = gx_context(Path(docs_dir))
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
     return _CONTEXTS[key]
 
 
