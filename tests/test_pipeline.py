@@ -130,3 +130,24 @@ def test_inbox_as_object_storage_path(tmp_path):
                                  "paths": {"inbox": f"file://{inbox}", "output": str(tmp_path / "out")}}, environ={})
     result = pipeline.collect_files(cfg, 2025)
     assert result["new"] == result["files"] == 21
+
+
+def test_workers_do_not_change_the_outcome(tmp_path):
+    """Checking the files on a pool of worker processes gives the same findings, in the same
+    order, and the same warehouse as checking them one after another in this process."""
+    import json
+
+    results = {}
+    for workers in (1, 2):
+        inbox = tmp_path / f"inbox{workers}"
+        shutil.copytree(expect.INBOX, inbox)
+        cfg = config.load(overrides={
+            "warehouse": {"url": f"sqlite:///{tmp_path / f'w{workers}.db'}"},
+            "paths": {"inbox": str(inbox), "output": str(tmp_path / f"out{workers}")},
+            "validation": {"workers": workers}}, environ={})
+        first = run_year(cfg, 2025)
+        first.pop("contribution_table")  # a path in the run's own output folder
+        outcomes = json.loads((pipeline.staging_dir(cfg, 2025) / "outcomes.json").read_text(encoding="utf-8"))
+        results[workers] = (first, outcomes, counts(cfg))
+    assert sum(o["rows_quarantined"] for o in results[1][1]) == 7  # data/demo/MANIFEST.md
+    assert results[1] == results[2]
