@@ -150,6 +150,7 @@ def run_pipeline(size: str, scale: float, data: Path, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     from runreport import config, pipeline
     from runreport.invoicing.issue import prepare_invoices
+    from runreport.quality import SourceRejected
     from runreport.report import write_report
 
     s = spec(size, scale)
@@ -178,7 +179,7 @@ def run_pipeline(size: str, scale: float, data: Path, work: Path) -> dict:
         stage("collect", lambda cfg=cfg: pipeline.collect_files(cfg, YEAR))
         try:
             stage("validate", lambda cfg=cfg: pipeline.validate_files(cfg, YEAR, b"benchmark-secret", "bench"))
-        except Exception as exc:  # noqa: BLE001 - a rejected file is counted; the rest of the run goes on
+        except SourceRejected as exc:  # a rejected file is counted; the rest of the run goes on
             counts["rejected_files"] += str(exc).count("\n")
         loaded = stage("load", lambda cfg=cfg: pipeline.load_files(cfg, YEAR))
         counts["rows_loaded"] += loaded["rows_loaded"]
@@ -411,6 +412,9 @@ def run_child(kind: str, size: str, scale: float, work: Path) -> dict:
                        env={**os.environ, "PYTHONWARNINGS": "ignore", "RUN_REPORTING__DEADLINE_ALERTS": "false"})
     if p.returncode != 0:
         raise RuntimeError(f"{kind} {size} x{scale} failed:\n{p.stderr[-3000:]}")
+    for line in p.stderr.splitlines():  # a worker that failed is retried in the main process: say so
+        if "worker failed" in line:
+            print("WARNING:", line, flush=True)
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 

@@ -169,7 +169,7 @@ def executor(workers: int) -> Executor:
     global _POOL
     if workers <= 1 or multiprocessing.current_process().daemon:
         return InlineExecutor()
-    if _POOL is not None and _POOL[0] == workers:
+    if _POOL is not None and _POOL[0] == workers and not getattr(_POOL[1], "_broken", False):
         return _POOL[1]
     shutdown()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),

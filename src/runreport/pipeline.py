@@ -10,6 +10,7 @@ import json
 import logging
 import pickle
 import shutil
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,6 +23,7 @@ from runreport.carry_over import balance_chain
 from runreport.config import Config
 from runreport.contribution import MemberPeriod, Rate, compute_contributions
 from runreport.filecheck import PHASE, FileCheck, FileJob, build_docs, check_file, executor, worker_count
+from runreport.filecheck import shutdown as shutdown_workers
 from runreport.ingest.collect import YEARLESS, collect
 from runreport.ingest.mapping import load_mappings
 from runreport.ingest.organisations import load_partners
@@ -262,6 +264,38 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
     return good, raw_rows
 
 
+def _submit(pool, job: FileJob):
+    try:
+        return pool.submit(check_file, job)
+    except BrokenProcessPool as exc:  # an earlier job killed a worker: _result checks the file here
+        return exc
+
+
+def _result(job: FileJob, future, file_name: str) -> FileCheck:
+    """The worker's result; if the worker failed (not the file: a file's problems are findings),
+    the file is checked again in this process and the failure is logged."""
+    try:
+        if isinstance(future, BaseException):
+            raise future
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - logged, then the same check runs here
+        log.warning("%s: the validation worker failed (%s: %s); checking the file in this process instead",
+                    file_name, type(exc).__name__, exc)
+        if isinstance(exc, BrokenProcessPool):
+            shutdown_workers()
+        return check_file(job)
+
+
+def _build_docs(pool, docs_dir: Path) -> None:
+    try:
+        pool.submit(build_docs, docs_dir).result()
+    except Exception as exc:  # noqa: BLE001 - logged, then built here
+        log.warning("Data Docs: the validation worker failed (%s: %s); building them in this process instead",
+                    type(exc).__name__, exc)
+        shutdown_workers()
+        build_docs(docs_dir)
+
+
 def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manual") -> dict:
     """Read, parse and validate every staged file; stage the valid rows and the findings; write the
     stewards' summary. Raises SourceRejected (after staging everything and writing the summary) when a
@@ -304,20 +338,20 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                     continue
                 if pool is None:
                     pool = executor(worker_count(cfg["validation"].get("workers", "auto")))
-                batch.append((fo, data, pool.submit(check_file, _job(cfg, year, fo, data, ref, secret, mappings,
-                                                                     docs_dir, run_name))))
-            for fo, data, future in batch:
-                if future is None:
+                job = _job(cfg, year, fo, data, ref, secret, mappings, docs_dir, run_name)
+                batch.append((fo, data, (job, _submit(pool, job))))
+            for fo, data, pending in batch:
+                if pending is None:
                     check = FileCheck(rejected=("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
                                                 "The file name has no year (e.g. registrations_2025.csv)"))
                 else:
-                    check = future.result()
+                    check = _result(*pending, fo.file_name)
                 good, raw_rows = _settle(s, cfg, fo, data, check, ref)
                 _stage(stage, fo, good, raw_rows)
                 if fo.status == "rejected":
                     rejected_now.append(fo)
     if pool is not None:
-        pool.submit(build_docs, docs_dir).result()
+        _build_docs(pool, docs_dir)
     rejections = [o.message for o in rejected_now]
     corrected_now = {o.slot for o in outcomes if o.status == "new"}
     rejections += [f"{fo.message} (avvisad tidigare, inväntar rättad fil / rejected earlier, awaiting a "
