@@ -117,31 +117,8 @@ def test_parse_finds_bad_values_and_pseudonymises(mappings):
 
 # --- .xlsx read with calamine: the same rows as openpyxl, which it replaced for speed ----------------
 
-def _openpyxl_reference_rows(data: bytes, sheet: str | None) -> list[list[str]]:
-    """The reader before calamine (openpyxl, read-only), kept here as the reference."""
-    import datetime as dt
-
-    from openpyxl import load_workbook
-
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    ws = wb[sheet] if sheet else wb.worksheets[0]
-    rows = []
-    for row in ws.iter_rows(values_only=True):
-        out = []
-        for v in row:
-            if v is None:
-                out.append("")
-            elif isinstance(v, dt.datetime):
-                out.append(v.date().isoformat() if v.time() == dt.time() else v.isoformat(sep=" "))
-            elif isinstance(v, dt.date):
-                out.append(v.isoformat())
-            elif isinstance(v, float) and v.is_integer():
-                out.append(str(int(v)))
-            else:
-                out.append(str(v))
-        rows.append(out)
-    wb.close()
-    return rows
+# The openpyxl reader is kept in read.py as the fallback; it is the reference the calamine rows must equal.
+from runreport.ingest.read import _openpyxl_rows as _openpyxl_reference_rows  # noqa: E402
 
 
 def _xlsx_bytes(wb) -> bytes:
