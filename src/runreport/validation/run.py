@@ -105,13 +105,6 @@ def gx_context(docs_dir: Path | None = None):
     return gx.get_context(project_config=cfg, mode="ephemeral")
 
 
-def build_data_docs(docs_dir: Path) -> Path:
-    """(Re)build the Data Docs site of a run from the stored suites and results; returns index.html."""
-    context = gx_context(Path(docs_dir))
-    context.build_data_docs(site_names=[DATA_DOCS_SITE])
-    return Path(docs_dir) / "index.html"
-
-
 # --------------------------------------------------------------------------- value formatting
 
 def _fmt(value: Any) -> str:
@@ -289,7 +282,7 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     ``population_year`` overrides the reference year of the population check (default
     ``ctx.year - 1``). With ``docs_dir`` the result is stored and Data Docs are (re)built there;
     a run validating many files passes its one ``context`` (:func:`gx_context` of ``docs_dir``) and
-    ``build_docs=False``, and calls :func:`build_data_docs` once at the end (building the site per
+    ``build_docs=False``, and calls :func:`runreport.filecheck.build_docs` once at the end (building the site per
     file re-renders every earlier result each time: quadratic in the number of files).
     Returns the issues; applying the quarantine policy is :func:`runreport.validation.policy.decide`.
     """
