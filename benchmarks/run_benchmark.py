@@ -1,7 +1,8 @@
 """Speed and memory of the pipeline at three sizes, and Airflow's own costs, measured separately.
 
     .venv/bin/python benchmarks/run_benchmark.py [--sizes network-year,national-year,national-decade]
-                                                 [--scales 1,2,4] [--networks N] [--out benchmarks/RESULTS.md]
+                                                 [--scales 1,2,4] [--networks N] [--parallel P]
+                                                 [--warehouse sqlite|postgresql] [--out benchmarks/RESULTS.md]
 
 Sizes (synthetic data from ``runreport.demo.generator``, generated before the clock starts):
 
@@ -12,11 +13,14 @@ Sizes (synthetic data from ``runreport.demo.generator``, generated before the cl
   ``--networks N`` keeps the first N): one annual run per network for the last year ingests all of
   them (the back-fill of a new deployment), then computes, reports and invoices that year.
 
-Each size runs in its own subprocess (separate peak memory) on a SQLite warehouse in a temporary
-directory, calling the pipeline's functions directly: collect -> validate -> load -> compute ->
-report (Word, no PDF: LibreOffice is optional and timed apart) -> prepare invoices (no PDF basis).
-Per stage it prints wall time (summed over networks), rows per second (rows in = data rows of the
-ingested files) and the process's peak RSS after the stage (``resource.getrusage``; cumulative).
+Each size runs in its own subprocess (separate peak memory) on a new warehouse (SQLite in a
+temporary directory, or a new PostgreSQL database), calling the pipeline's functions directly:
+collect -> validate -> load -> compute -> report (Word, no PDF: LibreOffice is optional and timed
+apart) -> prepare invoices (no PDF basis). The national sizes run ``--parallel`` networks at a time
+(default: the CPUs), each in its own process, as Airflow's workers run the mapped network groups of
+``run_all_networks``; the network-year runs alone. Per stage it prints the time (summed over the
+networks), rows per second (rows in = data rows of the ingested files) and the peak RSS of the
+process tree so far (sampled every 0.1 s); the total is the wall time end to end.
 
 Airflow is measured apart from the pipeline: each DAG file's import time (fresh interpreter, after
 ``airflow.sdk`` is imported, which is measured on its own), the one-off start-up of
@@ -27,6 +31,7 @@ Nothing here is asserted: the figures go to the terminal and to ``benchmarks/RES
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -145,68 +150,124 @@ def peak_mb() -> float:
     return max(own, SAMPLER.peak if SAMPLER is not None else 0.0)
 
 
-def run_pipeline(size: str, scale: float, data: Path, work: Path) -> dict:
-    """One pass of the size in this process; ``work`` holds its warehouse and outputs."""
-    work.mkdir(parents=True, exist_ok=True)
+def run_network(tenant: str, data: Path, work: Path, url: str, workers: str | int) -> dict:
+    """collect -> validate -> load -> compute -> report -> prepare invoices for one network, timed per
+    stage (what one mapped task group of ``run_all_networks`` does, without Airflow)."""
     from runreport import config, pipeline
     from runreport.invoicing.issue import prepare_invoices
     from runreport.quality import SourceRejected
     from runreport.report import write_report
 
+    times = dict.fromkeys(STAGES, 0.0)
+    peaks = dict.fromkeys(STAGES, 0.0)
+    counts = {"rows_in": 0, "rows_loaded": 0, "files": 0, "networks": 1, "invoices": 0, "rejected_files": 0}
+    by_source: dict[str, int] = {}
+    cfg = config.load(overrides={
+        "tenant": tenant, "network_name": f"Nätverk {tenant}",
+        "warehouse": {"url": url}, "validation": {"workers": workers},
+        "paths": {"inbox": str(data / tenant / "inbox"), "narrative": str(data / tenant / "narrative"),
+                  "output": str(work / "out")},
+        "invoicing": {"series": tenant, "basis_pdf": False}}, environ={})
+
+    def stage(name, fn):
+        t = time.perf_counter()
+        try:
+            return fn()
+        finally:
+            times[name] += time.perf_counter() - t
+            peaks[name] = max(peaks[name], peak_mb())
+
+    stage("collect", lambda: pipeline.collect_files(cfg, YEAR))
+    try:
+        stage("validate", lambda: pipeline.validate_files(cfg, YEAR, b"benchmark-secret", "bench"))
+    except SourceRejected as exc:  # a rejected file is counted; the rest of the run goes on
+        counts["rejected_files"] += str(exc).count("\n")
+    loaded = stage("load", lambda: pipeline.load_files(cfg, YEAR))
+    counts["rows_loaded"] += loaded["rows_loaded"]
+    outcomes = json.loads((pipeline.staging_dir(cfg, YEAR) / "outcomes.json").read_text(encoding="utf-8"))
+    for o in outcomes:
+        counts["rows_in"] += o["rows_in"]
+        by_source[o["source"]] = by_source.get(o["source"], 0) + o["rows_in"]
+    counts["files"] += len(outcomes)
+    stage("compute", lambda: pipeline.compute(cfg, YEAR))
+
+    def _report():
+        with pipeline.sessions(cfg)() as session:
+            return write_report(session, cfg, YEAR, report_date=date(YEAR + 1, 2, 2), pdf=False)
+
+    stage("report", _report)
+
+    def _invoices():
+        with pipeline.sessions(cfg)() as session:
+            return prepare_invoices(session, cfg, YEAR, issue_date=date(YEAR, 1, 15))
+
+    counts["invoices"] += len(stage("invoices", _invoices)["invoices"])
+    return {"times": times, "peaks": peaks, "counts": counts, "by_source": by_source}
+
+
+def _network_process(args: tuple) -> dict:
+    """Entry point of one network's process when networks run in parallel."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    return run_network(*args)
+
+
+def warehouse_size_mb(url: str, work: Path) -> float:
+    if url.startswith("sqlite"):
+        return (work / "warehouse.db").stat().st_size / 2**20
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
+    engine.dispose()
+    return size / 2**20
+
+
+def run_pipeline(size: str, scale: float, data: Path, work: Path, parallel: int = 1, url: str | None = None) -> dict:
+    """One pass of the size in this process; ``work`` holds its warehouse and outputs.
+
+    ``parallel`` > 1 runs that many networks at a time, each in its own process (as Airflow's
+    workers run the mapped network groups of ``run_all_networks``), with ``validation.workers`` =
+    CPUs / parallel per network; stage times are then summed over the networks (process-seconds)
+    while the total is the wall time from the first network's start to the last one's end."""
+    work.mkdir(parents=True, exist_ok=True)
+    from runreport.warehouse.engine import migrate
+
     s = spec(size, scale)
+    url = url or f"sqlite:///{work / 'warehouse.db'}"
+    migrate(url)  # once, before networks start in parallel
     times = dict.fromkeys(STAGES, 0.0)
     peaks = dict.fromkeys(STAGES, 0.0)
     counts = {"rows_in": 0, "rows_loaded": 0, "files": 0, "networks": 0, "invoices": 0, "rejected_files": 0}
     by_source: dict[str, int] = {}
-    url = f"sqlite:///{work / 'warehouse.db'}"
+    tenants = [t for t, _ in s["tenants"]]
     t_all = time.perf_counter()
-    for tenant, _ in s["tenants"]:
-        cfg = config.load(overrides={
-            "tenant": tenant, "network_name": f"Nätverk {tenant}",
-            "warehouse": {"url": url},
-            "paths": {"inbox": str(data / tenant / "inbox"), "narrative": str(data / tenant / "narrative"),
-                      "output": str(work / "out")},
-            "invoicing": {"series": tenant, "basis_pdf": False}}, environ={})
+    if parallel <= 1:
+        results = (run_network(t, data, work, url, "auto") for t in tenants)
+        pool = None
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-        def stage(name, fn):
-            t = time.perf_counter()
-            try:
-                return fn()
-            finally:
-                times[name] += time.perf_counter() - t
-                peaks[name] = max(peaks[name], peak_mb())
-
-        stage("collect", lambda cfg=cfg: pipeline.collect_files(cfg, YEAR))
-        try:
-            stage("validate", lambda cfg=cfg: pipeline.validate_files(cfg, YEAR, b"benchmark-secret", "bench"))
-        except SourceRejected as exc:  # a rejected file is counted; the rest of the run goes on
-            counts["rejected_files"] += str(exc).count("\n")
-        loaded = stage("load", lambda cfg=cfg: pipeline.load_files(cfg, YEAR))
-        counts["rows_loaded"] += loaded["rows_loaded"]
-        outcomes = json.loads((pipeline.staging_dir(cfg, YEAR) / "outcomes.json").read_text(encoding="utf-8"))
-        for o in outcomes:
-            counts["rows_in"] += o["rows_in"]
-            by_source[o["source"]] = by_source.get(o["source"], 0) + o["rows_in"]
-        counts["files"] += len(outcomes)
-        stage("compute", lambda cfg=cfg: pipeline.compute(cfg, YEAR))
-
-        def _report(cfg=cfg):
-            with pipeline.sessions(cfg)() as session:
-                return write_report(session, cfg, YEAR, report_date=date(YEAR + 1, 2, 2), pdf=False)
-
-        stage("report", _report)
-
-        def _invoices(cfg=cfg):
-            with pipeline.sessions(cfg)() as session:
-                return prepare_invoices(session, cfg, YEAR, issue_date=date(YEAR, 1, 15))
-
-        inv = stage("invoices", _invoices)
-        counts["invoices"] += len(inv["invoices"])
-        counts["networks"] += 1
+        workers = max(1, (os.cpu_count() or 1) // parallel)
+        pool = ProcessPoolExecutor(parallel, mp_context=multiprocessing.get_context("spawn"))
+        results = pool.map(_network_process, [(t, data, work, url, workers) for t in tenants])
+    for r in results:
+        for st in STAGES:
+            times[st] += r["times"][st]
+            peaks[st] = max(peaks[st], r["peaks"][st], peak_mb())
+        for k, v in r["counts"].items():
+            counts[k] += v
+        for k, v in r["by_source"].items():
+            by_source[k] = by_source.get(k, 0) + v
+    if pool is not None:
+        pool.shutdown()
     total = time.perf_counter() - t_all
     return {"size": size, "scale": scale, "years": s["years"], "times": times, "peaks_mb": peaks, "total_s": total,
-            "peak_mb": peak_mb(), "counts": counts, "rows_by_source": by_source,
-            "warehouse_mb": (work / "warehouse.db").stat().st_size / 2**20}
+            "peak_mb": peak_mb(), "counts": counts, "rows_by_source": by_source, "parallel": parallel,
+            "warehouse": url.split(":", 1)[0].split("+")[0], "warehouse_mb": warehouse_size_mb(url, work)}
 
 
 # ------------------------------------------------------------------------------------ airflow
@@ -369,7 +430,12 @@ def fmt_table(results: list[dict]) -> list[str]:
                   f"{c['networks']} network(s), {c['files']} files, {c['rows_in']:,} rows in "
                   f"({', '.join(f'{k} {v:,}' for k, v in sorted(r['rows_by_source'].items()))}), "
                   f"{c['rows_loaded']:,} loaded, {c['invoices']} invoices, {c['rejected_files']} rejected file(s); "
-                  f"warehouse {r['warehouse_mb']:.0f} MB; data generated in {r['generate_s']:.1f} s (not counted).", "",
+                  f"{r.get('warehouse', 'sqlite')} warehouse {r['warehouse_mb']:.0f} MB; "
+                  f"data generated in {r['generate_s']:.1f} s (not counted).", "",
+                  *([f"{r['parallel']} networks at a time, each in its own process with "
+                     f"{max(1, (os.cpu_count() or 1) // r['parallel'])} validation worker(s): stage times are "
+                     "summed over the networks (process-seconds, more than the wall time); **total** is the wall "
+                     "time end to end.", ""] if r.get("parallel", 1) > 1 else []),
                   *stage_table(r)]
         if "warm" in r:
             lines += ["The same network-year again in the same process on a new warehouse (libraries imported, "
@@ -379,7 +445,8 @@ def fmt_table(results: list[dict]) -> list[str]:
 
 def stage_table(r: dict) -> list[str]:
     c = r["counts"]
-    lines = ["| stage | wall time (s) | rows/s | peak RSS so far, process tree (MB) |", "|---|---:|---:|---:|"]
+    head = "time summed over networks (s)" if r.get("parallel", 1) > 1 else "wall time (s)"
+    lines = [f"| stage | {head} | rows/s | peak RSS so far, process tree (MB) |", "|---|---:|---:|---:|"]
     for st in STAGES:
         t = r["times"][st]
         lines.append(f"| {st} | {t:.2f} | {c['rows_in'] / t if t else 0:,.0f} | {r['peaks_mb'][st]:.0f} |")
@@ -396,7 +463,7 @@ def child_main(ns) -> int:
         global SAMPLER
         SAMPLER = TreeRssSampler()
         SAMPLER.start()
-        result = run_pipeline(ns.size, ns.scale, work / "data", work / "cold")
+        result = run_pipeline(ns.size, ns.scale, work / "data", work / "cold", ns.parallel, ns.url)
         if ns.size == "network-year":
             # The same network-year again in the same process, on a new warehouse: the libraries are
             # imported and the validation workers are up (a long-running worker's steady state).
@@ -406,8 +473,10 @@ def child_main(ns) -> int:
     return 0
 
 
-def run_child(kind: str, size: str, scale: float, work: Path) -> dict:
-    p = subprocess.run([PY, __file__, "--child", kind, "--size", size, "--scale", str(scale), "--work", str(work)],
+def run_child(kind: str, size: str, scale: float, work: Path, parallel: int = 1, url: str | None = None) -> dict:
+    extra = ["--parallel", str(parallel)] + (["--url", url] if url else [])
+    p = subprocess.run([PY, __file__, "--child", kind, "--size", size, "--scale", str(scale), "--work", str(work),
+                        *extra],
                        capture_output=True, text=True, cwd=ROOT,
                        env={**os.environ, "PYTHONWARNINGS": "ignore", "RUN_REPORTING__DEADLINE_ALERTS": "false"})
     if p.returncode != 0:
@@ -418,6 +487,28 @@ def run_child(kind: str, size: str, scale: float, work: Path) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+@contextlib.contextmanager
+def warehouse_db(ns, size: str):
+    """None (SQLite in the size's temporary directory) or the URL of a new PostgreSQL database."""
+    if ns.warehouse == "sqlite":
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"runbench_{os.getpid()}_{size.replace('-', '_')}"
+    admin = create_engine(ns.pg_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(ns.pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default=",".join(SIZES))
@@ -426,6 +517,13 @@ def main(argv=None) -> int:
     ap.add_argument("--no-airflow", action="store_true", help="skip the Airflow measurements")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directories")
     ap.add_argument("--networks", type=int, help="national sizes: only the first N of the 25 networks (partial run)")
+    ap.add_argument("--parallel", type=int, default=os.cpu_count() or 1,
+                    help="national sizes: networks at a time, each in its own process (as Airflow's workers run "
+                         "run_all_networks' mapped groups); the network-year always runs alone")
+    ap.add_argument("--warehouse", choices=("sqlite", "postgresql"), default="sqlite",
+                    help="postgresql: a new database per size on --pg-admin-url's server, dropped afterwards")
+    ap.add_argument("--pg-admin-url", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    ap.add_argument("--url", help=argparse.SUPPRESS)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--size", help=argparse.SUPPRESS)
     ap.add_argument("--scale", type=float, default=1.0, help=argparse.SUPPRESS)
@@ -445,7 +543,9 @@ def main(argv=None) -> int:
         for scale in (scales if size == "national-year" else [1.0]):
             work = Path(tempfile.mkdtemp(prefix=f"runbench-{size}-"))
             gen = run_child("generate", size, scale, work)
-            r = run_child("pipeline", size, scale, work)
+            parallel = 1 if size == "network-year" else ns.parallel
+            with warehouse_db(ns, size) as url:
+                r = run_child("pipeline", size, scale, work, parallel, url)
             r["generate_s"] = gen["seconds"]
             results.append(r)
             print("\n".join(fmt_table([r])), flush=True)
@@ -466,15 +566,79 @@ def main(argv=None) -> int:
     return 0
 
 
+TARGETS = {"network_year_s": 5.0, "decade_s": 600.0, "decade_peak_mb": 4096.0, "dag_import_s": 0.5}
+
+
+def _linear_fit(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Least-squares line through (million rows, seconds): (fixed seconds, seconds per million rows)."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    slope = sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+    return my - slope * mx, slope
+
+
+def target_lines(results: list[dict], af: dict | None) -> list[str]:
+    """The issue's targets against this run's figures: met, missed (by how much), or not measured."""
+    def verdict(ok: bool) -> str:
+        return "**met**" if ok else "**missed**"
+
+    rows = []
+    by = {(r["size"], r["scale"]): r for r in results}
+    ny = by.get(("network-year", 1.0))
+    if ny:
+        cold, warm = ny["total_s"], ny.get("warm", {}).get("total_s")
+        ok = cold <= TARGETS["network_year_s"]
+        rows.append(("one network-year, pipeline work without Airflow start-up ≤ 5 s",
+                     f"{cold:.2f} s in a fresh process (libraries imported on the way)"
+                     + (f"; {warm:.2f} s with the libraries imported" if warm is not None else ""),
+                     verdict(ok) if ok or warm is None else f"{verdict(False)} cold, **met** warm"))
+    dec = by.get(("national-decade", 1.0))
+    if dec:
+        c = dec["counts"]
+        partial = c["networks"] < 25
+        rows.append(("national decade ≤ 10 min end to end",
+                     f"{dec['total_s']:.1f} s = {dec['total_s'] / 60:.1f} min ({c['networks']} networks × "
+                     f"{len(dec['years'])} years, {c['rows_in']:,} rows, {c['files']:,} files"
+                     f"{', partial' if partial else ''})",
+                     verdict(dec["total_s"] <= TARGETS["decade_s"]) + (" (partial run)" if partial else "")))
+        peak = dec.get("tree_peak_mb", dec["peak_mb"])
+        rows.append(("national decade peak memory ≤ 4 GB", f"{peak:,.0f} MB (process tree)",
+                     verdict(peak <= TARGETS["decade_peak_mb"])))
+    nat = sorted((r for r in results if r["size"] == "national-year"), key=lambda r: r["scale"])
+    if len(nat) >= 2:
+        pts = [(r["counts"]["rows_in"] / 1e6, r["total_s"]) for r in nat]
+        fixed, per_m = _linear_fit(pts)
+        worst = max(abs(y - (fixed + per_m * x)) / y for x, y in pts)
+        rows.append(("cost grows linearly with rows (1×, 2×, 4× national year)",
+                     ", ".join(f"×{r['scale']:g}: {r['total_s']:.1f} s for {r['counts']['rows_in'] / 1e6:.2f} M rows"
+                               for r in nat)
+                     + f"; least-squares line {fixed:.1f} s + {per_m:.1f} s per million rows, every point within "
+                       f"{worst:.1%} of it", verdict(worst <= 0.10) + " (within 10 % of a line)"))
+    if af:
+        worst_dag = max(v["dag_s"] for v in af["dag_imports"].values())
+        rows.append(("each DAG file imports in ≤ 0.5 s",
+                     f"slowest DAG file {worst_dag:.3f} s after `airflow.sdk` (itself "
+                     f"{max(v['sdk_s'] for v in af['dag_imports'].values()):.2f} s, once per parser process)",
+                     verdict(worst_dag <= TARGETS["dag_import_s"])))
+    if not rows:
+        return []
+    return ["## Targets (this run)", "", "| target | measured | verdict |", "|---|---|---|",
+            *[f"| {a} | {b} | {c} |" for a, b, c in rows], ""]
+
+
 def write_results(out: Path, info: dict, results: list[dict], af: dict | None, pdf: dict, args: str,
                   imports: dict | None = None) -> None:
     lines = ["# Benchmark results", "",
              f"Command: `.venv/bin/python benchmarks/run_benchmark.py {args}`".replace("  ", " "), "",
              f"Machine: {info['nproc']} CPU(s) ({info['cpu']}), {info['memory_gib']} GiB memory, {info['os']}; "
              f"Python {info['python']}, Airflow {info['airflow']}; run {info['date']}.", "",
-             "Pipeline work only (no Airflow), SQLite warehouse in a temporary directory, one subprocess per size; "
+             "Pipeline work only (no Airflow), one subprocess per size, on a new warehouse per size (SQLite in a "
+             "temporary directory, or a new PostgreSQL database with `--warehouse postgresql`); "
              "report = Word without PDF; invoices = prepare (UBL XML + register, no PDF basis). "
              "Times are summed over the networks; rows/s = rows in ÷ stage time.", ""]
+    lines += target_lines(results, af)
     lines += fmt_table(results)
     if pdf.get("pdf_s") is not None:
         lines += [f"PDF of one report through LibreOffice (not in the figures above): {pdf['pdf_s']:.1f} s.", ""]

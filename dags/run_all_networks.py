@@ -1,6 +1,6 @@
 """Every regional network (tenant) in one run: for each network in ``config/tenants/`` (or
 ``$RUN_TENANTS_DIR``) collect -> validate -> load -> compute -> report -> prepare invoices, for
-reporting year Y.
+reporting year Y, then the network's run page for its data stewards (``publish``: ``korning.html``).
 
 The networks are listed at run time (``networks``) and the per-network chain is a mapped task
 group (``.expand(tenant=...)``): network *i*'s tasks wait only for network *i*'s upstream tasks,
@@ -10,8 +10,8 @@ Each task is one call into ``runreport`` with that network's configuration
 
 Invoices are only *prepared* here (status ``prepared``, in ``<output>/<tenant>/<Y>/invoices/prepared``);
 finance approves and releases them per network with ``run_invoices``, as for a single network.
-The warehouse is shared: on SQLite run the networks one at a time (SQLite has one writer);
-on PostgreSQL they may run in parallel.
+The warehouse is shared. PostgreSQL takes the networks' writes in parallel; SQLite has one writer,
+so there a network's write waits (up to 300 s) while another's transaction commits.
 """
 
 from __future__ import annotations
@@ -111,10 +111,23 @@ def run_all_networks():
             with pipeline.sessions(cfg)() as session:
                 return prepare(session, cfg, _year(context, cfg))
 
+        # The stewards' run page per network (korning.html), whatever happened before it: what was
+        # collected, validated, quarantined and produced, as run_annual_report's publish writes it.
+        @task(trigger_rule="all_done")
+        def publish(tenant: str, **context) -> dict:
+            from runreport import run_summary
+
+            cfg = _config(tenant)
+            ti, dag_run = context["ti"], context.get("dag_run")
+            run = {"dag_id": getattr(dag_run, "dag_id", None), "run_id": getattr(dag_run, "run_id", None),
+                   "triggered_by": str(getattr(dag_run, "run_type", "") or "")}
+            figures = ti.xcom_pull(task_ids="network.compute", map_indexes=ti.map_index) or {}
+            return run_summary.publish(cfg, _year(context, cfg), run=run, figures=figures)
+
         validated = validate(tenant, collect(tenant))
         loaded = load(tenant)
         validated >> loaded
-        prepare_invoices(tenant, report(tenant, compute(tenant, validated, loaded)))
+        prepare_invoices(tenant, report(tenant, compute(tenant, validated, loaded))) >> publish(tenant)
 
     network.expand(tenant=networks())
 

@@ -62,10 +62,14 @@ def _fingerprints(data: Path, tenant: str) -> set[str]:
 
 
 
-def _check_outputs(out: Path, data: Path) -> None:
+def _check_outputs(out: Path, data: Path, run_page: bool = False) -> None:
     marks = {t: _fingerprints(data, t) for t in NETWORKS}
     for t in NETWORKS:
         ydir = out / t / str(YEAR)
+        if run_page:  # run_all_networks publishes each network's page for its stewards
+            page = (ydir / "korning.md").read_text(encoding="utf-8")
+            assert t in page and "verksamhetsberattelse" in page, page[:2000]
+            assert not any(other in page for other in NETWORKS if other != t)
         reports = list(ydir.glob("verksamhetsberattelse_*.docx"))
         assert [p.name for p in reports] == [f"verksamhetsberattelse_{YEAR}.docx"], t
         xml = sorted((ydir / "invoices" / "prepared").glob("*.xml"))
@@ -132,4 +136,4 @@ def test_all_networks_dag_end_to_end(networks, tmp_path):
     p = subprocess.run([AIRFLOW, "dags", "test", "run_all_networks", "-c", json.dumps({"year": YEAR})],
                        env=env, capture_output=True, text=True, timeout=1200)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
-    _check_outputs(tmp_path / "out", networks["data"])
+    _check_outputs(tmp_path / "out", networks["data"], run_page=True)

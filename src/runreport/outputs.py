@@ -1,14 +1,15 @@
-"""Print where a year's outputs are: ``python -m runreport.outputs YEAR``."""
+"""Print where a year's outputs are: ``python -m runreport.outputs YEAR [--tenant NETWORK | --all]``."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-from runreport.config import load
+from runreport.config import Config, load
 
 
-def listing(year: int) -> list[tuple[str, str]]:
-    cfg = load()
+def listing(year: int, cfg: Config | None = None) -> list[tuple[str, str]]:
+    cfg = cfg or load()
     out = cfg.output_dir(year)
     wanted = [
         ("Körningens sammanfattning (förvaltare)", "korning.html"),
@@ -18,6 +19,7 @@ def listing(year: int) -> list[tuple[str, str]]:
         ("Valideringssammanfattning", "validation/sammanfattning.html"),
         ("Valideringssammanfattning (Markdown)", "validation/sammanfattning.md"),
         ("Data Docs (Great Expectations)", "validation/data_docs/index.html"),
+        ("Fakturor, förberedda (inväntar attest)", "invoices/prepared"),
         ("Fakturor, Peppol (utkorg)", "invoices/outbox"),
         ("Fakturor, sammanställning", f"invoices/fakturor_{year}.xlsx"),
         ("Fakturaunderlag", "invoices/underlag"),
@@ -25,15 +27,33 @@ def listing(year: int) -> list[tuple[str, str]]:
     rows = []
     for label, rel in wanted:
         p = out / rel
+        if p.is_dir():
+            n = sum(1 for f in p.iterdir() if f.suffix == ".xml")
+            label = f"{label}: {n} st" if n else label
         rows.append((label, str(p) if p.exists() else f"{p} (saknas)"))
     return rows
 
 
 def main(argv: list[str]) -> int:
-    year = int(argv[1]) if len(argv) > 1 else int(load()["reporting"]["demo_year"])
-    print(f"Utdata för {year}:")
-    for label, path in listing(year):
-        print(f"  {label:40s} {path}")
+    ap = argparse.ArgumentParser(prog="python -m runreport.outputs", description=__doc__.split("\n")[0])
+    ap.add_argument("year", type=int, nargs="?")
+    ap.add_argument("--tenant", help="a network (config/tenants/<tenant>.yaml); default: pipeline.yaml's")
+    ap.add_argument("--all", action="store_true", help="every network in config/tenants/")
+    ns = ap.parse_args(argv[1:])
+    from runreport import tenants
+
+    if ns.all:
+        configs = list(tenants.load_all().values())
+    elif ns.tenant:
+        configs = [tenants.load_tenant(ns.tenant)]
+    else:
+        configs = [load()]
+    year = ns.year or int(configs[0]["reporting"]["demo_year"])
+    for cfg in configs:
+        print(f"Utdata för {year}" + (f", nätverk {cfg.tenant} ({cfg.get('network_name')})" if ns.all or ns.tenant
+                                      else "") + ":")
+        for label, path in listing(year, cfg):
+            print(f"  {label:40s} {path}")
     return 0
 
 

@@ -14,8 +14,11 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
+    sqlite = url.startswith("sqlite")
+    # SQLite has one writer: another process's writer (a second network's task) waits for it
+    # instead of failing with "database is locked" after the driver's default 5 s.
+    engine = create_engine(url, future=True, connect_args={"timeout": 300} if sqlite else {})
+    if sqlite:
         @event.listens_for(engine, "connect")
         def _fk_on(dbapi_conn, _record):  # noqa: ANN001
             cur = dbapi_conn.cursor()
