@@ -47,3 +47,13 @@ def test_parallel_networks_give_the_same_warehouse(bench, tmp_path, monkeypatch)
     assert set(runs[2]["times"]) == set(bench.STAGES) and runs[2]["parallel"] == 2
     lines = bench.fmt_table([{**runs[2], "generate_s": 0.0}])
     assert any("networks at a time" in line for line in lines)
+
+
+def test_generate_leaves_the_demo_generator_as_it_was(bench, tmp_path, monkeypatch):
+    from runreport.demo import generator
+
+    before = generator._ledger
+    monkeypatch.setattr(bench, "NATIONAL_SCALE", 0.05)
+    monkeypatch.setenv("RUNBENCH_NETWORKS", "1")
+    bench.generate("national-year", 1.0, tmp_path / "data")
+    assert generator._ledger is before

@@ -22,6 +22,8 @@ import fcntl
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -141,8 +143,22 @@ class InlineExecutor(Executor):
         return f
 
 
-def _warm_up() -> None:
-    """Worker initialiser: import Great Expectations once, while the other workers do the same."""
+def _exit_with_parent(parent: int, interval: float = 0.5) -> None:
+    """In a worker: end this process once the process that made the pool is gone. A task process
+    that Airflow kills (timeout, marked failed) runs no clean-up, and its workers would otherwise
+    wait for work forever, each holding Great Expectations and a file's frames."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def _warm_up(parent: int) -> None:
+    """Worker initialiser: watch the parent, then import Great Expectations once, while the other
+    workers do the same."""
+    _exit_with_parent(parent)
     from runreport.validation.run import quiet_gx_logging
 
     quiet_gx_logging()
@@ -173,7 +189,7 @@ def executor(workers: int) -> Executor:
         return _POOL[1]
     shutdown()
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_warm_up)
+                               initializer=_warm_up, initargs=(os.getpid(),))
     _POOL = (workers, pool)
     log.info("Validation runs on %d worker processes", workers)
     return pool
