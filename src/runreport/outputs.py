@@ -19,7 +19,7 @@ def listing(year: int, cfg: Config | None = None) -> list[tuple[str, str]]:
         ("Valideringssammanfattning", "validation/sammanfattning.html"),
         ("Valideringssammanfattning (Markdown)", "validation/sammanfattning.md"),
         ("Data Docs (Great Expectations)", "validation/data_docs/index.html"),
-        ("Fakturor, förberedda (inväntar attest)", "invoices/prepared"),
+        ("Fakturor, förberedda (för attest)", "invoices/prepared"),
         ("Fakturor, Peppol (utkorg)", "invoices/outbox"),
         ("Fakturor, sammanställning", f"invoices/fakturor_{year}.xlsx"),
         ("Fakturaunderlag", "invoices/underlag"),
@@ -27,10 +27,10 @@ def listing(year: int, cfg: Config | None = None) -> list[tuple[str, str]]:
     rows = []
     for label, rel in wanted:
         p = out / rel
-        if p.is_dir():
-            n = sum(1 for f in p.iterdir() if f.suffix == ".xml")
-            label = f"{label}: {n} st" if n else label
-        rows.append((label, str(p) if p.exists() else f"{p} (saknas)"))
+        where = str(p) if p.exists() else f"{p} (saknas)"
+        if p.is_dir() and rel.startswith("invoices/") and rel != "invoices/underlag":
+            where += f" ({sum(1 for f in p.iterdir() if f.suffix == '.xml')} st)"
+        rows.append((label, where))
     return rows
 
 
