@@ -113,7 +113,8 @@ def run_all_networks():
 
         # The stewards' run page per network (korning.html), whatever happened before it: what was
         # collected, validated, quarantined and produced, as run_annual_report's publish writes it.
-        @task(trigger_rule="all_done")
+        # A teardown, so that it does not decide the run's state: a network that failed fails the run.
+        @task
         def publish(tenant: str, **context) -> dict:
             from runreport import run_summary
 
@@ -124,10 +125,12 @@ def run_all_networks():
             figures = ti.xcom_pull(task_ids="network.compute", map_indexes=ti.map_index) or {}
             return run_summary.publish(cfg, _year(context, cfg), run=run, figures=figures)
 
-        validated = validate(tenant, collect(tenant))
+        collected = collect(tenant)
+        validated = validate(tenant, collected)
         loaded = load(tenant)
         validated >> loaded
-        prepare_invoices(tenant, report(tenant, compute(tenant, validated, loaded))) >> publish(tenant)
+        prepared = prepare_invoices(tenant, report(tenant, compute(tenant, validated, loaded)))
+        prepared >> publish(tenant).as_teardown(setups=collected)
 
     network.expand(tenant=networks())
 

@@ -151,3 +151,29 @@ def test_workers_do_not_change_the_outcome(tmp_path):
         results[workers] = (first, outcomes, counts(cfg))
     assert sum(o["rows_quarantined"] for o in results[1][1]) == 7  # data/demo/MANIFEST.md
     assert results[1] == results[2]
+
+
+def test_corrected_files_for_two_slots_in_one_run_are_not_duplicates_of_the_rows_they_replace(demo_cfg):
+    """A corrected VT file and a corrected HT file of the same year arrive together: each replaces its
+    own slot's rows, so neither is checked against the rows the other replaces (before, the HT file's
+    rows were quarantined as duplicates of the old HT rows)."""
+    from openpyxl import load_workbook
+
+    run_year(demo_cfg, 2025)
+    before = counts(demo_cfg)
+    folder = demo_cfg.path("inbox") / "registrations"
+    vt = folder / "anmalningar_2025_vt.csv"
+    (folder / "anmalningar_2025_vt_v2.csv").write_bytes(vt.read_bytes() + b"\r\n")  # same rows, new file
+    wb = load_workbook(folder / "registrations_2025_ht.xlsx")
+    wb.properties.title = "rättad"
+    wb.save(folder / "registrations_2025_ht_v2.xlsx")
+    run_year(demo_cfg, 2025)  # raises SourceRejected if the rows were taken for duplicates
+    with pipeline.sessions(demo_cfg)() as s:
+        logs = {f.file_name: (f.status, f.rows_quarantined) for f in s.scalars(
+            select(m.IngestedFile).where(m.IngestedFile.source == "registrations", m.IngestedFile.year == 2025))}
+    assert logs["anmalningar_2025_vt.csv"][0] == logs["registrations_2025_ht.xlsx"][0] == "replaced"
+    assert logs["anmalningar_2025_vt_v2.csv"] == ("loaded", logs["anmalningar_2025_vt.csv"][1])
+    assert logs["registrations_2025_ht_v2.xlsx"] == ("loaded", logs["registrations_2025_ht.xlsx"][1])
+    after = counts(demo_cfg)
+    assert after["registration"] == before["registration"]
+    assert after["ingested_file"] == before["ingested_file"] + 2

@@ -152,13 +152,14 @@ def _organisation_numbers(typed: pd.DataFrame) -> list[RowIssue]:
     return out
 
 
-def _existing_keys(s, cfg: Config, source: str, year: int | None, exclude_slot: str) -> set:
-    """The keys of the source already held by other files (other slots) in the warehouse."""
+def _existing_keys(s, cfg: Config, source: str, year: int | None, exclude_slots: set[str]) -> set:
+    """The keys of the source held in the warehouse by files whose rows stay: not those of the slots
+    that a file of this run replaces (their rows go when it loads)."""
     model = TABLES[source]
     key = _key_columns(source)
     q = (select(*[getattr(model, k) for k in key])
          .join(m.IngestedFile, m.IngestedFile.id == model.file_id)
-         .where(model.tenant == cfg.tenant, m.IngestedFile.slot != exclude_slot))
+         .where(model.tenant == cfg.tenant, m.IngestedFile.slot.not_in(sorted(exclude_slots))))
     if year is not None and source not in YEARLESS:
         q = q.where(model.year == year)
     return {tuple(r) for r in s.execute(q).all()}
@@ -173,6 +174,7 @@ class _RunReference:
     activities: set[tuple[int, str]]      # (year, activity code)
     partners: dict
     seen_keys: dict[tuple, set] = field(default_factory=dict)
+    replacing: dict[tuple, set[str]] = field(default_factory=dict)  # (source, year) -> slots of new files
 
     def context(self, cfg: Config, source: str, file_year: int | None, run_year: int) -> ValidationContext:
         codes = {c for (y, c) in self.activities if y == file_year}
@@ -249,7 +251,7 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
     source, typed, issues = fo.source, check.typed, list(check.issues)
     skey = (source, fo.year)
     if skey not in ref.seen_keys:
-        ref.seen_keys[skey] = _existing_keys(s, cfg, source, fo.year, fo.slot)
+        ref.seen_keys[skey] = _existing_keys(s, cfg, source, fo.year, ref.replacing.get(skey, {fo.slot}))
     issues += _duplicates_against(typed, source, ref.seen_keys[skey])
     if source == "members":
         issues += _organisation_numbers(typed)
@@ -329,6 +331,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                     earlier_rejected.append(fo)
             else:
                 todo.append((fo, e))
+                ref.replacing.setdefault((fo.source, fo.year), set()).add(fo.slot)
         for phase in sorted({PHASE[fo.source] for fo, _ in todo}):
             batch = []
             for fo, _e in (t for t in todo if PHASE[t[0].source] == phase):

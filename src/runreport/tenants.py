@@ -2,7 +2,8 @@
 
 Each network has one file ``config/tenants/<tenant>.yaml`` that overlays ``config/pipeline.yaml``:
 its id, ``network_name``, ``host_university``, ``paths.inbox``, ``paths.narrative`` (optionally
-``paths.templates``) and ``invoicing.seller`` / ``invoicing.series``. Everything else (warehouse,
+``paths.templates``), ``contribution.in_kind`` (the host university's in-kind share; not inherited
+from another network) and ``invoicing.seller`` / ``invoicing.series``. Everything else (warehouse,
 output root, rules) is shared. The warehouse is one database: every table has a ``tenant`` column
 and every query filters on it; outputs go to ``<paths.output>/<tenant>/<year>/``.
 
@@ -103,7 +104,13 @@ def load_tenant(tenant: str, overrides: dict | str | None = None, environ: dict[
         raise KeyError(f"no tenant file {file}")
     if isinstance(overrides, str):
         overrides = yaml.safe_load(overrides) or {}
-    merged = config_mod._merge(overrides or {}, _read(file))
+    data = _read(file)
+    # The host university's in-kind share is the base network's own sentence in pipeline.yaml: another
+    # network says its own in its file, or the report has none (never the base network's).
+    if "in_kind" not in (data.get("contribution") or {}) \
+            and data["tenant"] != config_mod.load(overrides=overrides or {}, environ={}).get("tenant"):
+        data["contribution"] = {**(data.get("contribution") or {}), "in_kind": ""}
+    merged = config_mod._merge(overrides or {}, data)
     return config_mod.load(overrides=merged, environ=environ)
 
 

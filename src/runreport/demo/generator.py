@@ -569,7 +569,8 @@ def _build_municipalities(tenant: str, spec, seed: int, first_year: int = FIRST_
                 break
         org = body + luhn.calc_check_digit(body)
         short = _ascii(name)[:3].upper()
-        m = Municipality(code, name, county, sub, pop, drift, kommun, org, f"RUN-{short}{code[-2:]}")
+        ref = "RUN" if tenant == "RUN" else re.sub(r"[^A-Z0-9]", "", tenant.upper())[:6]  # buyer reference
+        m = Municipality(code, name, county, sub, pop, drift, kommun, org, f"{ref}-{short}{code[-2:]}")
         # members from the start of the agreement period that covers the first generated year
         start = date(_agreements(first_year, first_year)[0][0], 1, 1)
         if tenant == "RUN" and spec is None and code == "2132":
@@ -642,6 +643,30 @@ class _Ctx:
     def inbox(self) -> Path:
         return self.root / "inbox"
 
+    def local(self, text: str) -> str:
+        """The texts are written for RUN; another (demo) network gets its own name, its own largest
+        municipalities as meeting places and no RUN partner, so that nothing of RUN appears in its
+        outputs. RUN's own texts are unchanged."""
+        if self.tenant == "RUN":
+            return text
+        big = [m.name for m in sorted(self.munis, key=lambda m: -m.pop2019)] + ["campus", "campus"]
+        for pattern, new in (
+                (r"\bRUN(?=s?\b)", self.tenant),
+                (r",\s+Region\s+Jämtland\s+Härjedalen\s+och\s+Kommunförbundet\s+Västernorrland", ""),
+                (r"Mittsverigeregionen", "regionen"),
+                (r"Mittuniversitetet", "universitetet"),
+                (r"\bMIUN\b", "universitetet"),
+                (r"Nordanstigs kommun", "en kommun"),
+                (r"Sundsvall", big[0]),
+                (r"Östersund", big[1])):
+            text = re.sub(pattern, new, text)
+        return text
+
+    @property
+    def partners(self) -> list[tuple[str, list[str], str, float]]:
+        """RUN's partners; another network has only the national and the generic ones."""
+        return PARTNERS if self.tenant == "RUN" else [p for p in PARTNERS if p[0] in ("SPSM", "FRIST")]
+
     @property
     def last_year(self) -> int:
         return max(self.years)
@@ -696,8 +721,8 @@ def _budget(ctx: _Ctx, year: int) -> list[dict]:
         municipal = int(round(contributions * a.weight / total_weight / 5000.0)) * 5000
         ext = int(round(a.external * rng.uniform(0.9, 1.1) / 5000.0)) * 5000 if a.funder else 0
         rows.append({
-            "activity": a, "code": ctx.code(year, a), "name": a.name, "section": a.section,
-            "target": a.target, "form": a.form, "goals": a.goals_old if year <= 2022 else a.goals_new,
+            "activity": a, "code": ctx.code(year, a), "name": ctx.local(a.name), "section": a.section,
+            "target": ctx.local(a.target), "form": a.form, "goals": a.goals_old if year <= 2022 else a.goals_new,
             "term": a.term, "municipal": municipal, "funder": a.funder, "external": ext,
         })
     return rows
@@ -775,7 +800,7 @@ def _sessions(ctx: _Ctx, year: int, budget: list[dict]) -> dict[str, list[dict]]
                 place = "Östersund" if d.month <= 6 else "Sundsvall"
             need = max(20, r["participants"])
             seats = int((need * rng.uniform(1.05, 1.4)) // 10 + 1) * 10
-            sess.append({"no": i, "date": d, "form": form, "place": place, "seats": seats})
+            sess.append({"no": i, "date": d, "form": form, "place": ctx.local(place), "seats": seats})
         out[r["code"]] = sess
     return out
 
@@ -804,14 +829,16 @@ class _People:
         self.pool: list[_Person] = []
         self.emails: dict[str, int] = {}
         self.weights = [m.pop2019 ** 0.75 for m in ctx.munis]
-        self.pw = [p[3] for p in PARTNERS]
+        self.partners = ctx.partners
+        self.pw = [p[3] for p in self.partners]
 
     def new(self, role: str, on: date) -> _Person:
         rng = self.rng
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         muni, partner = None, None
-        if role == "Lärarutbildare" or rng.random() < 0.11:
-            partner = PARTNERS[-1] if role == "Lärarutbildare" else rng.choices(PARTNERS, self.pw)[0]
+        educator = role == "Lärarutbildare" and self.partners[-1][0] == "MIUN"  # from the host university
+        if educator or rng.random() < 0.11:
+            partner = self.partners[-1] if educator else rng.choices(self.partners, self.pw)[0]
             domain = partner[2]
         else:
             for _ in range(50):
@@ -936,7 +963,7 @@ def _write_evaluations(ctx: _Ctx, year: int, regs: list[dict], sessions: dict[st
         s = rng.choice(sess)
         base = rng.choices([2.5, 3.5, 4.2, 4.7], [5, 20, 45, 30])[0]
         submitted = min(date(year, 12, 31), s["date"] + timedelta(days=rng.choice([0, 0, 1, 1, 2, 3, 5, 7])))
-        text = rng.choice(FREE_TEXTS) if rng.random() < 0.35 else ""
+        text = ctx.local(rng.choice(FREE_TEXTS)) if rng.random() < 0.35 else ""
         p = r["person"]
         if p.partner is not None:
             org = p.partner[1][0] if rng.random() < 0.7 else p.partner[1][1]
@@ -1019,7 +1046,7 @@ def _ledger(ctx: _Ctx, year: int, budget: list[dict], sessions: dict[str, list[d
             if d.year != year:
                 d = date(year, 12, 30)
             label, parties = COST_ACCOUNTS[acc]
-            lines.append((d, acc, r["code"], rng.choice(parties), amount, f"{label}, {a.name}"))
+            lines.append((d, acc, r["code"], ctx.local(rng.choice(parties)), amount, f"{label}, {ctx.local(a.name)}"))
         lines.sort(key=lambda x: x[0])
         i = 0
         while i < len(lines):
@@ -1034,7 +1061,7 @@ def _ledger(ctx: _Ctx, year: int, budget: list[dict], sessions: dict[str, list[d
             for p in range(parts):
                 amount = -(total / parts).quantize(Decimal("0.01"))
                 d = _weekday(date(year, 3 if p % 2 == 0 else 10, 10 + p % 15))
-                vouchers.append((d, [(acc, r["code"], party, amount, f"{label}, {a.name}")]))
+                vouchers.append((d, [(acc, r["code"], party, amount, f"{label}, {ctx.local(a.name)}")]))
     vouchers.sort(key=lambda v: (v[0], v[1][0][1], v[1][0][3]))
     yy = year % 100
     rows = []
@@ -1168,14 +1195,14 @@ verksamheternas egna utvecklingsprocesser.
 """,
     }
     for name, text in texts.items():
-        (root / name).write_text(text, encoding="utf-8", newline="\n")
+        (root / name).write_text(ctx.local(text), encoding="utf-8", newline="\n")
     missing = []
     for r in budget:
         a: Activity = r["activity"]
         if year == ctx.last_year and a.suffix == MISSING_NARRATIVE_SUFFIX:
             missing.append(r["code"])
             continue
-        body = f"# {a.name}\n\n{a.text}\n"  # target group, form and term come from the action plan
+        body = ctx.local(f"# {a.name}\n\n{a.text}\n")  # target group, form and term come from the action plan
         (root / "activities" / f"{r['code']}.md").write_text(body, encoding="utf-8", newline="\n")
     return missing
 
