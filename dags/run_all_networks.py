@@ -119,11 +119,10 @@ def run_all_networks():
             from runreport import run_summary
 
             cfg = _config(tenant)
-            ti, dag_run = context["ti"], context.get("dag_run")
-            run = {"dag_id": getattr(dag_run, "dag_id", None), "run_id": getattr(dag_run, "run_id", None),
-                   "triggered_by": str(getattr(dag_run, "run_type", "") or "")}
+            ti = context["ti"]
             figures = ti.xcom_pull(task_ids="network.compute", map_indexes=ti.map_index) or {}
-            return run_summary.publish(cfg, _year(context, cfg), run=run, figures=figures)
+            return run_summary.publish(cfg, _year(context, cfg), run=run_summary.run_facts(context.get("dag_run")),
+                                       figures=figures)
 
         collected = collect(tenant)
         validated = validate(tenant, collected)

@@ -84,11 +84,9 @@ def run_annual_report():
         from runreport import run_summary, runcontext
 
         cfg = runcontext.load_config()
-        dag_run = context.get("dag_run")
-        run = {"dag_id": getattr(dag_run, "dag_id", None), "run_id": getattr(dag_run, "run_id", None),
-               "triggered_by": str(getattr(dag_run, "run_type", "") or "")}
         figures = context["ti"].xcom_pull(task_ids="compute") or {}
-        return run_summary.publish(cfg, runcontext.year_from_context(context, cfg), run=run, figures=figures)
+        return run_summary.publish(cfg, runcontext.year_from_context(context, cfg),
+                                   run=run_summary.run_facts(context.get("dag_run")), figures=figures)
 
     collected = collect()
     validated = validate(collected)

@@ -211,6 +211,12 @@ def write(rs: RunSummary, out_dir: Path | str) -> dict[str, str]:
     return {"markdown": str(md), "html": str(page)}
 
 
+def run_facts(dag_run) -> dict:
+    """What the run page says about the Airflow run that wrote it (``dag_run`` may be None)."""
+    return {"dag_id": getattr(dag_run, "dag_id", None), "run_id": getattr(dag_run, "run_id", None),
+            "triggered_by": str(getattr(dag_run, "run_type", "") or "")}
+
+
 def publish(cfg, year: int, run: dict | None = None, figures: dict | None = None) -> dict[str, str]:
     """Write the run page for ``year`` of ``cfg.tenant`` (the annual DAG's last task)."""
     from runreport.pipeline import staging_dir

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from pathlib import Path
 from random import Random
 from xml.sax.saxutils import escape as xml_escape
@@ -647,20 +648,25 @@ class _Ctx:
         """The texts are written for RUN; another (demo) network gets its own name, its own largest
         municipalities as meeting places and no RUN partner, so that nothing of RUN appears in its
         outputs. RUN's own texts are unchanged."""
-        if self.tenant == "RUN":
-            return text
-        big = [m.name for m in sorted(self.munis, key=lambda m: -m.pop2019)] + ["campus", "campus"]
-        for pattern, new in (
-                (r"\bRUN(?=s?\b)", self.tenant),
-                (r",\s+Region\s+Jämtland\s+Härjedalen\s+och\s+Kommunförbundet\s+Västernorrland", ""),
-                (r"Mittsverigeregionen", "regionen"),
-                (r"Mittuniversitetet", "universitetet"),
-                (r"\bMIUN\b", "universitetet"),
-                (r"Nordanstigs kommun", "en kommun"),
-                (r"Sundsvall", big[0]),
-                (r"Östersund", big[1])):
-            text = re.sub(pattern, new, text)
+        for pattern, new in self._local_names:
+            text = pattern.sub(new, text)
         return text
+
+    @cached_property
+    def _local_names(self) -> list[tuple[re.Pattern, str]]:
+        """:meth:`local`'s substitutions, made once per network (none for RUN)."""
+        if self.tenant == "RUN":
+            return []
+        big = [m.name for m in sorted(self.munis, key=lambda m: -m.pop2019)] + ["campus", "campus"]
+        return [(re.compile(pattern), new) for pattern, new in (
+            (r"\bRUN(?=s?\b)", self.tenant),
+            (r",\s+Region\s+Jämtland\s+Härjedalen\s+och\s+Kommunförbundet\s+Västernorrland", ""),
+            (r"Mittsverigeregionen", "regionen"),
+            (r"Mittuniversitetet", "universitetet"),
+            (r"\bMIUN\b", "universitetet"),
+            (r"Nordanstigs kommun", "en kommun"),
+            (r"Sundsvall", big[0]),
+            (r"Östersund", big[1]))]
 
     @property
     def partners(self) -> list[tuple[str, list[str], str, float]]:
