@@ -147,6 +147,18 @@ class IsoWeekAnnualTimetable(Timetable):
             year -= 1
         return year
 
+    def generate_run_id(self, *, run_type, run_after: DateTime, data_interval: DataInterval | None,
+                        **extra: Any) -> str:
+        """The run id names the reporting year when the run has one: a scheduled run for 2025 is
+        ``scheduled__verksamhetsar-2025_2026-02-02T05:00:00+00:00``, not only the day it runs."""
+        from runreport.runcontext import whole_year_interval
+
+        year = whole_year_interval(data_interval.start, data_interval.end) if data_interval else None
+        suffix = run_after.isoformat()
+        if year is not None:
+            suffix = f"verksamhetsar-{year}_{suffix}"
+        return run_type.generate_run_id(suffix=suffix)
+
     def infer_manual_data_interval(self, *, run_after: DateTime) -> DataInterval:
         """A manual run reports on the year before ``run_after`` (in the timetable's zone).
 

@@ -1,26 +1,97 @@
 """What a DAG task needs from Airflow, reduced to plain values: the reporting year, the
 configuration (file + Airflow Variable ``run_config``) and the pseudonym secret (Airflow Variable
-``run_pseudonym_secret``). Imported inside tasks only."""
+``run_pseudonym_secret``). Imported inside tasks only.
+
+**The reporting year is decided here and only here** (:func:`decide_year`), for the tasks of every
+DAG, for the run note the scheduler plugin writes (``plugins/run_listeners.py``) and for the
+notifications. What the scheduler gives, in this order:
+
+1. an explicit ``year`` param (a person chose it in the trigger form or the REST API's ``conf``);
+2. the years of the asset events that triggered the run (``run_ingest`` publishes
+   ``extra["years"]``; several: the latest, since ``compute`` recalculates every year up to it);
+3. the run's data interval when it is one whole reporting year, ``[Y-01-01, Y+1-01-01)``: that is
+   what the annual timetable gives its scheduled runs (in Airflow 3 their logical date *equals*
+   the interval start, so the logical date alone says nothing about Y+1);
+4. otherwise (a manual trigger with no year, an asset run without years): the **latest due year**,
+   the latest Y whose scheduled run time (Monday of ISO week 6 of Y+1 by default) is not after the
+   run's ``run_after``. On 2026-12-01 that is 2025.
+"""
 
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from runreport import config as config_mod
+from runreport import schedule
+
+HOW_SV = {
+    "param": "angivet vid start (parametern year)",
+    "assets": "från de nya eller rättade filerna som startade körningen",
+    "schedule": "från schemat (körningens dataintervall är verksamhetsåret)",
+    "latest_due": "inget år angavs: det senaste år vars rapport är förfallen",
+    "default": "inget år angavs och körningen har ingen tid: konfigurationens demoår",
+}
 
 
-def reporting_year(params_year, data_interval_start: datetime | None, logical_date: datetime | None,
-                   default_year: int) -> int:
-    """Explicit ``year`` param first; else the data interval (the timetable's interval is the reporting
-    year); else the year before the logical date (the report for Y runs in Y+1); else the default."""
+@dataclass(frozen=True)
+class YearDecision:
+    """A reporting year and how it was decided (``how`` is a key of :data:`HOW_SV`)."""
+
+    year: int
+    how: str
+
+    @property
+    def note_sv(self) -> str:
+        return f"Verksamhetsår {self.year} ({HOW_SV[self.how]})"
+
+
+def _aware(value) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def whole_year_interval(start, end) -> int | None:
+    """Y when ``[start, end)`` is exactly the reporting year Y (UTC), else None."""
+    start, end = _aware(start), _aware(end)
+    if start is None or end is None:
+        return None
+    y_start, y_end = schedule.reporting_interval(start.astimezone(UTC).year)
+    return y_start.year if (start == y_start and end == y_end) else None
+
+
+def latest_due_year(moment, calendar: schedule.ReportingCalendar) -> int:
+    """The latest reporting year whose scheduled run time is not after ``moment``."""
+    moment = _aware(moment)
+    year = moment.astimezone(UTC).year
+    while calendar.run_at(year) > moment:
+        year -= 1
+    return year
+
+
+def decide_year(*, params_year=None, asset_years=(), data_interval_start=None, data_interval_end=None,
+                run_after=None, calendar: schedule.ReportingCalendar | None = None,
+                default_year: int | None = None) -> YearDecision:
+    """The run's reporting year from what the scheduler gives (see the module docstring)."""
     if params_year not in (None, "", "null"):
-        return int(params_year)
-    if data_interval_start is not None and logical_date is not None and data_interval_start != logical_date:
-        return data_interval_start.year
-    if logical_date is not None:
-        return logical_date.year - 1
-    return int(default_year)
+        return YearDecision(int(params_year), "param")
+    if asset_years:
+        return YearDecision(max(int(y) for y in asset_years), "assets")
+    whole = whole_year_interval(data_interval_start, data_interval_end)
+    if whole is not None:
+        return YearDecision(whole, "schedule")
+    calendar = calendar or schedule.ReportingCalendar()
+    if run_after not in (None, ""):
+        return YearDecision(latest_due_year(run_after, calendar), "latest_due")
+    if default_year is None:
+        raise ValueError("no year given and the run has no time: cannot decide the reporting year")
+    return YearDecision(int(default_year), "default")
 
 
 def _variable(name: str) -> str | None:
@@ -51,25 +122,38 @@ def years_from_asset_events(triggering_asset_events) -> list[int]:
     (published by ``dags/run_ingest.py``), ascending; empty for a run not triggered by assets.
 
     ``triggering_asset_events`` is the task context's mapping asset -> events (Airflow 3: each event
-    has ``.extra``); plain dicts with an ``"extra"`` key are accepted too (tests)."""
+    has ``.extra``); plain dicts with an ``"extra"`` key are accepted too (tests). A plain list of
+    events (the scheduler's ``dag_run.consumed_asset_events``) works as well."""
     years: set[int] = set()
     if not triggering_asset_events:
         return []
-    for asset in list(triggering_asset_events):
-        for event in triggering_asset_events[asset] or ():
-            extra = event.get("extra") if isinstance(event, dict) else getattr(event, "extra", None)
-            for y in (extra or {}).get("years") or ():
-                years.add(int(y))
+    if isinstance(triggering_asset_events, dict) or hasattr(triggering_asset_events, "keys"):
+        events = [e for asset in list(triggering_asset_events) for e in (triggering_asset_events[asset] or ())]
+    else:
+        events = list(triggering_asset_events)
+    for event in events:
+        extra = event.get("extra") if isinstance(event, dict) else getattr(event, "extra", None)
+        for y in (extra or {}).get("years") or ():
+            years.add(int(y))
     return sorted(years)
 
 
-def year_from_context(context: dict, cfg) -> int:
-    """The run's reporting year: from the triggering asset events (a corrected file for year Y
-    recomputes Y; several years: the latest, since ``compute`` recalculates every year up to it),
-    else the ``year`` param, else the data interval / logical date (see :func:`reporting_year`)."""
-    asset_years = years_from_asset_events(context.get("triggering_asset_events"))
-    if asset_years:
-        return asset_years[-1]
+def decide_from_context(context: dict, cfg) -> YearDecision:
+    """:func:`decide_year` for a task context."""
     params = context.get("params") or {}
-    return reporting_year(params.get("year"), context.get("data_interval_start"), context.get("logical_date"),
-                          cfg["reporting"]["demo_year"])
+    dag_run = context.get("dag_run")
+    run_after = getattr(dag_run, "run_after", None) if dag_run is not None else None
+    return decide_year(
+        params_year=params.get("year"),
+        asset_years=years_from_asset_events(context.get("triggering_asset_events")),
+        data_interval_start=context.get("data_interval_start"),
+        data_interval_end=context.get("data_interval_end"),
+        run_after=run_after or context.get("logical_date"),
+        calendar=schedule.ReportingCalendar.from_config(cfg),
+        default_year=cfg["reporting"]["demo_year"],
+    )
+
+
+def year_from_context(context: dict, cfg) -> int:
+    """The run's reporting year (see :func:`decide_year`)."""
+    return decide_from_context(context, cfg).year
