@@ -13,12 +13,15 @@ from airflow.sdk import AssetAny, AssetOrTimeSchedule, Param, dag, task
 from run_timetable import annual_report_deadline, timetable_from_config  # plugins/: the ISO-week schedule
 
 from runreport.ingest_schedule import source_assets
+from runreport.notifier import RunNotifier
 
 
-def _notify_failure(context):
-    from runreport.notify import task_failed
+def _year_help() -> str:
+    """The trigger form's help for ``year``, naming the year an empty field reports today."""
+    from run_timetable import latest_due_year_now
 
-    task_failed(context)
+    return (f"Verksamhetsåret som rapporten gäller. Lämna tomt för det senaste år vars rapport är förfallen "
+            f"(i dag {latest_due_year_now()}).")
 
 
 @dag(
@@ -31,10 +34,10 @@ def _notify_failure(context):
     deadline=annual_report_deadline(),   # stewards are told if Y is not done by Monday of week 8
     start_date=pendulum.datetime(2020, 1, 1, tz="UTC"),
     catchup=False,
-    default_args={"on_failure_callback": _notify_failure, "retries": 0},
+    default_args={"on_failure_callback": RunNotifier(), "retries": 0},
     max_active_runs=1,
     tags=["run", "annual-report"],
-    params={"year": Param(None, type=["null", "integer"], description="Reporting year (default: from the run)")},
+    params={"year": Param(None, type=["null", "integer"], title="Verksamhetsår", description=_year_help())},
     doc_md=__doc__,
 )
 def run_annual_report():
@@ -57,10 +60,14 @@ def run_annual_report():
     # with its reasons, while compute and report (downstream of validate) stay blocked.
     @task(trigger_rule="all_done")
     def load(**context) -> dict:
-        from runreport import pipeline, runcontext
+        from runreport import notify, pipeline, runcontext
 
         cfg = runcontext.load_config()
-        return pipeline.load_files(cfg, runcontext.year_from_context(context, cfg))
+        year = runcontext.year_from_context(context, cfg)
+        totals = pipeline.load_files(cfg, year)
+        if totals["resolved"]:
+            notify.files_resolved(cfg, year, totals["resolved"], dag_id=context["dag"].dag_id, run_id=context["run_id"])
+        return totals
 
     @task
     def compute(validated: dict, loaded: dict, **context) -> dict:

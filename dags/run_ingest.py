@@ -16,14 +16,9 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, task
 
 from runreport.ingest_schedule import source_assets
+from runreport.notifier import RunNotifier
 
 SOURCE_ASSETS = source_assets()  # reads config/pipeline.yaml for the tenant; no DB, no Airflow calls
-
-
-def _notify_failure(context):
-    from runreport.notify import task_failed
-
-    task_failed(context)
 
 
 @dag(
@@ -33,7 +28,7 @@ def _notify_failure(context):
     start_date=pendulum.datetime(2025, 1, 1, tz="Europe/Stockholm"),
     catchup=False,
     max_active_runs=1,
-    default_args={"on_failure_callback": _notify_failure, "retries": 0},
+    default_args={"on_failure_callback": RunNotifier(), "retries": 0},
     tags=["run", "ingest"],
     doc_md=__doc__,
 )
@@ -65,17 +60,30 @@ def run_ingest():
     # like the annual DAG: load also after a failed validation, so the rejected file is logged with
     # its reasons (and not re-validated every day) while the other files load
     @task(trigger_rule="all_done")
-    def load(planned: dict) -> dict:
-        from runreport import pipeline, runcontext
+    def load(planned: dict, **context) -> dict:
+        from runreport import notify, pipeline, runcontext
 
         if planned["year"] is None:
-            return {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0}
-        return pipeline.load_files(runcontext.load_config(), planned["year"])
+            return {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0, "resolved": []}
+        cfg = runcontext.load_config()
+        totals = pipeline.load_files(cfg, planned["year"])
+        if totals["resolved"]:
+            notify.files_resolved(cfg, planned["year"], totals["resolved"], dag_id=context["dag"].dag_id,
+                                  run_id=context["run_id"])
+        return totals
+
+    # The run's state: failed when validate rejected a file (this leaf is then upstream_failed),
+    # even though load and the publish tasks still run for the files that passed.
+    @task(trigger_rule="none_failed", on_failure_callback=None)
+    def done(loaded: dict) -> dict:
+        return loaded
 
     planned = plan()
     validated = validate(collect(planned), planned)
     loaded = load(planned)
     validated >> loaded
+    finished = done(loaded)
+    validated >> finished
 
     for source, asset in SOURCE_ASSETS.items():
 
@@ -90,7 +98,7 @@ def run_ingest():
             context["outlet_events"][asset].extra = extra
             return extra
 
-        publish(loaded, planned)
+        publish(loaded, planned) >> finished
 
 
 run_ingest()

@@ -6,7 +6,10 @@ prepare -> anything_to_approve -> approval (finance, in the Airflow UI: Required
 
 Nothing reaches ``<output>/invoices/outbox/`` before someone approves. A re-run with unchanged
 contributions issues nothing and asks nothing; a changed contribution gives a credit note plus a new
-invoice. The reporting year is the year of the run's logical date (param ``year`` overrides it).
+invoice. The year is the ``year`` param, else the year of the scheduled day (15 January of Y
+invoices Y), else the calendar year the run was started in; the scheduler writes it on the run as
+its note. Any year from ``balance.first_year`` works; a year before it, or one whose members,
+agreement rate or population are missing, fails at once and says why (nothing is prepared).
 The schedule is ``invoicing.issue_month_day`` of the configuration ("01-15" -> 15 January, 06:00).
 """
 
@@ -15,6 +18,8 @@ from __future__ import annotations
 import pendulum
 from airflow.providers.standard.operators.hitl import HITLBranchOperator
 from airflow.sdk import Param, dag, task
+
+from runreport.notifier import RunNotifier
 
 
 def _issue_cron() -> str:
@@ -32,16 +37,30 @@ def _issue_cron() -> str:
 APPROVE, REJECT = "Approve", "Reject"
 
 
+def _approvers() -> list[dict] | None:
+    """``invoicing.approvers``: the finance users who may answer the approval ({"id", "name"});
+    none configured: anyone Airflow lets act on the DAG."""
+    try:
+        from runreport import config
+
+        raw = config.load()["invoicing"].get("approvers") or []
+        return [{"id": str(a["id"]), "name": str(a.get("name", a["id"]))} for a in raw] or None
+    except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
+        return None
+
+
 @dag(
     dag_id="run_invoices",
     description="RUN: fakturor för kommunbidrag (Peppol BIS Billing 3.0), godkänns av ekonomi",
     schedule=_issue_cron(),
-    start_date=pendulum.datetime(2021, 1, 1, tz="Europe/Stockholm"),
+    start_date=pendulum.datetime(2020, 1, 1, tz="Europe/Stockholm"),
     catchup=False,
     max_active_runs=1,
+    default_args={"on_failure_callback": RunNotifier(), "retries": 0},
     tags=["run", "invoices"],
     params={
-        "year": Param(None, type=["null", "integer"], description="Invoicing year (default: from the run)"),
+        "year": Param(None, type=["null", "integer"], title="Fakturaår",
+                      description="Året vars kommunbidrag faktureras. Tomt: schemats år, annars innevarande år."),
         "tenant": Param(None, type=["null", "string"],
                         description="Network (config/tenants/<tenant>.yaml); default: config/pipeline.yaml"),
     },
@@ -52,20 +71,30 @@ def run_invoices():
         from airflow.sdk import Variable
 
         from runreport import config, tenants
+        from runreport.runcontext import decide_invoice_year
         from runreport.warehouse.engine import migrate, session_factory
 
         overrides = Variable.get("run_config", default=None)
         tenant = context["params"].get("tenant")
         cfg = tenants.load_tenant(tenant, overrides=overrides) if tenant else config.load(overrides)
-        year = context["params"].get("year") or context["logical_date"].year
+        dag_run = context.get("dag_run")
+        year = decide_invoice_year(params_year=context["params"].get("year"), logical_date=context.get("logical_date"),
+                                   run_after=getattr(dag_run, "run_after", None)).year
         migrate(cfg.warehouse_url)
         return cfg, int(year), session_factory(cfg.warehouse_url)
 
     @task
     def prepare(**context) -> dict:
+        from airflow.sdk.exceptions import AirflowFailException
+
         from runreport.invoicing.issue import prepare_invoices
+        from runreport.pipeline import InvoicingRefused, contributions_for_invoicing
 
         cfg, year, sessions = _setup(context)
+        try:
+            contributions_for_invoicing(cfg, year)
+        except InvoicingRefused as exc:
+            raise AirflowFailException(str(exc)) from exc
         with sessions() as session:
             return prepare_invoices(session, cfg, year)
 
@@ -86,6 +115,7 @@ def run_invoices():
             "Approve skickar fakturorna till utkorgen, Reject markerar dem som avslagna."
         ),
         options=[APPROVE, REJECT],
+        assigned_users=_approvers(),
         options_mapping={APPROVE: "release", REJECT: "reject"},
     )
 

@@ -224,19 +224,26 @@ class ReportDeadline(BaseDeadlineReference):
         return _pendulum(schedule.local_datetime(day, self.hour, self.timezone))
 
     def _evaluate_with(self, *, session: Session, **kwargs: Any):
+        """The deadline of the run's reporting year, decided as the tasks decide it
+        (:func:`runreport.runcontext.decide_year`): a manual rerun with ``conf={"year": 2024}`` and no
+        logical date gets 2024's deadline too."""
         from airflow.models import DagRun
         from sqlalchemy import select
 
-        row = session.execute(
-            select(DagRun.data_interval_start, DagRun.logical_date).where(
-                DagRun.dag_id == kwargs["dag_id"], DagRun.run_id == kwargs["run_id"]
-            )
+        from runreport import runcontext
+
+        dr = session.scalars(
+            select(DagRun).where(DagRun.dag_id == kwargs["dag_id"], DagRun.run_id == kwargs["run_id"])
         ).one_or_none()
-        if row is None or (row[0] or row[1]) is None:
-            log.warning("ReportDeadline: no data interval for %s/%s; no deadline set",
-                        kwargs["dag_id"], kwargs["run_id"])
+        if dr is None:
+            log.warning("ReportDeadline: no run %s/%s; no deadline set", kwargs["dag_id"], kwargs["run_id"])
             return None
-        return self.deadline_for(schedule.reporting_year_of(row[0] or row[1]))
+        decision = runcontext.decide_year(
+            params_year=(dr.conf or {}).get("year"),
+            asset_years=runcontext.years_from_asset_events(list(dr.consumed_asset_events or ())),
+            data_interval_start=dr.data_interval_start, data_interval_end=dr.data_interval_end,
+            run_after=dr.run_after or dr.logical_date, calendar=schedule.ReportingCalendar.from_config())
+        return self.deadline_for(decision.year)
 
     def serialize_reference(self) -> dict[str, Any]:
         return {
@@ -258,6 +265,25 @@ class ReportDeadline(BaseDeadlineReference):
 
     def __hash__(self) -> int:
         return hash(tuple(sorted(self.serialize_reference().items())))
+
+
+def latest_due_year_now(cfg: dict[str, Any] | None = None) -> int:
+    """The reporting year a run started now with no year reports (for the trigger form's help)."""
+    from runreport.runcontext import latest_due_year
+
+    return latest_due_year(pendulum.now("UTC"), schedule.ReportingCalendar.from_config(cfg))
+
+
+def reminder_timetable_from_config(cfg: dict[str, Any] | None = None) -> IsoWeekAnnualTimetable:
+    """The reminder's timetable: ``reporting.reminder_iso_week``/``reminder_iso_weekday`` of Y+1."""
+    if cfg is None:
+        from runreport.config import load
+
+        cfg = load()
+    rep = cfg.get("reporting", {})
+    cal = schedule.ReportingCalendar.from_config(cfg)
+    return IsoWeekAnnualTimetable(int(rep.get("reminder_iso_week", 5)), int(rep.get("reminder_iso_weekday", 1)),
+                                  cal.hour, cal.timezone)
 
 
 def timetable_from_config(cfg: dict[str, Any] | None = None) -> IsoWeekAnnualTimetable:

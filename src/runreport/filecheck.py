@@ -168,8 +168,21 @@ def _warm_up(parent: int) -> None:
 _POOL: tuple[int, ProcessPoolExecutor] | None = None
 
 
+def in_airflow_task() -> bool:
+    """True inside an Airflow task process. There Airflow blocks its metadata database for task
+    code (it sets the connection URL to ``airflow-db-not-allowed:///``), and a ``spawn``ed child
+    re-imports the process's main module (the ``airflow`` or ``celery`` command), which then fails
+    to parse that URL: the pool cannot start. Parallelism under Airflow comes from its task slots
+    (``run_all_networks`` maps one group per network), so validation runs in the task's process."""
+    return bool(os.environ.get("AIRFLOW_CTX_DAG_ID")) or os.environ.get(
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "").startswith("airflow-db-not-allowed")
+
+
 def worker_count(setting: Any) -> int:
-    """``validation.workers``: a number, or ``auto`` (the CPUs this process may use, at most 4)."""
+    """``validation.workers``: a number, or ``auto`` (the CPUs this process may use, at most 4).
+    Inside an Airflow task always 1 (see :func:`in_airflow_task`)."""
+    if in_airflow_task():
+        return 1
     if setting in (None, "", "auto"):
         try:
             cpus = len(os.sched_getaffinity(0))

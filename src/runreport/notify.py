@@ -1,20 +1,24 @@
-"""Notifications to the RUN data stewards: missed report deadlines and failed tasks.
+"""Notifications to the data stewards, in Swedish, with Stockholm time and links.
 
-Two entry points:
+Every notice names the network, the reporting year and (where there is one) the file, and links to
+the run page in Airflow and to the stewards' page of the year (``/run-stewards/…/korning.html``).
 
-- :func:`deadline_missed`: the callback of the annual-report ``DeadlineAlert`` (an
-  ``AsyncCallback``, run by the Airflow triggerer when a run has not succeeded by the deadline);
-- :func:`task_failed`: usable as
-  ``on_failure_callback`` of a DAG or task; runs in the task's worker process.
+Events:
 
-Channel: an e-mail through the Airflow SMTP connection ``run_smtp`` when that connection is
-configured; otherwise (no connection, or sending failed) a clear WARNING log line and one JSON
-record appended to ``<notifications dir>/<event>.jsonl`` (default ``var/notifications/``,
-configurable as ``paths.notifications`` or env ``RUN_PATHS__NOTIFICATIONS``).
+- ``task_failed``: a task failed (the DAGs' ``on_failure_callback`` is a :class:`RunNotifier`,
+  Airflow's notifier mechanism). A failure caused by rejected partner files says which files, for
+  which year and why; a file already reported is not reported again.
+- ``file_resolved``: a corrected file for a slot whose earlier file was rejected has loaded.
+- ``deadline_reminder``: sent by ``run_deadline_reminder`` a configured time before the deadline,
+  naming the sources still missing and the files still rejected.
+- ``deadline_missed``: the annual report's ``DeadlineAlert`` callback (run by the triggerer).
+  Exactly one per network and year (``notice_sent`` in the warehouse), and none for a year whose
+  final report is already written: a rerun or backfill after the deadline stays quiet.
 
-Recipients: ``notifications.stewards`` in the configuration (a list or comma-separated string;
-env ``RUN_NOTIFICATIONS__STEWARDS``), else the seller's ``invoicing.seller.contact_email``.
-Records never hold personal data: only DAG/run/task identifiers and times.
+Channel: Airflow's SMTP provider (``SmtpNotifier``/``SmtpHook``) when the connection ``run_smtp``
+exists; otherwise (no connection, or sending failed) a WARNING log line and one JSON record in
+``<notifications dir>/<event>.jsonl`` (``paths.notifications``, env ``RUN_PATHS__NOTIFICATIONS``).
+Notices never carry personal data: run identifiers, sources, file names and reasons only.
 """
 
 from __future__ import annotations
@@ -24,15 +28,25 @@ import json
 import logging
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 log = logging.getLogger("runreport.notify")
 
 SMTP_CONN_ID = "run_smtp"
 DEADLINE_EVENT = "deadline_missed"
+REMINDER_EVENT = "deadline_reminder"
 FAILURE_EVENT = "task_failed"
+RESOLVED_EVENT = "file_resolved"
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+             "november", "december")
+WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -40,9 +54,9 @@ FAILURE_EVENT = "task_failed"
 
 def _config() -> dict[str, Any]:
     try:
-        from runreport import config
+        from runreport import runcontext
 
-        return config.load()
+        return runcontext.load_config()
     except Exception:  # a broken config must not stop a notification
         log.exception("runreport.notify: could not load the configuration; using defaults")
         return {}
@@ -71,6 +85,82 @@ def stewards(cfg: dict[str, Any] | None = None) -> list[str]:
     return [addr.strip() for addr in raw if addr and str(addr).strip()]
 
 
+def base_url(cfg: dict[str, Any] | None = None) -> str:
+    """The Airflow UI's address: ``notifications.base_url``, else Airflow's ``[api] base_url``."""
+    cfg = _config() if cfg is None else cfg
+    url = (cfg.get("notifications") or {}).get("base_url")
+    if not url:
+        url = os.environ.get("AIRFLOW__API__BASE_URL")
+    if not url:
+        try:
+            from airflow.configuration import conf
+
+            url = conf.get("api", "base_url", fallback=None)
+        except Exception:  # noqa: BLE001 - outside Airflow
+            url = None
+    return (url or "http://localhost:8080").rstrip("/")
+
+
+# -- the words ------------------------------------------------------------------------------------
+
+
+def stockholm(moment: datetime | str | None) -> str:
+    """``2026-02-16 06:00`` in Stockholm time (the moment may be ISO text or aware/naive UTC)."""
+    if moment in (None, ""):
+        return "–"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def long_day(moment: datetime) -> str:
+    """``måndag 16 februari 2026 kl. 06:00`` (Stockholm)."""
+    local = moment.astimezone(STOCKHOLM)
+    return (f"{WEEKDAYS_SV[local.weekday()]} {local.day} {MONTHS_SV[local.month - 1]} {local.year} "
+            f"kl. {local:%H:%M}")
+
+
+@dataclass
+class Notice:
+    """One notice: subject and lines in Swedish, the facts, and links."""
+
+    event: str
+    subject: str
+    lines: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+
+    def text(self) -> str:
+        body = [self.subject, "", *self.lines]
+        if self.links:
+            body += ["", *(f"{label}: {url}" for label, url in self.links.items())]
+        return "\n".join(body)
+
+    def html(self) -> str:
+        from html import escape
+
+        lines = "".join(f"<p>{escape(line)}</p>" for line in self.lines)
+        links = "".join(f'<li><a href="{escape(url, quote=True)}">{escape(label)}</a></li>'
+                        for label, url in self.links.items())
+        return f"<h3>{escape(self.subject)}</h3>{lines}<ul>{links}</ul>"
+
+    def record(self) -> dict[str, Any]:
+        return {"subject": self.subject, "text": self.text(), "links": self.links, **self.facts}
+
+
+def links(cfg, tenant: str | None, year: int | None, dag_id: str | None = None,
+          run_id: str | None = None) -> dict[str, str]:
+    base = base_url(cfg)
+    out = {}
+    if dag_id and run_id:
+        out["Körningen i Airflow"] = f"{base}/dags/{quote(dag_id)}/runs/{quote(run_id, safe='')}"
+    if tenant and year:
+        out["Förvaltarsidan för året"] = f"{base}/run-stewards/files/{quote(tenant)}/{year}/korning.html"
+    return out
+
+
 # -- the fallback channel ---------------------------------------------------------------------
 
 
@@ -81,18 +171,17 @@ def record(event: str, payload: dict[str, Any], *, directory: Path | None = None
     target = directory / f"{event}.jsonl"
     entry = {"event": event, "recorded_at": datetime.now(UTC).isoformat(), **payload}
     line = json.dumps(entry, ensure_ascii=False, default=str, sort_keys=True)
-    # One write of a line shorter than PIPE_BUF with O_APPEND: concurrent writers do not interleave.
     fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         os.write(fd, (line + "\n").encode("utf-8"))
     finally:
         os.close(fd)
     log.warning("RUN NOTIFICATION %s (no SMTP connection %r; recorded in %s): %s",
-                event, SMTP_CONN_ID, target, line)
+                event, SMTP_CONN_ID, target, payload.get("subject", ""))
     return target
 
 
-# -- the SMTP channel -------------------------------------------------------------------------
+# -- the SMTP channel (Airflow's SMTP provider) ------------------------------------------------
 
 
 def _smtp_configured(conn_id: str = SMTP_CONN_ID) -> bool:
@@ -123,121 +212,245 @@ async def _asmtp_configured(conn_id: str = SMTP_CONN_ID) -> bool:
     return True
 
 
-def _html(subject: str, payload: dict[str, Any]) -> str:
-    from html import escape
+def _smtp_notifier(to: Iterable[str], notice: Notice):
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
-    rows = "".join(
-        f"<tr><th align='left'>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>"
-        for k, v in payload.items()
-    )
-    return f"<p>{escape(subject)}</p><table>{rows}</table>"
+    return SmtpNotifier(to=list(to), subject=notice.subject, html_content=notice.html(), smtp_conn_id=SMTP_CONN_ID)
 
 
-def _send_smtp(to: Iterable[str], subject: str, payload: dict[str, Any]) -> None:
-    from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-    with SmtpHook(smtp_conn_id=SMTP_CONN_ID) as hook:
-        hook.send_email_smtp(to=list(to), subject=subject, html_content=_html(subject, payload))
+def _send_smtp(to: Iterable[str], notice: Notice, context: Any = None) -> None:
+    _smtp_notifier(to, notice).notify(context or {})
 
 
-async def _asend_smtp(to: Iterable[str], subject: str, payload: dict[str, Any]) -> None:
-    from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-    async with SmtpHook(smtp_conn_id=SMTP_CONN_ID) as hook:
-        await hook.asend_email_smtp(to=list(to), subject=subject, html_content=_html(subject, payload))
+async def _asend_smtp(to: Iterable[str], notice: Notice, context: Any = None) -> None:
+    await _smtp_notifier(to, notice).async_notify(context or {})
 
 
-def notify(event: str, subject: str, payload: dict[str, Any], *, cfg: dict[str, Any] | None = None) -> str:
+def deliver(notice: Notice, *, cfg: dict[str, Any] | None = None, context: Any = None) -> str:
     """Send via SMTP when ``run_smtp`` is configured, else record. Returns ``"smtp"`` or ``"log"``."""
     cfg = _config() if cfg is None else cfg
     to = stewards(cfg)
     if to and _smtp_configured():
         try:
-            _send_smtp(to, subject, payload)
-            log.info("RUN NOTIFICATION %s e-mailed to %s: %s", event, ", ".join(to), subject)
+            _send_smtp(to, notice, context)
+            log.info("RUN NOTIFICATION %s e-mailed to %s: %s", notice.event, ", ".join(to), notice.subject)
             return "smtp"
         except Exception:
-            log.exception("RUN NOTIFICATION %s: sending via %r failed; recording instead", event, SMTP_CONN_ID)
-    record(event, {"subject": subject, **payload}, directory=notifications_dir(cfg))
+            log.exception("RUN NOTIFICATION %s: sending via %r failed; recording instead", notice.event,
+                          SMTP_CONN_ID)
+    record(notice.event, notice.record(), directory=notifications_dir(cfg))
     return "log"
 
 
-async def anotify(event: str, subject: str, payload: dict[str, Any], *,
-                  cfg: dict[str, Any] | None = None) -> str:
-    """Async :func:`notify`, for the triggerer's event loop (file work is done in a thread)."""
+async def adeliver(notice: Notice, *, cfg: dict[str, Any] | None = None) -> str:
+    """Async :func:`deliver`, for the triggerer's event loop (file work is done in a thread)."""
     cfg = await asyncio.to_thread(_config) if cfg is None else cfg
     to = stewards(cfg)
     if to and await _asmtp_configured():
         try:
-            await _asend_smtp(to, subject, payload)
-            log.info("RUN NOTIFICATION %s e-mailed to %s: %s", event, ", ".join(to), subject)
+            await _asend_smtp(to, notice)
+            log.info("RUN NOTIFICATION %s e-mailed to %s: %s", notice.event, ", ".join(to), notice.subject)
             return "smtp"
         except Exception:
-            log.exception("RUN NOTIFICATION %s: sending via %r failed; recording instead", event, SMTP_CONN_ID)
-    await asyncio.to_thread(record, event, {"subject": subject, **payload}, directory=notifications_dir(cfg))
+            log.exception("RUN NOTIFICATION %s: sending via %r failed; recording instead", notice.event,
+                          SMTP_CONN_ID)
+    await asyncio.to_thread(record, notice.event, notice.record(), directory=notifications_dir(cfg))
     return "log"
 
 
-# -- deadline alert callback --------------------------------------------------------------------
+def _once(cfg, event: str, key: str) -> bool:
+    """Claim the notice ``(tenant, event, key)`` in the warehouse; False if it went out before."""
+    from runreport.pipeline import sessions
+    from runreport.warehouse.status import claim_notice
+
+    return claim_notice(sessions(cfg), cfg["tenant"], event, key)
+
+
+def _report_final(cfg, year: int) -> bool:
+    from runreport.pipeline import sessions
+    from runreport.warehouse.status import FINAL, report_state
+
+    with sessions(cfg)() as s:
+        return report_state(s, cfg["tenant"], year) == FINAL
+
+
+# -- deadline alert callback and the reminder ---------------------------------------------------------
 
 
 def deadline_payload(context: dict[str, Any] | None, **kwargs: Any) -> dict[str, Any]:
     """The facts of a missed deadline from the (JSON) context the scheduler gives the callback."""
+    from runreport import runcontext
+
     context = context or {}
     dag_run = context.get("dag_run") or {}
     dl = context.get("deadline") or {}
-    start = dag_run.get("data_interval_start") or dag_run.get("logical_date")
+    cfg = kwargs.pop("cfg", None) or _config()
     year = None
-    if start:
-        year = datetime.fromisoformat(str(start).replace("Z", "+00:00")).astimezone(UTC).year
+    try:
+        year = runcontext.decide_year(
+            params_year=(dag_run.get("conf") or {}).get("year"),
+            data_interval_start=dag_run.get("data_interval_start"), data_interval_end=dag_run.get("data_interval_end"),
+            run_after=dag_run.get("run_after") or dag_run.get("logical_date"),
+            default_year=(cfg.get("reporting") or {}).get("demo_year")).year
+    except Exception:  # noqa: BLE001 - the notice goes out with what is known
+        log.exception("deadline_payload: could not decide the reporting year")
     return {
         "dag_id": dag_run.get("dag_id"),
         "run_id": dag_run.get("dag_run_id") or dag_run.get("run_id"),
+        "tenant": cfg.get("tenant"),
         "reporting_year": year,
         "state": dag_run.get("state"),
         "deadline": dl.get("deadline_time"),
+        "deadline_sv": stockholm(dl.get("deadline_time")),
         "deadline_id": dl.get("id"),
         **kwargs,
     }
 
 
+def missed_notice(cfg, payload: dict[str, Any]) -> Notice:
+    year, tenant = payload["reporting_year"], payload["tenant"]
+    network = cfg.get("network_name") or tenant
+    lines = [f"Nätverk: {network}", f"Verksamhetsår: {year}",
+             f"Tidsgränsen var {payload['deadline_sv']} (svensk tid); körningen {payload['run_id']} är "
+             f"{_STATE_SV.get(payload['state'], payload['state'])}.",
+             "Förvaltarsidan visar vilka underlag som saknas eller har avvisats."]
+    return Notice(DEADLINE_EVENT, f"{tenant} {year}: verksamhetsberättelsen blev inte klar i tid",
+                  lines, payload, links(cfg, tenant, year, payload["dag_id"], payload["run_id"]))
+
+
+_STATE_SV = {"running": "igång", "queued": "i kö", "failed": "misslyckad", "success": "klar"}
+
+
+def _deadline_decision(cfg, payload: dict[str, Any]) -> str:
+    """"send", or why not: the report is final, or this year's notice went out already."""
+    year = payload["reporting_year"]
+    if year is None:
+        return "send"
+    if _report_final(cfg, year):
+        return "final"
+    if not _once(cfg, DEADLINE_EVENT, str(year)):
+        return "already"
+    return "send"
+
+
 async def deadline_missed(context: dict[str, Any] | None = None, **kwargs: Any) -> str:
-    """``AsyncCallback`` for the annual-report ``DeadlineAlert``: the report run is late."""
-    payload = deadline_payload(context, **kwargs)
-    subject = (
-        f"RUN: the annual report for {payload['reporting_year']} missed its deadline "
-        f"({payload['deadline']}); DAG {payload['dag_id']}, run {payload['run_id']} is {payload['state']}"
-    )
-    return await anotify(DEADLINE_EVENT, subject, payload)
+    """``AsyncCallback`` of the annual-report ``DeadlineAlert``: the report for the year is late.
+    Returns the channel, or ``"final"``/``"already"`` when nothing was sent."""
+    cfg = await asyncio.to_thread(_config)
+    payload = deadline_payload(context, cfg=cfg, **kwargs)
+    decision = await asyncio.to_thread(_deadline_decision, cfg, payload)
+    if decision != "send":
+        log.info("Deadline passed for %s %s; no notice (%s)", payload["tenant"], payload["reporting_year"],
+                 "the final report is written" if decision == "final" else "the notice went out already")
+        return decision
+    return await adeliver(missed_notice(cfg, payload), cfg=cfg)
 
 
-# -- failure callbacks ---------------------------------------------------------------------------
+def remind(cfg, year: int, *, now: datetime | None = None, dag_id: str | None = None,
+           run_id: str | None = None) -> str:
+    """The reminder before the deadline: what is still missing or rejected for ``year``. Nothing
+    when the final report is written, when nothing is missing, or after the deadline (then the
+    "missed" notice speaks). Returns what was done."""
+    from runreport import completeness, schedule
+    from runreport.pipeline import sessions
+
+    cal = schedule.ReportingCalendar.from_config(cfg)
+    deadline_at = cal.deadline_at(year)
+    now = now or datetime.now(UTC)
+    if now >= deadline_at:
+        return "after_deadline"
+    with sessions(cfg)() as s:
+        from runreport.warehouse.status import FINAL, report_state
+
+        if report_state(s, cfg.tenant, year) == FINAL:
+            return "final"
+        gaps = completeness.gaps(s, cfg.tenant, year, completeness.required(cfg, "report"))
+        rejected = completeness.rejected_files(s, cfg.tenant, year)
+    if not gaps and not rejected:
+        return "complete"
+    if not _once(cfg, REMINDER_EVENT, str(year)):
+        return "already"
+    lines = [f"Nätverk: {cfg.get('network_name') or cfg.tenant}", f"Verksamhetsår: {year}",
+             f"Verksamhetsberättelsen ska vara klar {long_day(deadline_at)}."]
+    if gaps:
+        lines += ["Saknas:", *(f"- {g}" for g in gaps)]
+    if rejected:
+        lines += ["Avvisade filer som väntar på en rättad version:",
+                  *(f"- {r.file_name}: {(r.message or '').split(' / ')[0]}" for r in rejected)]
+    facts = {"tenant": cfg.tenant, "reporting_year": year, "missing": [g.source for g in gaps],
+             "rejected_files": [r.file_name for r in rejected], "deadline_sv": stockholm(deadline_at)}
+    notice = Notice(REMINDER_EVENT, f"{cfg.tenant} {year}: påminnelse – underlag saknas inför tidsgränsen",
+                    lines, facts, links(cfg, cfg.tenant, year, dag_id, run_id))
+    return deliver(notice, cfg=cfg)
 
 
-def failure_payload(context: Any) -> dict[str, Any]:
-    """The facts of a failed task from an Airflow task context (no personal data)."""
+# -- failures, rejections, resolutions -------------------------------------------------------------
+
+
+def failure_notice(context: Any, cfg) -> Notice | None:
+    """The notice for a failed task (None: nothing new to say, e.g. a file reported before)."""
+    from runreport import runcontext
+    from runreport.quality import SourceRejected
+
     ti = context.get("ti") or context.get("task_instance")
     dag_run = context.get("dag_run")
     exc = context.get("exception")
-    start = getattr(dag_run, "data_interval_start", None) or context.get("data_interval_start")
-    return {
-        "dag_id": getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", None),
-        "run_id": getattr(ti, "run_id", None) or getattr(dag_run, "run_id", None),
-        "task_id": getattr(ti, "task_id", None),
-        "map_index": getattr(ti, "map_index", None),
-        "try_number": getattr(ti, "try_number", None),
-        "reporting_year": start.year if start is not None else None,
-        "exception": f"{type(exc).__name__}: {exc}" if exc is not None else None,
-        "log_url": getattr(ti, "log_url", None),
-    }
+    dag_id = getattr(ti, "dag_id", None) or getattr(dag_run, "dag_id", None)
+    run_id = getattr(ti, "run_id", None) or getattr(dag_run, "run_id", None)
+    task_id = getattr(ti, "task_id", None)
+    year = context.get("run_year")
+    if year is None:
+        try:
+            year = runcontext.year_for_task(context, cfg)
+        except Exception:  # noqa: BLE001
+            year = None
+    tenant = cfg.get("tenant")
+    network = cfg.get("network_name") or tenant
+    facts = {"tenant": tenant, "dag_id": dag_id, "run_id": run_id, "task_id": task_id,
+             "try_number": getattr(ti, "try_number", None), "reporting_year": year,
+             "at_sv": stockholm(datetime.now(UTC)),
+             "exception": f"{type(exc).__name__}: {exc}" if exc is not None else None}
+    head = [f"Nätverk: {network}", f"Verksamhetsår: {year}", f"Tid: {facts['at_sv']} (svensk tid)"]
+    if isinstance(exc, SourceRejected) and exc.files:
+        file_years = {f.get("year") for f in exc.files if f.get("year")}
+        if len(file_years) == 1:  # an ingest run's own "year" is not the files' year
+            year = facts["reporting_year"] = file_years.pop()
+            head[1] = f"Verksamhetsår: {year}"
+        new = [f for f in exc.files if f.get("checksum") is None or _once(cfg, "file_rejected", f["checksum"])]
+        if not new:
+            log.info("Rejected files already reported: %s", ", ".join(f["file_name"] for f in exc.files))
+            return None
+        facts["files"] = [f["file_name"] for f in new]
+        lines = [*head, *(f"Filen {f['file_name']} ({f.get('source_sv') or f.get('source')}, "
+                          f"{f.get('year') or 'alla år'}) avvisades: {f['reason']}" for f in new),
+                 "Lägg en rättad fil med samma namn och _v2 i inkorgen; nästa körning läser in den."]
+        names = ", ".join(f["file_name"] for f in new)
+        subject = (f"{tenant} {year}: filen {names} avvisades" if len(new) == 1
+                   else f"{tenant} {year}: {len(new)} filer avvisades")
+        return Notice("file_rejected", subject, lines, facts, links(cfg, tenant, year, dag_id, run_id))
+    reason = str(exc).split(" / ")[0] if exc is not None else "okänd orsak"
+    lines = [*head, f"Steget {task_id} i {dag_id} misslyckades (försök {facts['try_number']}).", f"Orsak: {reason}"]
+    return Notice(FAILURE_EVENT, f"{tenant} {year}: steget {task_id} misslyckades", lines, facts,
+                  links(cfg, tenant, year, dag_id, run_id))
 
 
 def task_failed(context: Any) -> str:
     """``on_failure_callback``: tell the data stewards that a task failed."""
-    payload = failure_payload(context)
-    subject = (
-        f"RUN: task {payload['task_id']} failed in {payload['dag_id']} "
-        f"(run {payload['run_id']}, try {payload['try_number']})"
-    )
-    return notify(FAILURE_EVENT, subject, payload)
+    cfg = _config()
+    notice = failure_notice(context, cfg)
+    return deliver(notice, cfg=cfg, context=context) if notice else "already"
 
+
+def files_resolved(cfg, year: int | None, resolved: list[dict], *, dag_id: str | None = None,
+                   run_id: str | None = None) -> str | None:
+    """A corrected file loaded where an earlier one was rejected: say the issue is resolved."""
+    new = [r for r in resolved if _once(cfg, RESOLVED_EVENT, r["checksum"])]
+    if not new:
+        return None
+    lines = [f"Nätverk: {cfg.get('network_name') or cfg.tenant}", f"Verksamhetsår: {year}",
+             *(f"Den rättade filen {r['file_name']} är inläst och ersätter den avvisade {r['replaces']}: "
+               f"problemet är löst." for r in new)]
+    facts = {"tenant": cfg.tenant, "reporting_year": year, "files": [r["file_name"] for r in new]}
+    names = ", ".join(r["file_name"] for r in new)
+    return deliver(Notice(RESOLVED_EVENT, f"{cfg.tenant} {year}: löst – {names} är inläst", lines, facts,
+                          links(cfg, cfg.tenant, year, dag_id, run_id)), cfg=cfg)

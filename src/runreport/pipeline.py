@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, select
 
 from runreport.carry_over import balance_chain
 from runreport.config import Config
-from runreport.contribution import MemberPeriod, Rate, compute_contributions
+from runreport.contribution import MemberPeriod, MissingPopulation, MissingRate, Rate, compute_contributions
 from runreport.filecheck import PHASE, FileCheck, FileJob, build_docs, check_file, executor, worker_count
 from runreport.filecheck import shutdown as shutdown_workers
 from runreport.ingest.collect import YEARLESS, collect
@@ -364,7 +364,15 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                                                     indent=1, default=str), encoding="utf-8")
     result = {"files": len(outcomes), "rejected": rejections, **{k: str(v) for k, v in summary_paths.items()}}
     if rejections:
-        raise SourceRejected("Validering stoppade körningen / validation stopped the run:\n" + "\n".join(rejections))
+        from runreport.completeness import LABEL_SV
+
+        blocking = [*rejected_now, *(fo for fo in earlier_rejected if fo.slot not in corrected_now)]
+        files = [{"file_name": fo.file_name, "source": fo.source, "source_sv": LABEL_SV.get(fo.source, fo.source),
+                  "year": fo.year, "checksum": fo.checksum,
+                  "reason": (fo.message or "").removeprefix(f"{fo.file_name}: ").split(" / ")[0]}
+                 for fo in blocking]
+        raise SourceRejected("Validering stoppade körningen / validation stopped the run:\n" + "\n".join(rejections),
+                             files=files)
     return result
 
 
@@ -403,7 +411,7 @@ def load_files(cfg: Config, year: int) -> dict:
     """Insert the staged valid rows and the quarantine, one file per transaction."""
     Session = sessions(cfg)
     stage = staging_dir(cfg, year)
-    totals = {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0}
+    totals = {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0, "resolved": []}
     if not (stage / "manifest.json").exists():
         return totals
     manifest = json.loads((stage / "manifest.json").read_text(encoding="utf-8"))
@@ -417,6 +425,15 @@ def load_files(cfg: Config, year: int) -> dict:
         with Session.begin() as s:
             if already_ingested(s, cfg.tenant, fo.checksum):
                 continue
+            if fo.status != "rejected":
+                slot_files = s.scalars(select(m.IngestedFile).where(
+                    m.IngestedFile.tenant == cfg.tenant, m.IngestedFile.slot == fo.slot)
+                    .order_by(m.IngestedFile.id)).all()
+                last_good = max((f.id for f in slot_files if f.status in ("loaded", "replaced")), default=0)
+                earlier = [f for f in slot_files if f.status == "rejected" and f.id > last_good]
+                totals["resolved"] += [{"file_name": fo.file_name, "checksum": fo.checksum, "source": fo.source,
+                                        "replaces": ", ".join(r.file_name for r in earlier)}
+                                       for _ in earlier[:1]]
             load_file(s, tenant=cfg.tenant, source=fo.source, file_name=fo.file_name, slot=fo.slot, year=fo.year,
                       checksum=fo.checksum, size_bytes=e["size_bytes"], rows_in=fo.rows_in, frame=staged["frame"],
                       issues=fo.issues, raw_rows=staged["raw_rows"],
@@ -442,8 +459,14 @@ def compute(cfg: Config, year: int) -> dict:
                for p in s.scalars(select(m.Population).where(m.Population.tenant == cfg.tenant))}
         s.execute(delete(m.Contribution).where(m.Contribution.tenant == cfg.tenant, m.Contribution.year.in_(years)))
         rows_for_year = []
+        gaps: list[str] = []
         for y in years:
-            rows = compute_contributions(y, members, rates, pop)
+            try:
+                rows = compute_contributions(y, members, rates, pop)
+            except (MissingPopulation, MissingRate) as exc:  # the year's report becomes a draft
+                rows = []
+                if y == year:
+                    gaps.append(str(exc).split(" / ")[0])
             if y == year:
                 rows_for_year = rows
             if rows:
@@ -472,22 +495,85 @@ def compute(cfg: Config, year: int) -> dict:
     table.to_csv(csv_path, sep=";", index=False, decimal=",", encoding="utf-8-sig")
     this = next(b for b in chain if b.year == year)
     return {"contributions_total": int(sum(r.amount_sek for r in rows_for_year)), "municipalities": len(rows_for_year),
-            "carry_over": str(this.closing_sek), "contribution_table": str(csv_path)}
+            "carry_over": str(this.closing_sek), "contribution_table": str(csv_path), "gaps": gaps}
+
+
+class InvoicingRefused(Exception):
+    """The year cannot be invoiced (before ``balance.first_year``, or reference data missing)."""
+
+
+def contributions_for_invoicing(cfg: Config, year: int) -> list:
+    """The year's contributions for ``run_invoices``: those ``compute`` stored for the year, else
+    computed now from members, agreement rate and population and stored the same way (on 15 January
+    of Y the annual run has not yet computed Y). Raises :class:`InvoicingRefused`, in Swedish,
+    naming what is missing."""
+    from runreport import completeness
+
+    first = int(cfg["balance"]["first_year"])
+    if year < first:
+        raise InvoicingRefused(f"Fakturering för {year} går inte: lagret börjar med {first} (balance.first_year)")
+    Session = sessions(cfg)
+    with Session.begin() as s:
+        stored = s.scalars(select(m.Contribution).where(m.Contribution.tenant == cfg.tenant,
+                                                        m.Contribution.year == year)).all()
+        if stored:
+            return stored
+        gaps = completeness.gaps(s, cfg.tenant, year, completeness.required(cfg, "invoices"))
+        if gaps:
+            raise InvoicingRefused(f"Inga fakturor för {year}: underlag saknas:\n" + "\n".join(f"- {g}" for g in gaps))
+        members = [MemberPeriod(x.municipality_code, x.municipality_name, x.valid_from, x.valid_to)
+                   for x in s.scalars(select(m.Member).where(m.Member.tenant == cfg.tenant))]
+        rates = [Rate(r.year_from, r.year_to, r.rate_sek)
+                 for r in s.scalars(select(m.AgreementRate).where(m.AgreementRate.tenant == cfg.tenant))]
+        pop = {(p.municipality_code, p.year): p.population
+               for p in s.scalars(select(m.Population).where(m.Population.tenant == cfg.tenant))}
+        try:
+            rows = compute_contributions(year, members, rates, pop)
+        except (MissingPopulation, MissingRate) as exc:
+            raise InvoicingRefused(f"Inga fakturor för {year}: {str(exc).split(' / ')[0]}") from exc
+        s.execute(delete(m.Contribution).where(m.Contribution.tenant == cfg.tenant, m.Contribution.year == year))
+        s.execute(insert(m.Contribution), [
+            {"tenant": cfg.tenant, "year": r.year, "municipality_code": r.municipality_code,
+             "population": r.population, "population_year": r.population_year, "rate_sek": r.rate_sek,
+             "months": r.months, "amount_sek": r.amount_sek} for r in rows])
+    return rows
 
 
 # ------------------------------------------------------------------------------------------ report
+class IncompleteYear(Exception):
+    """The year lacks required sources: only a draft (UTKAST) was written."""
+
+
 def report(cfg: Config, year: int) -> dict:
-    """Write the annual report (Word, and PDF where LibreOffice is present) for the year."""
-    from runreport.report import write_report
+    """Write the annual report (Word, and PDF where LibreOffice is present) for the year.
+
+    A year that lacks a required source (:mod:`runreport.completeness`) gets only a draft,
+    ``verksamhetsberattelse_<year>_UTKAST.docx``, marked UTKAST on every page and listing the gaps;
+    then :class:`IncompleteYear` is raised, so the run fails and says what is missing."""
+    from runreport import completeness
+    from runreport.report import report_path, write_report
+    from runreport.warehouse import status
 
     Session = sessions(cfg)
+    with Session() as s:
+        gaps = [str(g) for g in completeness.gaps(s, cfg.tenant, year, completeness.required(cfg, "report"))]
     # The report is dated the day the schedule produces it (Monday of the run week of year+1), not
     # the clock: the same data gives the same document, whenever it is re-run.
     r = cfg["reporting"]
     report_date = date.fromisocalendar(year + 1, int(r["run_iso_week"]), int(r["run_iso_weekday"]))
     with Session() as s:
-        result = write_report(s, cfg, year, report_date=report_date)
+        result = write_report(s, cfg, year, report_date=report_date, draft_gaps=tuple(gaps))
+    with Session.begin() as s:
+        status.set_report_state(s, cfg.tenant, year, status.DRAFT if gaps else status.FINAL, gaps)
+    if not gaps:  # a draft left from before the data was complete would mislead
+        draft = report_path(cfg, year, draft=True)
+        for p in (draft, draft.with_suffix(".pdf")):
+            p.unlink(missing_ok=True)
     for w in result.get("warnings", []):
         log.warning("%s", w)
-    return {"docx": str(result["docx"]), "pdf": str(result["pdf"]) if result.get("pdf") else None,
-            "warnings": [str(w) for w in result.get("warnings", [])]}
+    out = {"docx": str(result["docx"]), "pdf": str(result["pdf"]) if result.get("pdf") else None,
+           "warnings": [str(w) for w in result.get("warnings", [])], "draft": bool(gaps), "gaps": gaps}
+    if gaps:
+        raise IncompleteYear(f"Underlag saknas för {year}; bara ett utkast (UTKAST) skrevs, "
+                             f"{Path(result['docx']).name}:\n" + "\n".join(f"- {g}" for g in gaps))
+    return out

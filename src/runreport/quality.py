@@ -38,4 +38,11 @@ class ValidationContext:
 
 
 class SourceRejected(Exception):
-    """A source failed a critical expectation or exceeded the rejected-share threshold."""
+    """A source failed a critical expectation or exceeded the rejected-share threshold.
+
+    ``files``: one dict per rejected file (file_name, source, source_sv, year, checksum, reason in
+    Swedish) for the stewards' notice."""
+
+    def __init__(self, message: str, files: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.files = list(files or [])

@@ -157,3 +157,48 @@ def decide_from_context(context: dict, cfg) -> YearDecision:
 def year_from_context(context: dict, cfg) -> int:
     """The run's reporting year (see :func:`decide_year`)."""
     return decide_from_context(context, cfg).year
+
+
+def decide_invoice_year(*, params_year=None, logical_date=None, run_after=None,
+                        timezone: str = schedule.DEFAULT_TIMEZONE) -> YearDecision:
+    """The year ``run_invoices`` invoices: the ``year`` param, else the year of its scheduled day
+    (15 January of Y invoices Y), else the calendar year (Stockholm) the run was started in."""
+    from zoneinfo import ZoneInfo
+
+    if params_year not in (None, "", "null"):
+        return YearDecision(int(params_year), "param")
+    moment = _aware(logical_date) or _aware(run_after)
+    if moment is None:
+        raise ValueError("no year given and the run has no time: cannot decide the invoicing year")
+    return YearDecision(moment.astimezone(ZoneInfo(timezone)).year, "schedule" if logical_date else "calendar")
+
+
+HOW_SV["calendar"] = "inget år angavs: innevarande kalenderår"
+
+
+def run_note(dag_id: str, *, conf: dict | None, asset_events, data_interval_start, data_interval_end,
+             logical_date, run_after, cfg) -> str | None:
+    """The note the scheduler writes on a run of one of the product's DAGs (None: not ours)."""
+    conf = conf or {}
+    if dag_id == "run_invoices":
+        d = decide_invoice_year(params_year=conf.get("year"), logical_date=logical_date, run_after=run_after)
+        return f"Fakturaår {d.year} ({HOW_SV[d.how]})"
+    if dag_id in ("run_annual_report", "run_all_networks", "run_deadline_reminder"):
+        d = decide_year(params_year=conf.get("year"), asset_years=years_from_asset_events(asset_events),
+                        data_interval_start=data_interval_start, data_interval_end=data_interval_end,
+                        run_after=run_after, calendar=schedule.ReportingCalendar.from_config(cfg),
+                        default_year=cfg["reporting"]["demo_year"])
+        return d.note_sv
+    return None
+
+
+def year_for_task(context: dict, cfg) -> int:
+    """The year a task of any of the product's DAGs works on (invoicing year for ``run_invoices``)."""
+    dag = context.get("dag")
+    dag_id = getattr(dag, "dag_id", None) or getattr(context.get("ti"), "dag_id", None)
+    if dag_id == "run_invoices":
+        dag_run = context.get("dag_run")
+        return decide_invoice_year(params_year=(context.get("params") or {}).get("year"),
+                                   logical_date=context.get("logical_date"),
+                                   run_after=getattr(dag_run, "run_after", None)).year
+    return year_from_context(context, cfg)

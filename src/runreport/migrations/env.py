@@ -7,7 +7,10 @@ from runreport.warehouse import models  # noqa: F401  (registers tables)
 from runreport.warehouse.models import Base
 
 try:  # invoice tables live in their own module
-    from runreport.warehouse import invoices  # noqa: F401
+    from runreport.warehouse import (
+        invoices,  # noqa: F401
+        status,  # noqa: F401
+    )
 except ImportError:  # pragma: no cover
     pass
 

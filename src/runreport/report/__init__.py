@@ -17,23 +17,28 @@ from runreport.report.content import ReportContent
 __all__ = ["ReportContent", "report_path", "write_report"]
 
 
-def report_path(cfg: Any, year: int) -> Path:
-    return cfg.output_dir(year) / f"verksamhetsberattelse_{year}.docx"
+def report_path(cfg: Any, year: int, draft: bool = False) -> Path:
+    suffix = "_UTKAST" if draft else ""
+    return cfg.output_dir(year) / f"verksamhetsberattelse_{year}{suffix}.docx"
 
 
 def write_report(session: Any, cfg: Any, year: int, *, report_date: date | None = None,
-                 pdf: bool = True) -> dict[str, Any]:
+                 pdf: bool = True, draft_gaps: tuple[str, ...] = ()) -> dict[str, Any]:
     """Build and render the report for ``cfg.tenant`` and ``year``.
 
     Returns ``{"paths": [docx, (pdf)], "docx": Path, "pdf": Path | None, "warnings": [...]}``.
     Missing texts or figures are warnings (and visible placeholders), never failures.
     """
+    import dataclasses
+
     from runreport.report.build import build_content
     from runreport.report.pdf import to_pdf
     from runreport.report.render_docx import render_docx
 
     content = build_content(session, cfg, year, report_date=report_date)
-    out = report_path(cfg, year)
+    if draft_gaps:
+        content = dataclasses.replace(content, draft_gaps=tuple(draft_gaps))
+    out = report_path(cfg, year, draft=bool(draft_gaps))
     template = cfg.path("templates") / "report_template.docx"
     render_docx(content, out, template=template)
     pdf_path = to_pdf(out) if pdf else None

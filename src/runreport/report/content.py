@@ -324,6 +324,9 @@ class ReportContent:
     economy: Economy | None = None
     data_quality: DataQuality | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # Not empty: the year lacks required sources (runreport.completeness); the document is a draft
+    # marked UTKAST on every page and lists these gaps up front.
+    draft_gaps: tuple[str, ...] = ()
 
     def section(self, heading: str) -> Section:
         for s in self.sections:

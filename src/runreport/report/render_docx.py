@@ -254,8 +254,27 @@ class _Renderer:
                 self.add_paragraph(clean(line), style=self._style("Subtitle"))
         self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
+    def draft_marks(self) -> None:
+        """UTKAST in every page's header and, first thing in the document, what is missing."""
+        c = self.content
+        mark = "UTKAST – inte den slutliga verksamhetsberättelsen: underlag saknas"
+        for section in self.doc.sections:
+            header = section.header
+            header.is_linked_to_previous = False
+            p = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            p.text = ""
+            run = p.add_run(mark)
+            run.bold = True
+        self.add_paragraph("UTKAST", style=self._style("Title"))
+        self.add_paragraph(clean(f"Verksamhetsberättelsen för {c.year} kan inte bli slutlig förrän "
+                                 f"följande underlag har kommit in och godkänts:"))
+        for gap in c.draft_gaps:
+            self.add_paragraph(clean(gap), style=self._style("List Bullet"))
+
     def render(self) -> bytes:
         c = self.content
+        if c.draft_gaps:
+            self.draft_marks()
         self.title_page()
         self.toc()
         for s in c.sections:
