@@ -166,6 +166,12 @@ def run_network(tenant: str, data: Path, work: Path, url: str, workers: str | in
     counts = {"rows_in": 0, "rows_loaded": 0, "files": 0, "files_checked": 0, "networks": 1, "invoices": 0,
               "rejected_files": 0}
     by_source: dict[str, int] = {}
+    import os
+
+    from runreport.demo_payees import connection_env
+
+    # every benchmark network is paid like the demo's RUN (the finance connection run_payee_<tenant>)
+    os.environ.setdefault(f"AIRFLOW_CONN_RUN_PAYEE_{tenant.upper()}", connection_env()["AIRFLOW_CONN_RUN_PAYEE_RUN"])
     cfg = config.load(overrides={
         "tenant": tenant, "network_name": f"Nätverk {tenant}",
         "warehouse": {"url": url}, "validation": {"workers": workers},

@@ -10,6 +10,12 @@ Airflow UI's navigation ("RUN: körningar").
   resolves outside the output folder (``..``, absolute paths, symlinks) answer 404.
 * Every request needs an Airflow login: the UI's session cookie (``_token``) or a bearer JWT from
   ``POST /auth/token``, checked by Airflow's own ``get_user``.
+* Partner data must never run in a steward's browser (``docs/security.md``): every answer carries a
+  Content-Security-Policy that allows no script at all and ``X-Content-Type-Options: nosniff``.
+  HTML the product did not write itself (Great Expectations' Data Docs, anything else below the
+  output folder) is served with the CSP ``sandbox`` directive as well: an opaque origin with no
+  script, no forms, no access to the Airflow session. Files that are not pages (Word, Excel, CSV,
+  XML, PDF, Markdown, scripts) are offered as downloads (``Content-Disposition: attachment``).
 
 Airflow 3 mounts ``fastapi_apps`` into the API server; ``external_views`` adds the navigation entry.
 """
@@ -33,6 +39,28 @@ MEDIA_TYPES = {".md": "text/markdown; charset=utf-8", ".csv": "text/csv; charset
                ".txt": "text/plain; charset=utf-8"}
 
 _bearer = HTTPBearer(auto_error=False)
+
+# The pages the product writes itself (partner values in them are escaped when written).
+OWN_PAGES = ("korning.html", "validation/sammanfattning.html")
+INLINE = {".html", ".htm", ".png", ".jpg", ".css", ".txt"}   # shown in the browser; the rest: downloads
+CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
+       "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+
+
+def security_headers(rel: str | None) -> dict[str, str]:
+    """The headers for the index page (``rel`` None) or a served file."""
+    headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+               "Cache-Control": "no-store", "Content-Security-Policy": CSP}
+    if rel is None:
+        return headers
+    parts = Path(rel).parts
+    own = len(parts) >= 2 and "/".join(parts[2:]) in OWN_PAGES
+    suffix = Path(rel).suffix.lower()
+    if not own:
+        headers["Content-Security-Policy"] = CSP + "; sandbox"
+    if suffix not in INLINE:
+        headers["Content-Disposition"] = f'attachment; filename="{Path(rel).name.replace(chr(34), "")}"'
+    return headers
 
 
 async def require_airflow_user(request: Request,
@@ -96,13 +124,15 @@ def create_app() -> FastAPI:
                   dependencies=[Depends(require_airflow_user)])
 
     @app.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> str:
-        return index_page(output_root(), base=request.scope.get("root_path", "") or "")
+    def index(request: Request) -> HTMLResponse:
+        return HTMLResponse(index_page(output_root(), base=request.scope.get("root_path", "") or ""),
+                            headers=security_headers(None))
 
     @app.get("/files/{rel:path}")
     def files(rel: str) -> FileResponse:
         target = safe_path(output_root(), rel)
-        return FileResponse(target, media_type=MEDIA_TYPES.get(target.suffix.lower()))
+        return FileResponse(target, media_type=MEDIA_TYPES.get(target.suffix.lower()),
+                            headers=security_headers(rel))
 
     return app
 

@@ -27,5 +27,8 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
         "RUN_REPORTING__DEADLINE_ALERTS": "false",
         "PYTHONWARNINGS": "ignore::DeprecationWarning",
     })
+    from runreport.demo_payees import connection_env
+
+    env.update(connection_env())  # the finance connections run_payee_<tenant> (demo values)
     env.update(extra)
     return env

@@ -9,6 +9,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The finance connections with the seller's payment details (run_payee_<tenant>), as Airflow reads
+# connections from the environment; tests that need them missing or changed override these.
+from runreport.demo_payees import connection_env  # noqa: E402
+
+for _name, _value in connection_env().items():
+    os.environ.setdefault(_name, _value)
 PG_ADMIN_URL = os.environ.get("RUN_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
 
 

@@ -322,3 +322,42 @@ def test_dag_human_approval(tmp_path, airflow_home, answer):
         assert not outbox.exists() or list(outbox.iterdir()) == []
         assert {r.status for r in rows} == {"rejected"}
     get_engine(url).dispose()
+
+
+def test_run_config_cannot_change_the_payee_account_and_approval_shows_it(tmp_path, monkeypatch):
+    """Issue 12: the Variable run_config (and RUN_* overrides) may not redirect the payments; the
+    finance connection decides, the approval summary shows payee, account and total, and invoices
+    prepared with one account are never released with another."""
+    import json as _json
+
+    url = f"sqlite:///{tmp_path / 'wh.db'}"
+    migrate(url)
+    sessions = session_factory(url)
+    seed(sessions)
+    attacker = {"invoicing": {"seller": {"iban": "SE1212341234123412341234", "org_number": "5560000000",
+                                         "bic": "EVILSESS"}}}
+    cfg = config.load({**attacker, "warehouse": {"url": url}, "paths": {"output": str(tmp_path / "out")},
+                       "invoicing": {**attacker["invoicing"], "basis_pdf": False}},
+                      environ={"RUN_INVOICING__SELLER__IBAN": "SE9999999999999999999999"})
+    with sessions() as s:
+        summary = prepare_invoices(s, cfg, YEAR, issue_date=date(YEAR, 1, 15))
+    assert summary["payee_iban"] == "SE45 5000 0000 0583 9825 7466"
+    assert summary["payee_org_number"] == "2021002841" and summary["payee"] == "Mittuniversitetet"
+    assert summary["pending_total_sv"].replace("\xa0", " ") == "1 137 347,00 kr"
+    xml = Path(register(sessions)[0].xml_path).read_text(encoding="utf-8")
+    assert "SE4550000000058398257466" in xml and "SE1212341234123412341234" not in xml and "5560000000" not in xml
+    # finance's connection changes between prepare and release: nothing is released
+    monkeypatch.setenv("AIRFLOW_CONN_RUN_PAYEE_RUN", _json.dumps(
+        {"conn_type": "generic", "extra": {"org_number": "2021002841", "iban": "SE3550000000054910000003"}}))
+    with sessions() as s, pytest.raises(RuntimeError, match="förbereddes med bankkontot SE4550000000058398257466"):
+        release_invoices(s, cfg, YEAR)
+    assert not (cfg.output_dir(YEAR) / "invoices" / "outbox").exists() or not list(
+        (cfg.output_dir(YEAR) / "invoices" / "outbox").glob("*.xml"))
+
+
+def test_missing_finance_connection_refuses(tmp_path, monkeypatch):
+    from runreport.invoicing.payee import PayeeMissing, payee
+
+    monkeypatch.delenv("AIRFLOW_CONN_RUN_PAYEE_KALMAR", raising=False)
+    with pytest.raises(PayeeMissing, match="run_payee_kalmar"):
+        payee("KALMAR")

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
 YEAR = 2025
 NETWORKS = ("ALFA", "BETA", "GAMMA")
+ORG = {"ALFA": "2021002841", "BETA": "2021002882", "GAMMA": "2021006388"}
 MUNIS = {
     "ALFA": tenants.DEMO_NETWORKS["NORRBOTTEN"][:6],
     "BETA": tenants.DEMO_NETWORKS["KALMAR"][:6],
@@ -39,14 +40,25 @@ def networks(tmp_path_factory):
     generate(tmp / "data", [YEAR], 2026, scale=0.3, tenants=[(t, MUNIS[t]) for t in NETWORKS])
     tdir = tmp / "tenants"
     tdir.mkdir()
-    for i, t in enumerate(NETWORKS):
+    for t in NETWORKS:
         overlay = {"tenant": t, "network_name": f"Nätverket {t.title()}", "host_university": f"Universitet {t}",
                    "paths": {"inbox": str(tmp / "data" / t / "inbox"), "narrative": str(tmp / "data" / t / "narrative")},
                    "invoicing": {"series": t[:3], "basis_pdf": False,
-                                 "seller": {"name": f"Universitet {t}", "org_number": ["2021002841", "2021002882",
-                                                                                      "2021006388"][i]}}}
+                                 "seller": {"name": f"Universitet {t}", "vat_number": f"SE{ORG[t]}01"}}}
         (tdir / f"{t}.yaml").write_text(yaml.safe_dump(overlay, allow_unicode=True), encoding="utf-8")
     return {"tmp": tmp, "tenants_dir": tdir, "data": tmp / "data"}
+
+
+def _payee_env() -> dict[str, str]:
+    """The finance connections of the test networks (their payment details are no configuration)."""
+    return {f"AIRFLOW_CONN_RUN_PAYEE_{t}": json.dumps({"conn_type": "generic", "extra": {
+        "org_number": ORG[t], "iban": "SE4550000000058398257466"}}) for t in NETWORKS}
+
+
+@pytest.fixture(autouse=True)
+def _payees(monkeypatch):
+    for name, value in _payee_env().items():
+        monkeypatch.setenv(name, value)
 
 
 def _fingerprints(data: Path, tenant: str) -> set[str]:
@@ -104,7 +116,7 @@ def test_tenant_files_overlay_pipeline_yaml(networks):
     assert tenants.list_tenants(networks["tenants_dir"]) == sorted(NETWORKS)
     cfg = tenants.load_tenant("BETA", path=networks["tenants_dir"], environ={"RUN_WAREHOUSE__URL": "sqlite:///x.db"})
     assert cfg.tenant == "BETA" and cfg["network_name"] == "Nätverket Beta"
-    assert cfg["invoicing"]["series"] == "BET" and cfg["invoicing"]["seller"]["org_number"] == "2021002882"
+    assert cfg["invoicing"]["series"] == "BET" and cfg["invoicing"]["seller"]["vat_number"] == "SE202100288201"
     assert cfg["invoicing"]["seller"]["city"] == "Sundsvall"      # the rest of the seller from pipeline.yaml
     assert cfg["warehouse"]["url"] == "sqlite:///x.db"             # env wins over the tenant file
     assert cfg["reporting"]["meeting_iso_week"] == 9
@@ -142,7 +154,7 @@ def test_all_networks_dag_end_to_end(networks, tmp_path):
 
     home = tmp_path / "airflow_home"
     home.mkdir()
-    env = airflow_env(home, RUN_WAREHOUSE__URL=f"sqlite:///{tmp_path / 'warehouse.db'}",
+    env = airflow_env(home, **_payee_env(), RUN_WAREHOUSE__URL=f"sqlite:///{tmp_path / 'warehouse.db'}",
                       RUN_PATHS__OUTPUT=str(tmp_path / "out"), RUN_TENANTS_DIR=str(networks["tenants_dir"]))
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     p = subprocess.run([AIRFLOW, "dags", "test", "run_all_networks", "-c", json.dumps({"year": YEAR})],
@@ -171,7 +183,7 @@ def test_a_rejected_network_fails_the_run_but_not_the_others(networks, tmp_path)
     home = tmp_path / "airflow_home"
     home.mkdir()
     out = tmp_path / "out"
-    env = airflow_env(home, RUN_WAREHOUSE__URL=f"sqlite:///{tmp_path / 'warehouse.db'}",
+    env = airflow_env(home, **_payee_env(), RUN_WAREHOUSE__URL=f"sqlite:///{tmp_path / 'warehouse.db'}",
                       RUN_PATHS__OUTPUT=str(out), RUN_TENANTS_DIR=str(tdir))
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     p = subprocess.run([AIRFLOW, "dags", "test", "run_all_networks", "-c", json.dumps({"year": YEAR})],

@@ -107,6 +107,24 @@ def test_view_lists_years_and_serves_summaries(outputs, client):
     assert client.get("/files/RUN/2025/invoices/outbox/RUN-2025-0001.xml").status_code == 200
 
 
+def test_no_script_runs_in_any_served_page_and_foreign_html_is_sandboxed(outputs, client):
+    """Issue 12: a partner's value in Data Docs must not run as script on the API server's origin."""
+    out, year_dir, stage = outputs
+    run_summary.write(run_summary.build(year_dir, stage, "RUN", 2025), year_dir)
+    for path in ("/", "/files/RUN/2025/korning.html", "/files/RUN/2025/validation/sammanfattning.html",
+                 "/files/RUN/2025/validation/data_docs/index.html", "/files/RUN/2025/kommunbidrag_2025.csv"):
+        r = client.get(path)
+        csp = r.headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "script-src" not in csp, path   # no script source at all
+        assert r.headers["x-content-type-options"] == "nosniff"
+    docs = client.get("/files/RUN/2025/validation/data_docs/index.html")
+    assert docs.headers["content-security-policy"].endswith("; sandbox")
+    assert "sandbox" not in client.get("/files/RUN/2025/korning.html").headers["content-security-policy"]
+    assert "content-disposition" not in client.get("/files/RUN/2025/korning.html").headers
+    for download in ("kommunbidrag_2025.csv", "verksamhetsberattelse_2025.docx", "invoices/outbox/RUN-2025-0001.xml"):
+        assert client.get(f"/files/RUN/2025/{download}").headers["content-disposition"].startswith("attachment")
+
+
 @pytest.mark.parametrize("path", [
     "/files/%2e%2e/secret.txt",
     "/files/RUN/2025/%2e%2e/%2e%2e/%2e%2e/secret.txt",

@@ -44,7 +44,10 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None) -> Path
     from docx import Document
     from docx.shared import Pt
 
+    from runreport.invoicing.payee import payee as finance_payee
+
     seller = cfg["invoicing"]["seller"]
+    payee = finance_payee(cfg["tenant"])
     tenant_name = cfg.get("network_name", cfg["tenant"])
     credit = inv.kind == "credit_note"
     doc = Document()
@@ -80,7 +83,7 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None) -> Path
         rows.append(("Krediterar faktura", credited_number or ""))
     else:
         rows.append(("Förfallodatum", inv.due_date.isoformat() if inv.due_date else ""))
-        rows.append(("Betalning till", f"IBAN {seller['iban']}" + (f", BIC {seller['bic']}" if seller.get("bic") else "")))
+        rows.append(("Betalning till", f"IBAN {payee.iban_spaced}" + (f", BIC {payee.bic}" if payee.bic else "")))
         rows.append(("Betalningsreferens", inv.number))
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
@@ -92,7 +95,7 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None) -> Path
     doc.add_paragraph(
         f"Fakturan skickas som e-faktura (Peppol BIS Billing 3.0) till {inv.municipality_name} "
         f"(Peppol-id 0007:{inv.org_number}). Avsändare: {seller['name']}, organisationsnummer "
-        f"{format_orgnr(str(seller['org_number']))}."
+        f"{format_orgnr(payee.org_number)}."
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))

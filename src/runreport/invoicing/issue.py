@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from runreport import sweformat
 from runreport.invoicing import basis, ubl
 from runreport.invoicing.model import InvoiceDraft, InvoicingSettings, UblDocument, money
 from runreport.invoicing.numbering import lock_sequence, next_number, series_key
@@ -219,10 +220,25 @@ def prepare_invoices(session: Session, cfg, year: int, issue_date: date | None =
         "pending_invoiced_sek": str(sum((i.total_sek for i in pending if i.kind == KIND_INVOICE), Decimal(0))),
         "pending_credited_sek": str(sum((i.total_sek for i in pending if i.kind == KIND_CREDIT_NOTE), Decimal(0))),
         "prepared_dir": str(dirs["prepared"]),
+        # what finance must see to approve: who is paid, to which account, how much
+        "payee": settings.seller.name,
+        "payee_org_number": settings.seller.org_number,
+        "payee_iban": " ".join(settings.seller.iban[i:i + 4] for i in range(0, len(settings.seller.iban), 4)),
+        "payee_bic": settings.seller.bic or "",
+        "pending_total_sv": sweformat.kronor(sum((i.total_sek for i in pending if i.kind == KIND_INVOICE),
+                                                 Decimal(0)), 2),
     }
     log.info("Invoices %s: %d new invoice(s), %d credit note(s), %d unchanged, %d awaiting approval",
              year, len(summary["invoices"]), len(summary["credit_notes"]), unchanged, len(pending))
     return summary
+
+
+def _payee_account(xml: Path) -> str | None:
+    """The IBAN a prepared document pays to (``cac:PayeeFinancialAccount/cbc:ID``)."""
+    from lxml import etree
+
+    ids = etree.parse(str(xml)).xpath("//*[local-name()='PayeeFinancialAccount']/*[local-name()='ID']/text()")
+    return ids[0].strip() if ids else None
 
 
 def _pending(session: Session, tenant: str, year: int) -> list[Invoice]:
@@ -235,10 +251,17 @@ def release_invoices(session: Session, cfg, year: int) -> list[Path]:  # noqa: A
     dirs = invoice_dirs(cfg, year)
     dirs["outbox"].mkdir(parents=True, exist_ok=True)
     pending = _pending(session, cfg.tenant, year)
+    account = InvoicingSettings.from_config(cfg).seller.iban
     for inv in pending:
         if _sha256(Path(inv.xml_path)) != inv.checksum:
             raise RuntimeError(f"{inv.xml_path} was changed after it was prepared (checksum mismatch); "
                                "nothing released")
+        prepared_with = _payee_account(Path(inv.xml_path))
+        if inv.kind == KIND_INVOICE and prepared_with != account:
+            raise RuntimeError(
+                f"Fakturan {inv.number} förbereddes med bankkontot {prepared_with}, men ekonomis anslutning anger nu "
+                f"{account}: inget släpps. Avvisa och förbered fakturorna på nytt / invoice {inv.number} was "
+                f"prepared with another bank account than the finance connection now holds; nothing released")
     copied: list[Path] = []
     try:
         now = datetime.now()

@@ -100,12 +100,19 @@ class Seller:
         object.__setattr__(self, "org_number", normalise(self.org_number))
 
     @classmethod
-    def from_config(cls, seller: dict[str, Any]) -> Seller:
+    def from_config(cls, seller: dict[str, Any], payee) -> Seller:  # noqa: ANN001 - invoicing.payee.Payee
+        """Name, address and contact from the configuration; organisation number and bank account
+        only from ``payee`` (the finance connection, :mod:`runreport.invoicing.payee`)."""
+        from runreport.invoicing.payee import ignored_keys
+
+        ignored_keys(seller)
+        vat = seller.get("vat_number")
+        if vat and normalise(payee.org_number) not in str(vat):
+            raise ValueError(f"invoicing.seller.vat_number {vat} does not belong to the payee's organisation number")
         return cls(
-            name=seller["name"], org_number=str(seller["org_number"]), street=seller["street"],
+            name=seller["name"], org_number=payee.org_number, street=seller["street"],
             city=seller["city"], postal_zone=str(seller["postal_zone"]), country=seller.get("country", "SE"),
-            iban=str(seller["iban"]).replace(" ", ""), bic=seller.get("bic"),
-            vat_number=seller.get("vat_number"), contact_email=seller.get("contact_email"),
+            iban=payee.iban, bic=payee.bic, vat_number=vat, contact_email=seller.get("contact_email"),
         )
 
 
@@ -149,9 +156,12 @@ class InvoicingSettings:
     payment_terms_days: int = 30
 
     @classmethod
-    def from_config(cls, cfg: dict[str, Any]) -> InvoicingSettings:
+    def from_config(cls, cfg: dict[str, Any], payee=None) -> InvoicingSettings:  # noqa: ANN001
+        from runreport.invoicing.payee import payee as finance_payee
+
         inv = cfg["invoicing"]
-        return cls(seller=Seller.from_config(inv["seller"]), vat=VatSettings.from_config(inv.get("vat", {})),
+        payee = payee or finance_payee(cfg["tenant"])
+        return cls(seller=Seller.from_config(inv["seller"], payee), vat=VatSettings.from_config(inv.get("vat", {})),
                    currency=inv.get("currency", "SEK"), payment_terms_days=int(inv.get("payment_terms_days", 30)))
 
 

@@ -1,0 +1,23 @@
+"""The demo's payment details as Airflow Connection environment variables (``data/demo/payees.json``
+-> ``AIRFLOW_CONN_RUN_PAYEE_<TENANT>``), for the local demo and the tests. Production keeps them in
+a secrets backend owned by finance (``docs/security.md``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo" / "payees.json"
+
+
+def connection_env(path: Path = DEMO_FILE) -> dict[str, str]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {f"AIRFLOW_CONN_RUN_PAYEE_{tenant.upper()}": json.dumps({"conn_type": "generic", "extra": extra})
+            for tenant, extra in data.items() if not tenant.startswith("_")}
+
+
+if __name__ == "__main__":  # `eval "$(python -m runreport.demo_payees)"`
+    import shlex
+
+    for name, value in connection_env().items():
+        print(f"export {name}={shlex.quote(value)}")
