@@ -91,9 +91,14 @@ def run_annual_report():
         from runreport import run_summary, runcontext
 
         cfg = runcontext.load_config()
+        from runreport import pipeline
+
         figures = context["ti"].xcom_pull(task_ids="compute") or {}
-        return run_summary.publish(cfg, runcontext.year_from_context(context, cfg),
-                                   run=run_summary.run_facts(context.get("dag_run")), figures=figures)
+        year = runcontext.year_from_context(context, cfg)
+        try:
+            return run_summary.publish(cfg, year, run=run_summary.run_facts(context.get("dag_run")), figures=figures)
+        finally:
+            pipeline.clear_staging(cfg, year)  # the partners' raw files are not kept after the run
 
     collected = collect()
     validated = validate(collected)

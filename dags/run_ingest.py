@@ -78,12 +78,21 @@ def run_ingest():
     def done(loaded: dict) -> dict:
         return loaded
 
+    # whatever happened, the partners' raw files do not stay in staging after the run
+    @task
+    def clear_staging(planned: dict) -> bool:
+        from runreport import pipeline, runcontext
+
+        return planned["year"] is not None and pipeline.clear_staging(runcontext.load_config(), planned["year"])
+
     planned = plan()
-    validated = validate(collect(planned), planned)
+    collected = collect(planned)
+    validated = validate(collected, planned)
     loaded = load(planned)
     validated >> loaded
     finished = done(loaded)
     validated >> finished
+    finished >> clear_staging(planned).as_teardown(setups=collected)
 
     for source, asset in SOURCE_ASSETS.items():
 

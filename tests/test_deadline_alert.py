@@ -209,6 +209,8 @@ def test_deadline_alert_fires_only_for_late_run(tmp_path, scratch_db):
         AIRFLOW__API_AUTH__JWT_SECRET=uuid.uuid4().hex,
         AIRFLOW__API__SECRET_KEY=uuid.uuid4().hex,
         RUN_PATHS__NOTIFICATIONS=str(notes),
+        # the callback keeps "sent once" in the warehouse: this test's own, not the checkout's
+        RUN_WAREHOUSE__URL=f"sqlite:///{tmp_path / 'warehouse.db'}",
         PYTHONUNBUFFERED="1",
     )
     migrate = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, timeout=180)

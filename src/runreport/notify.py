@@ -368,6 +368,8 @@ def remind(cfg, year: int, *, now: datetime | None = None, dag_id: str | None = 
         rejected = completeness.rejected_files(s, cfg.tenant, year)
     if not gaps and not rejected:
         return "complete"
+    from runreport import privacy
+
     if not _once(cfg, REMINDER_EVENT, str(year)):
         return "already"
     lines = [f"Nätverk: {cfg.get('network_name') or cfg.tenant}", f"Verksamhetsår: {year}",
@@ -376,9 +378,10 @@ def remind(cfg, year: int, *, now: datetime | None = None, dag_id: str | None = 
         lines += ["Saknas:", *(f"- {g}" for g in gaps)]
     if rejected:
         lines += ["Avvisade filer som väntar på en rättad version:",
-                  *(f"- {r.file_name}: {(r.message or '').split(' / ')[0]}" for r in rejected)]
+                  *(f"- {privacy.file_name(r.file_name)}: {privacy.mask((r.message or '').split(' / ')[0])}"
+                    for r in rejected)]
     facts = {"tenant": cfg.tenant, "reporting_year": year, "missing": [g.source for g in gaps],
-             "rejected_files": [r.file_name for r in rejected], "deadline_sv": stockholm(deadline_at)}
+             "rejected_files": [privacy.file_name(r.file_name) for r in rejected], "deadline_sv": stockholm(deadline_at)}
     notice = Notice(REMINDER_EVENT, f"{cfg.tenant} {year}: påminnelse – underlag saknas inför tidsgränsen",
                     lines, facts, links(cfg, cfg.tenant, year, dag_id, run_id))
     return deliver(notice, cfg=cfg)
@@ -420,6 +423,9 @@ def failure_notice(context: Any, cfg) -> Notice | None:
         if not new:
             log.info("Rejected files already reported: %s", ", ".join(f["file_name"] for f in exc.files))
             return None
+        from runreport import privacy
+
+        new = [{**f, "file_name": privacy.file_name(f["file_name"]), "reason": privacy.mask(f["reason"])} for f in new]
         facts["files"] = [f["file_name"] for f in new]
         lines = [*head, *(f"Filen {f['file_name']} ({f.get('source_sv') or f.get('source')}, "
                           f"{f.get('year') or 'alla år'}) avvisades: {f['reason']}" for f in new),
@@ -428,7 +434,10 @@ def failure_notice(context: Any, cfg) -> Notice | None:
         subject = (f"{tenant} {year}: filen {names} avvisades" if len(new) == 1
                    else f"{tenant} {year}: {len(new)} filer avvisades")
         return Notice("file_rejected", subject, lines, facts, links(cfg, tenant, year, dag_id, run_id))
-    reason = str(exc).split(" / ")[0] if exc is not None else "okänd orsak"
+    from runreport import privacy
+
+    reason = privacy.mask(str(exc).split(" / ")[0]) if exc is not None else "okänd orsak"
+    facts["exception"] = privacy.mask(facts["exception"] or "") or None
     lines = [*head, f"Steget {task_id} i {dag_id} misslyckades (försök {facts['try_number']}).", f"Orsak: {reason}"]
     return Notice(FAILURE_EVENT, f"{tenant} {year}: steget {task_id} misslyckades", lines, facts,
                   links(cfg, tenant, year, dag_id, run_id))
@@ -444,7 +453,10 @@ def task_failed(context: Any) -> str:
 def files_resolved(cfg, year: int | None, resolved: list[dict], *, dag_id: str | None = None,
                    run_id: str | None = None) -> str | None:
     """A corrected file loaded where an earlier one was rejected: say the issue is resolved."""
-    new = [r for r in resolved if _once(cfg, RESOLVED_EVENT, r["checksum"])]
+    from runreport import privacy
+
+    new = [{**r, "file_name": privacy.file_name(r["file_name"]), "replaces": privacy.file_name(r["replaces"])}
+           for r in resolved if _once(cfg, RESOLVED_EVENT, r["checksum"])]
     if not new:
         return None
     lines = [f"Nätverk: {cfg.get('network_name') or cfg.tenant}", f"Verksamhetsår: {year}",

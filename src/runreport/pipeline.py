@@ -57,6 +57,16 @@ def staging_dir(cfg: Config, year: int) -> Path:
     return Path(cfg.path("output")).parent / "staging" / cfg.tenant / str(year)
 
 
+def clear_staging(cfg: Config, year: int) -> bool:
+    """Delete the run's staging area (the partners' raw files and the validated rows) when the run
+    ends, whatever its outcome: raw personal data is not kept (``docs/security.md``)."""
+    stage = staging_dir(cfg, year)
+    if stage.exists():
+        shutil.rmtree(stage)
+        return True
+    return False
+
+
 def _inbox(cfg: Config):
     raw = str(cfg["paths"]["inbox"])
     if "://" in raw:
@@ -256,10 +266,16 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
     if source == "members":
         issues += _organisation_numbers(typed)
     good = _apply_policy(fo, typed, issues, float(cfg["validation"]["max_rejected_share"]))
-    personal = {f.name for f in SOURCES[source].fields if f.personal}
+    from runreport import privacy
+
+    # the quarantine keeps the raw values a steward needs, as privacy.shown lets them be shown:
+    # never personal fields or free text, the rest masked
+    personal = {f.name for f in SOURCES[source].fields if f.personal} | {"free_text"}
     bad = {i.row for i in fo.issues if i.row}
     raw = check.raw
-    raw_rows = {int(r["_row"]): {k: v for k, v in r.items() if k not in personal and k != "_row"}
+    if "person_name" in raw.columns:  # the names seen by a worker process are masked here too
+        privacy.remember_names(raw["person_name"].dropna().astype(str).unique().tolist())
+    raw_rows = {int(r["_row"]): {k: privacy.shown(v) for k, v in r.items() if k not in personal and k != "_row"}
                 for r in raw[raw["_row"].isin(bad)].to_dict("records")}
     if good is not None:
         ref.accept(source, fo.year, good)
@@ -281,8 +297,10 @@ def _result(job: FileJob, future, file_name: str) -> FileCheck:
             raise future
         return future.result()
     except Exception as exc:  # noqa: BLE001 - logged, then the same check runs here
-        log.warning("%s: the validation worker failed (%s: %s); checking the file in this process instead",
-                    file_name, type(exc).__name__, exc)
+        from runreport import privacy
+
+        log.warning("%s: the validation worker failed (%s); checking the file in this process instead",
+                    privacy.file_name(file_name), type(exc).__name__)
         if isinstance(exc, BrokenProcessPool):
             shutdown_workers()
         return check_file(job)
@@ -371,8 +389,10 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                   "year": fo.year, "checksum": fo.checksum,
                   "reason": (fo.message or "").removeprefix(f"{fo.file_name}: ").split(" / ")[0]}
                  for fo in blocking]
-        raise SourceRejected("Validering stoppade körningen / validation stopped the run:\n" + "\n".join(rejections),
-                             files=files)
+        from runreport import privacy
+
+        raise SourceRejected(privacy.mask("Validering stoppade körningen / validation stopped the run:\n"
+                                          + "\n".join(rejections)), files=files)
     return result
 
 

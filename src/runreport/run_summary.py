@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from runreport.privacy import file_name
 from runreport.validation.summary import STATUS_SV, safe_text
 
 PAGE_STEM = "korning"
@@ -135,19 +136,19 @@ def render_markdown(rs: RunSummary) -> str:
               "övriga var redan inlästa.", ""]
     if rs.collected:
         lines += ["| Källa | Fil | År | Status |", "|---|---|---|---|"]
-        lines += [f"| {cell(c['source'])} | {cell(c['file_name'])} | {c.get('year') or '–'} | "
+        lines += [f"| {cell(c['source'])} | {cell(file_name(file_name(c['file_name'])))} | {c.get('year') or '–'} | "
                   f"{'ny' if c.get('status') == 'new' else 'redan inläst'} |" for c in rs.collected]
     lines += ["", "## Validerat", "",
               f"Rader i karantän: {rs.quarantined_rows}. Avvisade filer: {len(rs.rejected)}. "
               "Detaljer: [valideringssammanfattningen](validation/sammanfattning.html).", ""]
     if rs.outcomes:
         lines += ["| Källa | Fil | Status | Rader in | Inlästa | Karantän |", "|---|---|---|---:|---:|---:|"]
-        lines += [f"| {cell(o['source'])} | {cell(o['file_name'])} | {STATUS_SV.get(o.get('status'), o.get('status'))} "
+        lines += [f"| {cell(o['source'])} | {cell(file_name(file_name(o['file_name'])))} | {STATUS_SV.get(o.get('status'), o.get('status'))} "
                   f"| {o.get('rows_in', 0)} | {o.get('rows_loaded', 0)} | {o.get('rows_quarantined', 0)} |"
                   for o in rs.outcomes]
     if rs.rejected:
         lines += ["", "### Avvisade filer", ""]
-        lines += [f"- **{cell(o['file_name'])}**: {cell(safe_text(o.get('message')))}" for o in rs.rejected]
+        lines += [f"- **{cell(file_name(file_name(o['file_name'])))}**: {cell(safe_text(o.get('message')))}" for o in rs.rejected]
     lines += ["", "## Resultat", ""]
     for p in rs.products:
         extra = f" ({p.count} filer)" if p.count is not None else ""
@@ -174,7 +175,7 @@ def render_html(rs: RunSummary) -> str:
         out += ["<table>", "<tr><th>Källa</th><th>Fil</th><th>År</th><th>Status</th></tr>"]
         for c in rs.collected:
             new = c.get("status") == "new"
-            out.append(f"<tr><td>{e(c['source'])}</td><td>{e(c['file_name'])}</td><td>{c.get('year') or '–'}</td>"
+            out.append(f"<tr><td>{e(c['source'])}</td><td>{e(file_name(c['file_name']))}</td><td>{c.get('year') or '–'}</td>"
                        f'<td class="{"ny" if new else ""}">{"ny" if new else "redan inläst"}</td></tr>')
         out.append("</table>")
     out += ["<h2>Validerat</h2>",
@@ -185,13 +186,13 @@ def render_html(rs: RunSummary) -> str:
                 "<th>Karantän</th></tr>"]
         for o in rs.outcomes:
             status = STATUS_SV.get(o.get("status"), o.get("status") or "")
-            out.append(f"<tr><td>{e(o['source'])}</td><td>{e(o['file_name'])}</td>"
+            out.append(f"<tr><td>{e(o['source'])}</td><td>{e(file_name(o['file_name']))}</td>"
                        f'<td class="{e(status)}">{e(status)}</td><td class="n">{o.get("rows_in", 0)}</td>'
                        f'<td class="n">{o.get("rows_loaded", 0)}</td><td class="n">{o.get("rows_quarantined", 0)}</td></tr>')
         out.append("</table>")
     if rs.rejected:
         out += ["<h3>Avvisade filer</h3>", "<ul>"]
-        out += [f"<li><strong>{e(o['file_name'])}</strong>: {e(safe_text(o.get('message')))}</li>" for o in rs.rejected]
+        out += [f"<li><strong>{e(file_name(o['file_name']))}</strong>: {e(safe_text(o.get('message')))}</li>" for o in rs.rejected]
         out.append("</ul>")
     out += ["<h2>Resultat</h2>", "<ul>"]
     for p in rs.products:

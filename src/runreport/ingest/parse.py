@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from runreport import privacy
 from runreport.ingest.organisations import OrganisationResolver
 from runreport.ingest.pseudonym import pseudonymise
 from runreport.quality import RowIssue
@@ -42,8 +43,9 @@ def _issues(df: pd.DataFrame, mask: pd.Series, field: str, rule: str, sv: str, e
     else:
         rows, values = df.loc[mask, "_row"], df.loc[mask, field]
     out = []
+    hidden = field == "free_text"  # free text is never shown (runreport.privacy)
     for row, value in zip(rows, values, strict=True):
-        v = str(value)[:60]
+        v = privacy.shown(value, personal=hidden)
         out.append(RowIssue(int(row), field, rule, sv.format(v=v), en.format(v=v)))
     return out
 
@@ -108,6 +110,8 @@ def parse_frame(source: str, raw: pd.DataFrame, resolver: OrganisationResolver,
             issues += _issues(df, empty, f.name, "required",
                               "Obligatoriskt fält är tomt", "Required field is empty")
         if f.personal:
+            if f.name == "person_name":  # names of this run's registrants are masked wherever they appear
+                privacy.remember_names(col[~empty].unique().tolist())
             continue
         if f.type == "date":
             parsed = parse_dates(col)
@@ -146,6 +150,8 @@ def parse_frame(source: str, raw: pd.DataFrame, resolver: OrganisationResolver,
             issues += _issues(df, formula, f.name, "formula",
                               "Cellen börjar med '=' eller '@' (formel) och tas inte in",
                               "The cell starts with '=' or '@' (a formula) and is not taken in")
+            if f.name == "free_text":  # stored with e-mail, personnummer and phone numbers redacted
+                col = by_value(col, lambda u: u.map(privacy.redact_free_text))
             out[f.name] = col.where(~empty, None)
 
     if any(f.personal for f in spec.fields):

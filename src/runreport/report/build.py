@@ -535,7 +535,8 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
                                                             placeholder=True),), key="economy"))
     sections += narrative_sections("Sammanfattning", 1, narratives.get("summary"),
                                    f"sammanfattning ({year}/summary.md)", "summary", warns)
-    sections.append(_data_quality_section(year, data_quality))
+    # no "Bilaga: Datakvalitet": data-quality reasons belong on the stewards' pages, not in the
+    # meeting's report (issue 12/16)
     return ReportContent(
         title=f"Verksamhetsberättelse {year}",
         year=year,

@@ -114,8 +114,10 @@ def _fmt(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    from runreport import privacy
+
     text = str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
+    return privacy.mask(text if len(text) <= 60 else text[:57] + "…")
 
 
 def _fmt_en(value: Any) -> str:
@@ -332,7 +334,9 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
 
     if context is None:
         context = gx_context(Path(docs_dir) if docs_dir is not None else None)
-    asset_name = _safe_name(file_name or source)
+    from runreport import privacy
+
+    asset_name = _safe_name(privacy.file_name(file_name) if file_name else source)
     try:
         ds = context.data_sources.get(source)
     except (KeyError, ValueError, LookupError):
@@ -362,7 +366,8 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
         check = by_id[res.expectation_config.meta["check_id"]]
         exc = res.exception_info or {}
         if exc.get("raised_exception"):
-            log.error("%s: expectation %s raised %s", file_name or source, check.id, exc.get("exception_message"))
+            log.error("%s: expectation %s raised %s", privacy.file_name(file_name or source), check.id,
+                      privacy.mask(str(exc.get("exception_message"))))
             outcome.issues.append(RowIssue(
                 0, check.field, check.rule,
                 f"Kontrollen {check.rule} på {check.field} kunde inte köras: {exc.get('exception_message')}",
@@ -419,13 +424,15 @@ def _store_for_docs(context, results, frame, by_id, personal, validator, suite_n
         if "partial_unexpected_index_list" in r:
             r["partial_unexpected_index_list"] = [int(rows[i]) for i in r["partial_unexpected_index_list"]
                                                   if isinstance(i, int | np.integer)]
-        check = by_id.get(res.expectation_config.meta.get("check_id"))
-        if check is not None and set(_columns(check)) & personal:
-            r.pop("partial_unexpected_list", None)
-            r.pop("partial_unexpected_counts", None)
+        # Data Docs show row numbers, never the partner's values (they may be markup or personal
+        # data): the stewards' own pages give the reasons, masked (runreport.privacy)
+        for key in ("partial_unexpected_list", "partial_unexpected_counts", "observed_value", "details"):
+            r.pop(key, None)
     run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
     results.meta["run_id"] = run_id
-    results.meta["file_name"] = file_name
+    from runreport import privacy
+
+    results.meta["file_name"] = privacy.file_name(file_name or "")
     suite_id = ExpectationSuiteIdentifier(name=suite_name)
     result_id = ValidationResultIdentifier(batch_identifier=validator.active_batch_id,
                                            expectation_suite_identifier=suite_id, run_id=run_id)

@@ -43,7 +43,9 @@ class FileResult:
     @classmethod
     def from_decision(cls, decision) -> FileResult:
         """From a :class:`runreport.validation.policy.Decision`."""
-        return cls(decision.source, decision.file_name, decision.rows_in, decision.rows_loaded,
+        from runreport import privacy
+
+        return cls(decision.source, privacy.file_name(decision.file_name), decision.rows_in, decision.rows_loaded,
                    decision.rows_quarantined, decision.issues, decision.status, decision.message)
 
 
@@ -52,11 +54,16 @@ def safe_reason(source: str, issue: RowIssue) -> tuple[str, str]:
     if (source, issue.field) in PERSONAL:
         return (f"Fel i personuppgiftsfältet {issue.field} (värdet visas inte)",
                 f"Problem in the personal-data field {issue.field} (value not shown)")
-    return EMAIL.sub("[e-post]", issue.reason_sv), EMAIL.sub("[e-mail]", issue.reason_en)
+    from runreport import privacy
+
+    return privacy.mask(issue.reason_sv), privacy.mask(issue.reason_en)
 
 
 def safe_text(text: str | None) -> str:
-    return EMAIL.sub("[e-post]", text or "")
+    """A message or reason as a page may show it (runreport.privacy.mask)."""
+    from runreport import privacy
+
+    return privacy.mask(text or "")
 
 
 def _csv_cell(value) -> str:
@@ -218,8 +225,10 @@ def write_run_summary(validation_dir: Path | str, year: int | None, run_name: st
                       docs_index: Path | str | None = None) -> dict[str, Path]:
     """:func:`write_summary` for any per-file outcome objects with the attributes of
     :class:`FileResult` (e.g. the pipeline's ``FileOutcome``); ``year`` goes into the title."""
+    from runreport import privacy
+
     results = [o if isinstance(o, FileResult) else FileResult(
-        o.source, o.file_name, int(o.rows_in or 0), int(o.rows_loaded or 0), int(o.rows_quarantined or 0),
+        o.source, privacy.file_name(o.file_name), int(o.rows_in or 0), int(o.rows_loaded or 0), int(o.rows_quarantined or 0),
         list(o.issues or []), getattr(o, "status", "loaded") or "loaded", getattr(o, "message", None))
         for o in outcomes]
     title = f"{run_name} ({year})" if year is not None else run_name

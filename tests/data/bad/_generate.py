@@ -237,7 +237,7 @@ w("18_formula_cells", E, csv_text(EVAL_HEAD, rows))
 case("18_formula_cells", "evaluations",
      "A free-text cell starting with = (a spreadsheet formula) is quarantined; cells starting with + or - "
      "(phone numbers, dashes) load as literal text",
-     [loaded("evaluations", E, N, 1, "formel", literal_values=["+46 70 123 45 67", "-bra träff"])],
+     [loaded("evaluations", E, N, 1, "formel", literal_values=["[telefon]", "-bra träff"])],
      decision="quarantine cells starting with = or @ (ingest rule 'formula'); + and - load literally; every "
               "CSV output (e.g. karantan_<run>.csv) prefixes cells starting with = + - @ with '")
 # 19 Jinja and XML in free text
