@@ -324,6 +324,12 @@ def test_two_reporting_years_under_the_real_scheduler(world):
     report = document_text(out / "2025" / "verksamhetsberattelse_2025.docx")
     assert "Verksamhetsberättelse 2025" in report and "UTKAST" not in report
     assert (out / "2024" / "verksamhetsberattelse_2024_UTKAST.docx").stat().st_mtime_ns == draft_2024
+    # a healthy run's task logs hold no error and no traceback (validation runs in the task's
+    # process; spawned workers used to crash on Airflow's blocked database URL)
+    run_logs = world["logs"] / "tasks" / "dag_id=run_annual_report" / f"run_id={week6['run_id']}"
+    logged = "\n".join(p.read_text(errors="replace") for p in run_logs.rglob("*") if p.is_file())
+    assert logged and "Traceback" not in logged and "Could not parse SQLAlchemy URL" not in logged
+    assert '"level":"error"' not in logged.replace(" ", "")
     assert not (out / "2024" / "verksamhetsberattelse_2024.docx").exists()
 
     life.begin("P9", at("2026-02-17T06:01:00"), unpause=("run_annual_report", "run_invoices"))

@@ -103,6 +103,7 @@ def gx_for(docs_dir: Path):
 
 def check_file(job: FileJob) -> FileCheck:
     """Read, parse and validate one file (in whichever process runs it)."""
+    from runreport import privacy
     from runreport.ingest.organisations import OrganisationResolver
     from runreport.ingest.parse import parse_frame
     from runreport.ingest.read import FileRejected, read_table
@@ -110,12 +111,17 @@ def check_file(job: FileJob) -> FileCheck:
 
     try:
         raw = read_table(job.data, job.file_name, job.source, job.mappings)
+        typed, issues = parse_frame(job.source, raw.df, OrganisationResolver(job.names, job.partners), job.secret)
+        outcome = validate_frame(job.source, typed, job.ctx, declared_total=_declared_total(raw.declared_total),
+                                 docs_dir=job.docs_dir, run_name=job.run_name, file_name=job.file_name,
+                                 context=gx_for(job.docs_dir), build_docs=False)
     except FileRejected as exc:
         return FileCheck(rejected=(exc.rule, exc.reason_sv, exc.reason_en))
-    typed, issues = parse_frame(job.source, raw.df, OrganisationResolver(job.names, job.partners), job.secret)
-    outcome = validate_frame(job.source, typed, job.ctx, declared_total=_declared_total(raw.declared_total),
-                             docs_dir=job.docs_dir, run_name=job.run_name, file_name=job.file_name,
-                             context=gx_for(job.docs_dir), build_docs=False)
+    except Exception as exc:  # noqa: BLE001 - a file's problem is a finding, never a crashed run
+        log.exception("%s: reading or checking the file failed", privacy.file_name(job.file_name))
+        detail = privacy.mask(f"{type(exc).__name__}: {str(exc)[:200]}")
+        return FileCheck(rejected=("unreadable", f"Filen kunde inte läsas eller kontrolleras ({detail})",
+                                   f"The file could not be read or checked ({detail})"))
     parsed_at = {(i.row, i.field) for i in issues}
     issues += [i for i in outcome.issues if (i.row, i.field) not in parsed_at]  # the parse finding says it first
     return FileCheck(typed=typed, raw=raw.df, issues=issues)

@@ -510,7 +510,12 @@ def compute(cfg: Config, year: int) -> dict:
              "contributions_sek": b.contributions_sek, "external_income_sek": b.external_income_sek,
              "costs_sek": b.costs_sek, "closing_sek": b.closing_sek} for b in chain])
     out = cfg.output_dir(year)
+    from runreport.validation.summary import _csv_cell
+
     table = pd.DataFrame([asdict(r) for r in rows_for_year])
+    for col in table.columns:  # a cell that starts with = + - @ must not run as a formula in Excel
+        if table[col].dtype == object:
+            table[col] = table[col].map(lambda v: _csv_cell(v) if isinstance(v, str) else v)
     csv_path = out / f"kommunbidrag_{year}.csv"
     table.to_csv(csv_path, sep=";", index=False, decimal=",", encoding="utf-8-sig")
     this = next(b for b in chain if b.year == year)

@@ -55,6 +55,12 @@ def collect(inbox, max_year: int | None = None) -> list[CollectedFile]:
         for p in sorted(folder.iterdir(), key=lambda q: q.name):
             if p.name.startswith((".", "~$")) or p.is_dir():
                 continue
+            if getattr(p, "is_symlink", lambda: False)():  # never followed (docs/security.md)
+                import logging
+
+                logging.getLogger(__name__).warning("Inkorgen: %s/%s är en symbolisk länk och läses inte",
+                                                    source, p.name)
+                continue
             year = year_of(source, p.name)
             if max_year is not None and year is not None and year > max_year:
                 continue

@@ -342,10 +342,49 @@ def _find_header(rows: list[list[str]], source: str, mappings) -> tuple[int, dic
     return best
 
 
+MAX_XLSX_UNPACKED = 200 * 1024 * 1024      # bytes of XML a workbook may unpack to
+MAX_SHARED_STRINGS = 50 * 1024 * 1024      # bytes of its shared-strings part
+CSV_FIELD_LIMIT = 128 * 1024               # characters in one CSV field
+
+
+def check_xlsx_size(data: bytes, max_unpacked: int = MAX_XLSX_UNPACKED,
+                    max_strings: int = MAX_SHARED_STRINGS) -> None:
+    """Reject a workbook whose unpacked size or shared strings pass the limits, from the zip's own
+    directory, before anything is decompressed (a 1 MB zip bomb would take gigabytes)."""
+    import io
+    import zipfile
+
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except zipfile.BadZipFile as exc:
+        raise FileRejected("xlsx_broken", "Excel-filen är skadad och kan inte öppnas",
+                           "The Excel file is damaged and cannot be opened") from exc
+    total = sum(i.file_size for i in infos)
+    strings = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
+    if total > max_unpacked or strings > max_strings:
+        mb = total / 1024 / 1024
+        raise FileRejected("xlsx_too_large",
+                           f"Excel-filen packas upp till {mb:.0f} MB, gränsen är {max_unpacked // 1024 // 1024} MB: "
+                           "spara den som CSV eller dela upp den",
+                           f"The Excel file unpacks to {mb:.0f} MB, the limit is {max_unpacked // 1024 // 1024} MB")
+
+
+def check_csv_fields(text: str, limit: int = CSV_FIELD_LIMIT) -> None:
+    """Name the line of a field longer than ``limit`` characters instead of crashing the reader."""
+    if len(text) <= limit:
+        return
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > limit and max((len(f) for f in line.split(";")), default=0) > limit:
+            raise FileRejected("field_too_large",
+                               f"Rad {number} har ett fält längre än {limit // 1024} kB: kontrollera exporten",
+                               f"Line {number} has a field longer than {limit // 1024} kB: check the export")
+
+
 def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: str | None = None) -> RawTable:
     if len(data) == 0:
         raise FileRejected("empty_file", "Filen är tom (0 byte)", "The file is empty (0 bytes)")
     if data[:2] == b"PK":
+        check_xlsx_size(data)
         try:
             rows = _xlsx_rows(data, sheet)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected file
@@ -357,6 +396,7 @@ def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: 
             raise FileRejected("binary_file", "Filen är inte en textfil (binärt innehåll) trots namnet",
                                "The file is not a text file (binary content) despite its name")
         text, encoding = decode(data)
+        check_csv_fields(text)
         head = text[:200_000].splitlines()[:60]
         delimiter = sniff_delimiter(head)
         rows = list(csv.reader(head, delimiter=delimiter))

@@ -1,0 +1,138 @@
+"""A real browser (Debian's chromium, driven by selenium) against the real API server with the
+stewards' view, logged in as a steward, after a run on a partner file carrying script, ``onerror``
+and ``javascript:`` payloads in every kind of field and in its file name (issue 12): no script runs,
+no Variable changes, and the pages still show the rows' reasons.
+
+Without chromium/chromedriver the test skips, unless RUN_REQUIRE_SERVICES=1 (CI), when it fails.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import stack as st
+
+from runreport import config, pipeline, run_summary
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo" / "inbox"
+AIRFLOW = str(Path(sys.executable).parent / "airflow")
+YEAR = 2025
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
+
+STEAL = ("fetch('/api/v2/variables',{method:'POST',headers:{'Content-Type':'application/json'},"
+         "body:JSON.stringify({key:'run_config',value:'invoicing: {seller: {iban: SE00}}'})})")
+PAYLOADS = [f"<script>window.__pwned=1;document.title='PWNED';{STEAL}</script>",
+            "<img src=x onerror=\"window.__pwned=2;document.title='PWNED'\">",
+            "<a href=\"javascript:window.__pwned=3\">klicka</a>",
+            "<svg onload=window.__pwned=4>"]
+FILE_NAME = "anmalningar_2025_vt <img src=x onerror=window.__pwned=5>.csv"
+
+
+def _plant(inbox: Path) -> None:
+    regs = inbox / "registrations"
+    src = regs / "anmalningar_2025_vt.csv"
+    lines = src.read_bytes().decode("cp1252").splitlines()
+    for i, p in enumerate(PAYLOADS):
+        # activity, organisation, role, date and status: each a checked field that quarantines
+        lines.append(f"{p};Namn {i};p{i}@x.example;Östersund;Lärare;2/1/2025;deltog")
+        lines.append(f"RUN25-13;Namn {i};q{i}@x.example;{p};Lärare;2/1/2025;deltog")
+        lines.append(f"RUN25-13;Namn {i};r{i}@x.example;Östersund;Lärare;{p};deltog")
+        lines.append(f"RUN25-13;Namn {i};s{i}@x.example;Östersund;Lärare;2/1/2025;{p}")
+    src.unlink()
+    (regs / FILE_NAME).write_bytes("\r\n".join(lines).encode("utf-8"))
+    ledger = inbox / "ledger" / "huvudbok_2025.csv"
+    lt = ledger.read_bytes().decode("cp1252").splitlines()
+    lt.append(f"2599990;1;2025-03-03;6550;{PAYLOADS[1]};{PAYLOADS[0]};100,00;{PAYLOADS[2]}")
+    ledger.write_bytes(("\r\n".join(lt) + "\r\n").encode("cp1252", "replace"))
+
+
+@pytest.fixture
+def driver():
+    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and chromedriver):
+        st.require_or_skip("Debian's chromium and chromium-driver are not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"):
+        opts.add_argument(flag)
+    d = webdriver.Chrome(service=Service(chromedriver), options=opts)
+    d.set_page_load_timeout(60)
+    yield d
+    d.quit()
+
+
+def test_partner_markup_never_runs_in_a_stewards_browser(tmp_path, driver):
+    inbox, out, home = tmp_path / "inbox", tmp_path / "output", tmp_path / "home"
+    shutil.copytree(DEMO, inbox)
+    _plant(inbox)
+    home.mkdir()
+    cfg = config.load(overrides={"warehouse": {"url": f"sqlite:///{tmp_path / 'wh.db'}"},
+                                 "paths": {"inbox": str(inbox), "output": str(out)}}, environ={})
+    pipeline.collect_files(cfg, YEAR)
+    try:
+        pipeline.validate_files(cfg, YEAR, b"secret", run_name="browser")
+    except Exception:  # noqa: BLE001 - a file may be rejected; its page must still be safe
+        pass
+    pipeline.load_files(cfg, YEAR)
+    run_summary.publish(cfg, YEAR, run={}, figures={})
+    # HTML the product did not write, with a live script (as an unescaping renderer would leave it):
+    # the view's CSP must stop it, whatever the page holds
+    docs = out / "RUN" / str(YEAR) / "validation" / "data_docs"
+    (docs / "foreign.html").write_text(f"<html><body><p>x</p>{PAYLOADS[0]}{PAYLOADS[1]}</body></html>",
+                                       encoding="utf-8")
+
+    port = st.free_port()
+    (home / "passwords.json").write_text(json.dumps({"forvaltare": "forvaltare-pw"}))
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RUN_"))}
+    env.update(AIRFLOW_HOME=str(home), AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+               AIRFLOW__CORE__DAGS_FOLDER=str(tmp_path / "no_dags"), AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
+               AIRFLOW__CORE__LOAD_EXAMPLES="False", AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="forvaltare:op",
+               AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(home / "passwords.json"),
+               AIRFLOW__API_AUTH__JWT_SECRET=uuid.uuid4().hex, AIRFLOW__API__SECRET_KEY=uuid.uuid4().hex,
+               AIRFLOW__API__WORKERS="1", RUN_PATHS__OUTPUT=str(out), PYTHONWARNINGS="ignore::DeprecationWarning")
+    (tmp_path / "no_dags").mkdir()
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    server = st.Stack(AIRFLOW, env, tmp_path, port)
+    server.COMPONENTS = ("api-server",)
+    server.start("browser", None)
+    try:
+        server.wait_for(server.api_ready, 120, "the API server")
+        token = server.token("forvaltare", "forvaltare-pw")
+        driver.get(server.url("/api/v2/monitor/health"))
+        driver.add_cookie({"name": "_token", "value": token, "path": "/"})
+        base = f"/run-stewards/files/RUN/{YEAR}"
+        pages = ["/run-stewards/", f"{base}/korning.html", f"{base}/validation/sammanfattning.html",
+                 f"{base}/validation/data_docs/index.html"]
+        pages.append(f"{base}/validation/data_docs/foreign.html")
+        pages += [f"{base}/validation/data_docs/{p.relative_to(docs).as_posix()}"
+                  for p in sorted(docs.rglob("*.html")) if "registrations" in str(p)][:3]
+        seen = {}
+        for path in pages:
+            driver.get(server.url(path))
+            for a in driver.find_elements("css selector", "a[href^='javascript:']"):
+                a.click()
+            pwned = driver.execute_script("return window.__pwned || null")
+            seen[path] = (driver.title, pwned, driver.find_element("tag name", "body").text)
+        for path, (title, pwned, _) in seen.items():
+            assert pwned is None and title != "PWNED", path
+        summary_text = seen[f"{base}/validation/sammanfattning.html"][2]
+        assert "Okänd" in summary_text or "Aktiviteten" in summary_text   # the reasons are still there
+        code, body = server.api("GET", "/api/v2/variables/run_config", token)
+        assert code == 404, (code, body)   # no script set the Variable
+    finally:
+        server.stop()
