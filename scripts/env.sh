@@ -21,7 +21,7 @@ fi
 # local runs switch the alert off; the scheduler (production) keeps it. See plugins/run_timetable.py.
 export RUN_REPORTING__DEADLINE_ALERTS="${RUN_REPORTING__DEADLINE_ALERTS:-false}"
 # The seller's payment details are a finance-owned Airflow Connection (run_payee_<tenant>), never
-# configuration; the demo's fictitious ones come from data/demo/payees.json.
+# configuration; the demo's fictitious ones come from data/demo_payees.json.
 if [ -z "${AIRFLOW_CONN_RUN_PAYEE_RUN:-}" ] && [ -x "$ROOT/.venv/bin/python" ]; then
   eval "$("$ROOT/.venv/bin/python" -m runreport.demo_payees)"
 fi

@@ -29,4 +29,5 @@ else
 fi
 .venv/bin/airflow db migrate >/dev/null
 echo "DAGs start paused: unpause run_ingest, run_annual_report, run_deadline_reminder and run_invoices in the UI."
+export PATH="$PWD/.venv/bin:$PATH"   # standalone starts its components as `airflow …` commands
 exec .venv/bin/airflow standalone

@@ -1,4 +1,4 @@
-"""The demo's payment details as Airflow Connection environment variables (``data/demo/payees.json``
+"""The demo's payment details as Airflow Connection environment variables (``data/demo_payees.json``
 -> ``AIRFLOW_CONN_RUN_PAYEE_<TENANT>``), for the local demo and the tests. Production keeps them in
 a secrets backend owned by finance (``docs/security.md``)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo" / "payees.json"
+DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo_payees.json"
 
 
 def connection_env(path: Path = DEMO_FILE) -> dict[str, str]:
