@@ -100,7 +100,10 @@ def world(tmp_path):
     port = st.free_port()
     import os
 
+    from runreport.demo_payees import connection_env
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RUN_"))}
+    env.update(connection_env())  # finance's payee connections run_payee_<tenant> (demo values)
     env.update(
         AIRFLOW_HOME=str(home),
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"postgresql+psycopg2://postgres@{st.PG_HOST}:{st.PG_PORT}/{meta}",

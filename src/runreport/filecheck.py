@@ -109,12 +109,9 @@ def check_file(job: FileJob) -> FileCheck:
     from runreport.ingest.read import FileRejected, read_table
     from runreport.validation.run import validate_frame
 
-    try:
+    try:  # the partner's data: any failure here is this file's finding
         raw = read_table(job.data, job.file_name, job.source, job.mappings)
         typed, issues = parse_frame(job.source, raw.df, OrganisationResolver(job.names, job.partners), job.secret)
-        outcome = validate_frame(job.source, typed, job.ctx, declared_total=_declared_total(raw.declared_total),
-                                 docs_dir=job.docs_dir, run_name=job.run_name, file_name=job.file_name,
-                                 context=gx_for(job.docs_dir), build_docs=False)
     except FileRejected as exc:
         return FileCheck(rejected=(exc.rule, exc.reason_sv, exc.reason_en))
     except Exception as exc:  # noqa: BLE001 - a file's problem is a finding, never a crashed run
@@ -122,6 +119,10 @@ def check_file(job: FileJob) -> FileCheck:
         detail = privacy.mask(f"{type(exc).__name__}: {str(exc)[:200]}")
         return FileCheck(rejected=("unreadable", f"Filen kunde inte läsas eller kontrolleras ({detail})",
                                    f"The file could not be read or checked ({detail})"))
+    # GX's own failures (a store race between workers) propagate: the caller checks the file again
+    outcome = validate_frame(job.source, typed, job.ctx, declared_total=_declared_total(raw.declared_total),
+                             docs_dir=job.docs_dir, run_name=job.run_name, file_name=job.file_name,
+                             context=gx_for(job.docs_dir), build_docs=False)
     parsed_at = {(i.row, i.field) for i in issues}
     issues += [i for i in outcome.issues if (i.row, i.field) not in parsed_at]  # the parse finding says it first
     return FileCheck(typed=typed, raw=raw.df, issues=issues)

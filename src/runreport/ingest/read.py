@@ -356,9 +356,8 @@ def check_xlsx_size(data: bytes, max_unpacked: int = MAX_XLSX_UNPACKED,
 
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except zipfile.BadZipFile as exc:
-        raise FileRejected("xlsx_broken", "Excel-filen är skadad och kan inte öppnas",
-                           "The Excel file is damaged and cannot be opened") from exc
+    except zipfile.BadZipFile:
+        return  # not a zip at all: the reader rejects it as an unreadable workbook, as before
     total = sum(i.file_size for i in infos)
     strings = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
     if total > max_unpacked or strings > max_strings:
