@@ -10,6 +10,9 @@ Airflow UI's navigation ("RUN: körningar").
   resolves outside the output folder (``..``, absolute paths, symlinks) answer 404.
 * Every request needs an Airflow login: the UI's session cookie (``_token``) or a bearer JWT from
   ``POST /auth/token``, checked by Airflow's own ``get_user``.
+* A user sees only the networks the auth manager lets them read (``runreport.access``: the resource
+  ``RUN-nätverk <TENANT>``, asked through ``is_authorized_custom_view``); another network's files
+  answer 403 and its years are not listed. With SimpleAuthManager every logged-in user reads all.
 * Partner data must never run in a steward's browser (``docs/security.md``): every answer carries a
   Content-Security-Policy that allows no script at all and ``X-Content-Type-Options: nosniff``.
   HTML the product did not write itself (Great Expectations' Data Docs, anything else below the
@@ -23,6 +26,7 @@ Airflow 3 mounts ``fastapi_apps`` into the API server; ``external_views`` adds t
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -71,6 +75,17 @@ async def require_airflow_user(request: Request,
     return await get_user(request, None, credentials)
 
 
+async def network_access(user: Annotated[object, Depends(require_airflow_user)]) -> Callable[[str], bool]:
+    """A predicate: may the request's user read this network's files?"""
+    from airflow.api_fastapi.app import get_auth_manager
+
+    from runreport.access import network_resource
+
+    manager = get_auth_manager()
+    return lambda tenant: bool(manager.is_authorized_custom_view(
+        method="GET", resource_name=network_resource(tenant), user=user))
+
+
 def output_root() -> Path:
     """The configured output folder, resolved (read per request: configuration changes apply)."""
     from runreport.config import load
@@ -90,20 +105,22 @@ def safe_path(root: Path, rel: str) -> Path:
     return target
 
 
-def _years(root: Path) -> list[tuple[str, str, Path]]:
+def _years(root: Path, may_read: Callable[[str], bool] = lambda tenant: True) -> list[tuple[str, str, Path]]:
     out = []
     if not root.is_dir():
         return out
     for tenant in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if not may_read(tenant.name):
+            continue
         for year in sorted((p for p in tenant.iterdir() if p.is_dir() and p.name.isdigit()), reverse=True):
             out.append((tenant.name, year.name, year))
     return out
 
 
-def index_page(root: Path, base: str = URL_PREFIX) -> str:
+def index_page(root: Path, base: str = URL_PREFIX, may_read: Callable[[str], bool] = lambda tenant: True) -> str:
     e = html.escape
     rows = []
-    for tenant, year, folder in _years(root):
+    for tenant, year, folder in _years(root, may_read):
         links = []
         for label, rel in (("Körning", "korning.html"), ("Validering", "validation/sammanfattning.html"),
                            ("Verksamhetsberättelse", f"verksamhetsberattelse_{year}.docx"),
@@ -124,12 +141,16 @@ def create_app() -> FastAPI:
                   dependencies=[Depends(require_airflow_user)])
 
     @app.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> HTMLResponse:
-        return HTMLResponse(index_page(output_root(), base=request.scope.get("root_path", "") or ""),
+    def index(request: Request, may_read: Annotated[Callable[[str], bool], Depends(network_access)]) -> HTMLResponse:
+        return HTMLResponse(index_page(output_root(), base=request.scope.get("root_path", "") or "",
+                                       may_read=may_read),
                             headers=security_headers(None))
 
     @app.get("/files/{rel:path}")
-    def files(rel: str) -> FileResponse:
+    def files(rel: str, may_read: Annotated[Callable[[str], bool], Depends(network_access)]) -> FileResponse:
+        tenant = Path(rel).parts[0] if Path(rel).parts else ""
+        if tenant and not may_read(tenant):
+            raise HTTPException(status_code=403, detail=f"Du har inte behörighet till nätverket {tenant}.")
         target = safe_path(output_root(), rel)
         return FileResponse(target, media_type=MEDIA_TYPES.get(target.suffix.lower()),
                             headers=security_headers(rel))

@@ -68,6 +68,26 @@ def scratch_database(prefix: str):
     return name, drop
 
 
+FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+
+
+def fab_users(env: dict[str, str], users: dict[str, tuple[str, list[str]]], tenants=("RUN", "KALMAR")) -> None:
+    """RUN's roles and the given users ({username: (role, networks)}, password ``<username>-pw``) in the
+    FAB auth manager's tables of ``env``'s metadata DB, the way docs/operations.md tells an admin."""
+    import sys
+
+    sync = [sys.executable, "-m", "runreport.access", "sync-roles"]
+    for t in tenants:
+        sync += ["--tenant", t]
+    subprocess.run(sync, env=env, check=True, capture_output=True, timeout=300)
+    for name, (role, networks) in users.items():
+        args = [sys.executable, "-m", "runreport.access", "add-user", "--username", name, "--role", role,
+                "--email", f"{name}@natverk.example", "--password-stdin"]
+        for n in networks:
+            args += ["--network", n]
+        subprocess.run(args, env=env, check=True, capture_output=True, timeout=300, input=f"{name}-pw\n", text=True)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -196,3 +196,18 @@ def test_dockerfile_installs_project_with_constraints():
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"(?m)^FROM apache/airflow:3\.3\.2-python3\.11$", text)
     assert re.search(r"pip install .*-c constraints\.txt", text)
+
+
+def test_production_auth_manager_roles_and_no_key_in_the_environment(compose):
+    """FAB auth manager with RUN's roles (issue 12); the pseudonymisation key is an Airflow Variable,
+    made by airflow-init, never an environment variable of the stack."""
+    for name in AIRFLOW_SERVICES:
+        env = compose["services"][name]["environment"]
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("fab_auth_manager.FabAuthManager"), name
+        assert not any("PSEUDONYM" in k for k in env), name
+        assert not any(k.startswith("AIRFLOW__CORE__SIMPLE_AUTH") for k in env), name
+    init = "\n".join(compose["services"]["airflow-init"]["command"])
+    assert "runreport.access sync-roles" in init and "runreport.pseudonym_key ensure" in init
+    assert "PSEUDONYM" not in ENV_EXAMPLE.read_text(encoding="utf-8")
+    pins = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'"apache-airflow-providers-fab==[\d.]+"', pins)

@@ -85,8 +85,27 @@ def test_run_page_lists_collected_validated_and_products(outputs):
 @pytest.fixture
 def client(outputs):
     run_stewards.app.dependency_overrides[run_stewards.require_airflow_user] = lambda: "steward"
+    run_stewards.app.dependency_overrides[run_stewards.network_access] = lambda: (lambda tenant: True)
     try:
         yield TestClient(run_stewards.app)
+    finally:
+        run_stewards.app.dependency_overrides.clear()
+
+
+def test_a_user_of_another_network_neither_sees_nor_reads_runs_files(outputs):
+    out, year_dir, _ = outputs
+    (out / "KALMAR" / "2025").mkdir(parents=True)
+    (out / "KALMAR" / "2025" / "korning.html").write_text("<h1>Kalmar</h1>", encoding="utf-8")
+    run_stewards.app.dependency_overrides[run_stewards.require_airflow_user] = lambda: "kalmar-steward"
+    run_stewards.app.dependency_overrides[run_stewards.network_access] = lambda: (lambda tenant: tenant == "KALMAR")
+    try:
+        c = TestClient(run_stewards.app)
+        index = c.get("/")
+        assert "KALMAR" in index.text and "/files/RUN/" not in index.text
+        assert c.get("/files/KALMAR/2025/korning.html").status_code == 200
+        refused = c.get("/files/RUN/2025/kommunbidrag_2025.csv")
+        assert refused.status_code == 403 and "130000" not in refused.text
+        assert "behörighet" in refused.json()["detail"]
     finally:
         run_stewards.app.dependency_overrides.clear()
 

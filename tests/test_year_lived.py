@@ -17,7 +17,8 @@ person starts through the REST API. Partner files arrive in the inbox between ph
   P6  2026-01-26 06:00  the reminder names the still missing evaluations
   P7  2026-01-27 05:00  the evaluations arrive
   P8  2026-02-02 06:00  the week-6 run the scheduler creates reports 2025 (run id and note say so)
-  P9  2026-02-17 06:01  a late rerun gives no "missed"; run_invoices for 2025 waits for finance,
+  P9  2026-02-17 06:01  a late rerun gives no "missed"; run_invoices for 2025 waits for finance
+                        (FAB auth manager: a steward and a coordinator are refused),
                         who approves through the REST API; the invoices are released
 
 Without PostgreSQL or faketime the test skips, unless RUN_REQUIRE_SERVICES=1 (CI), when it fails.
@@ -96,7 +97,6 @@ def world(tmp_path):
     home, inbox, out, notes, logs = (tmp_path / d for d in ("home", "inbox", "out", "notes", "logs"))
     for d in (home, inbox, out, notes, logs):
         d.mkdir()
-    (home / "passwords.json").write_text(json.dumps({"ekonomi": "ekonomi-pw", "forvaltare": "forvaltare-pw"}))
     port = st.free_port()
     import os
 
@@ -114,8 +114,7 @@ def world(tmp_path):
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
         AIRFLOW__CORE__PARALLELISM="4",
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
-        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="ekonomi:user,forvaltare:user",
-        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(home / "passwords.json"),
+        AIRFLOW__CORE__AUTH_MANAGER=st.FAB_AUTH_MANAGER,   # the production auth manager and RUN's roles
         AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
         AIRFLOW__API__PORT=str(port),
         AIRFLOW__API__WORKERS="1",
@@ -133,12 +132,13 @@ def world(tmp_path):
         RUN_PATHS__NOTIFICATIONS=str(notes),
         RUN_REPORTING__DEADLINE_ALERTS="true",
         RUN_INVOICING__BASIS_PDF="false",
-        RUN_INVOICING__APPROVERS='[{"id": "ekonomi", "name": "Ekonomi"}]',
         PYTHONUNBUFFERED="1",
         PYTHONWARNINGS="ignore::DeprecationWarning",
     )
     migrate = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)
     assert migrate.returncode == 0, migrate.stdout[-3000:] + migrate.stderr[-3000:]
+    st.fab_users(env, {"ekonomi": ("ekonomi", ["RUN"]), "forvaltare": ("forvaltare", ["RUN"]),
+                       "samordnare": ("samordnare", ["RUN"])}, tenants=("RUN",))
     db = st.pg_connect(meta)
     st.install_fake_clock(db)
     stack = st.Stack(AIRFLOW, env, logs, port, db)
@@ -356,8 +356,9 @@ def test_two_reporting_years_under_the_real_scheduler(world):
     outbox = out / "2025" / "invoices" / "outbox"
     assert not outbox.exists() or not list(outbox.glob("*.xml"))
     path = f"/api/v2/dags/run_invoices/dagRuns/{run_id}/taskInstances/approval/-1/hitlDetails"
-    code, body = life.stack.api("PATCH", path, life.token("forvaltare"), {"chosen_options": ["Approve"]})
-    assert code == 403, (code, body)   # only the configured approvers (finance) may answer
+    for who in ("forvaltare", "samordnare"):   # only finance (the role ekonomi) may answer
+        code, body = life.stack.api("PATCH", path, life.token(who), {"chosen_options": ["Approve"]})
+        assert code == 403, (who, code, body)
     code, body = life.stack.api("PATCH", path, life.token("ekonomi"), {"chosen_options": ["Approve"]})
     assert code == 200, (code, body)
     def finished():
