@@ -31,7 +31,11 @@ def _config(tenant: str):
         overrides = Variable.get("run_config", default=None)
     except Exception:  # noqa: BLE001 - outside a task: the environment form of the Variable
         overrides = os.environ.get("AIRFLOW_VAR_RUN_CONFIG")
-    return tenants.load_tenant(tenant, overrides=overrides)
+    from runreport import runcontext
+
+    cfg = tenants.load_tenant(tenant, overrides=overrides)
+    runcontext.learn_names(cfg)   # this network's registrants' names are masked in this process too
+    return cfg
 
 
 def _year(context, cfg) -> int:

@@ -149,3 +149,32 @@ def test_notices_mask_file_names(tmp_path, monkeypatch):
     dumped = json.dumps(rec, ensure_ascii=False)
     assert "850101-1234" not in dumped and "751231-9876" not in dumped
     assert "[personnummer].csv" in rec["subject"]
+
+
+def test_names_are_masked_in_another_process_that_never_saw_the_registrations(tmp_path):
+    """A later task on another worker (or the notifier in the triggerer) knows the registrants'
+    names only through the digests the validate step stored in the warehouse."""
+    import os
+    import subprocess
+    import sys
+
+    from runreport.warehouse import names
+    from runreport.warehouse.engine import migrate, session_factory
+
+    url = f"sqlite:///{tmp_path / 'wh.db'}"
+    migrate(url)
+    privacy.use_key(b"deployment-key")
+    digests = privacy.remember_names(["Eva Lind", "Anna-Karin  Öberg"])
+    with session_factory(url)() as s:
+        assert names.store(s, "RUN", digests) == 2 and names.store(s, "RUN", digests) == 0
+        s.commit()
+    privacy.forget_names()
+    code = ("from runreport import runcontext, privacy; runcontext.load_config(); "
+            "print(privacy.mask('Filen anmalningar Eva_Lind.csv; ANNA-KARIN öberg; Lind; Eva Lindqvist'))")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RUN_"))}
+    env.update(RUN_WAREHOUSE__URL=url, AIRFLOW_VAR_RUN_PSEUDONYM_SECRET="deployment-key")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "Filen anmalningar [namn].csv; [namn]; Lind; Eva Lindqvist", out.stderr[-2000:]
+    env["AIRFLOW_VAR_RUN_PSEUDONYM_SECRET"] = "another-key"   # digests are useless without the key
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert "Eva_Lind" in out.stdout

@@ -55,6 +55,8 @@ class FileJob:
     secret: bytes
     docs_dir: Path
     run_name: str
+    name_digests: frozenset[str] = frozenset()   # registrants' names (privacy.name_digest), to mask
+
 
 
 @dataclass
@@ -109,6 +111,8 @@ def check_file(job: FileJob) -> FileCheck:
     from runreport.ingest.read import FileRejected, read_table
     from runreport.validation.run import validate_frame
 
+    privacy.use_key(job.secret)
+    privacy.remember_digests(job.name_digests)
     try:  # the partner's data: any failure here is this file's finding
         raw = read_table(job.data, job.file_name, job.source, job.mappings)
         typed, issues = parse_frame(job.source, raw.df, OrganisationResolver(job.names, job.partners), job.secret)

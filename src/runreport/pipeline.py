@@ -246,8 +246,37 @@ def _apply_policy(fo: FileOutcome, typed: pd.DataFrame, issues: list[RowIssue], 
 
 def _job(cfg: Config, year: int, fo: FileOutcome, data: bytes, ref: _RunReference, secret: bytes, mappings: dict,
          docs_dir: Path, run_name: str) -> FileJob:
+    from runreport import privacy
+
     return FileJob(fo.source, fo.file_name, data, ref.context(cfg, fo.source, fo.year, year), mappings,
-                   dict(ref.names), ref.partners, secret, docs_dir, run_name)
+                   dict(ref.names), ref.partners, secret, docs_dir, run_name,
+                   name_digests=frozenset(privacy.known_digests()))
+
+
+def _learn_registrant_names(s, cfg: Config, stage: Path, todo, mappings: dict, secret: bytes) -> None:
+    """Before any file is checked: the network's registrants' names (as digests) from earlier runs
+    and from this run's registration files, so every file name, reason and page of the run masks
+    them, whatever order the files are checked in and whichever process shows them later."""
+    from runreport import privacy
+    from runreport.ingest.read import read_table
+    from runreport.warehouse import names as name_store
+
+    privacy.use_key(secret)
+    privacy.remember_digests(name_store.load(s, cfg.tenant))
+    digests: set[str] = set()
+    for fo, _e in todo:
+        if fo.source != "registrations":
+            continue
+        try:
+            df = read_table((stage / "incoming" / fo.source / fo.file_name).read_bytes(), fo.file_name,
+                            fo.source, mappings).df
+        except Exception:  # noqa: BLE001 - an unreadable file is rejected (and named masked) by its check
+            continue
+        if "person_name" in df.columns:
+            digests |= privacy.remember_names(df["person_name"].dropna().astype(str).unique().tolist())
+    if digests:
+        name_store.store(s, cfg.tenant, digests)
+        s.commit()
 
 
 def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref: _RunReference
@@ -350,6 +379,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
             else:
                 todo.append((fo, e))
                 ref.replacing.setdefault((fo.source, fo.year), set()).add(fo.slot)
+        _learn_registrant_names(s, cfg, stage, todo, mappings, secret)
         for phase in sorted({PHASE[fo.source] for fo, _ in todo}):
             batch = []
             for fo, _e in (t for t in todo if PHASE[t[0].source] == phase):

@@ -104,12 +104,41 @@ def _variable(name: str) -> str | None:
 
 
 def load_config():
-    return config_mod.load(overrides=_variable("run_config"))
+    """The configuration (file + Variable ``run_config``); also makes this process mask the network's
+    registrants' names (:func:`learn_names`)."""
+    cfg = config_mod.load(overrides=_variable("run_config"))
+    learn_names(cfg)
+    return cfg
+
+
+def learn_names(cfg) -> int:
+    """Load the network's registrant-name digests (stored by the validate step) into
+    ``privacy``, so this process (a later task on any worker, the notifier in the triggerer)
+    masks those names too. Best effort: a warehouse not yet created has none. Returns how many."""
+    import logging
+
+    from runreport import privacy
+
+    try:
+        secret = _variable(cfg["validation"]["pseudonym_secret_variable"])
+        if not secret:
+            return 0
+        from runreport.warehouse import names
+        from runreport.warehouse.engine import session_factory
+
+        privacy.use_key(secret.encode("utf-8"))
+        with session_factory(cfg.warehouse_url)() as s:
+            digests = names.load(s, cfg.tenant)
+        privacy.remember_digests(digests)
+        return len(digests)
+    except Exception as exc:  # noqa: BLE001 - never stops a task; without digests names are not masked
+        logging.getLogger(__name__).info("Names of registrants not loaded for masking (%s)", type(exc).__name__)
+        return 0
 
 
 def pseudonym_secret(cfg) -> bytes:
     name = cfg["validation"]["pseudonym_secret_variable"]
-    value = _variable(name) or os.environ.get("RUN_PSEUDONYM_SECRET")
+    value = _variable(name)   # the Variable or a secrets backend; never RUN_* environment (docs/security.md)
     if not value:
         raise RuntimeError(
             f"Hemlig nyckel för pseudonymisering saknas: sätt Airflow-variabeln {name} / "

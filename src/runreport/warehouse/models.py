@@ -257,3 +257,13 @@ class Balance(Base):
     external_income_sek: Mapped[Decimal] = mapped_column(Money)
     costs_sek: Mapped[Decimal] = mapped_column(Money)
     closing_sek: Mapped[Decimal] = mapped_column(Money)
+
+
+class RegistrantName(Base):
+    """The keyed digest of a registrant's whole name (``privacy.name_digest``), never the name: lets
+    every process mask the names of a network's registrants wherever they appear."""
+
+    __tablename__ = "registrant_name"
+
+    tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
