@@ -46,6 +46,7 @@ _bearer = HTTPBearer(auto_error=False)
 
 # The pages the product writes itself (partner values in them are escaped when written).
 OWN_PAGES = ("korning.html", "validation/sammanfattning.html")
+OWN_FOLDER = "validation/filer/"   # the per-file result pages (runreport.validation.summary)
 INLINE = {".html", ".htm", ".png", ".jpg", ".css", ".txt"}   # shown in the browser; the rest: downloads
 CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; "
        "base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
@@ -58,7 +59,8 @@ def security_headers(rel: str | None) -> dict[str, str]:
     if rel is None:
         return headers
     parts = Path(rel).parts
-    own = len(parts) >= 2 and "/".join(parts[2:]) in OWN_PAGES
+    inner = "/".join(parts[2:])
+    own = len(parts) >= 2 and (inner in OWN_PAGES or (inner.startswith(OWN_FOLDER) and inner.count("/") == 2))
     suffix = Path(rel).suffix.lower()
     if not own:
         headers["Content-Security-Policy"] = CSP + "; sandbox"

@@ -91,6 +91,7 @@ def test_partner_markup_never_runs_in_a_stewards_browser(tmp_path, driver):
     # HTML the product did not write, with a live script (as an unescaping renderer would leave it):
     # the view's CSP must stop it, whatever the page holds
     docs = out / "RUN" / str(YEAR) / "validation" / "data_docs"
+    docs.mkdir(parents=True, exist_ok=True)
     (docs / "foreign.html").write_text(f"<html><body><p>x</p>{PAYLOADS[0]}{PAYLOADS[1]}</body></html>",
                                        encoding="utf-8")
 
@@ -116,11 +117,12 @@ def test_partner_markup_never_runs_in_a_stewards_browser(tmp_path, driver):
         driver.get(server.url("/api/v2/monitor/health"))
         driver.add_cookie({"name": "_token", "value": token, "path": "/"})
         base = f"/run-stewards/files/RUN/{YEAR}"
-        pages = ["/run-stewards/", f"{base}/korning.html", f"{base}/validation/sammanfattning.html",
-                 f"{base}/validation/data_docs/index.html"]
+        pages = ["/run-stewards/", f"{base}/korning.html", f"{base}/validation/sammanfattning.html"]
         pages.append(f"{base}/validation/data_docs/foreign.html")
-        pages += [f"{base}/validation/data_docs/{p.relative_to(docs).as_posix()}"
-                  for p in sorted(docs.rglob("*.html")) if "registrations" in str(p)][:3]
+        per_file = sorted((out / "RUN" / str(YEAR) / "validation" / "filer").glob("*.html"))
+        planted = [p for p in per_file if "anmalningar_2025_vt" in p.name or "huvudbok_2025" in p.name]
+        assert len(planted) == 2, [p.name for p in per_file]
+        pages += [f"{base}/validation/filer/{p.name}" for p in planted]
         seen = {}
         for path in pages:
             driver.get(server.url(path))
@@ -132,6 +134,9 @@ def test_partner_markup_never_runs_in_a_stewards_browser(tmp_path, driver):
             assert pwned is None and title != "PWNED", path
         summary_text = seen[f"{base}/validation/sammanfattning.html"][2]
         assert "Okänd" in summary_text or "Aktiviteten" in summary_text   # the reasons are still there
+        texts = [seen[f"{base}/validation/filer/{p.name}"][2] for p in planted]   # our pages work offline
+        assert all("Kontroller" in t and "Rader i karantän" in t for t in texts)
+        assert any("onerror" in t for t in texts)   # the payload is shown as text, never run
         code, body = server.api("GET", "/api/v2/variables/run_config", token)
         assert code == 404, (code, body)   # no script set the Variable
     finally:

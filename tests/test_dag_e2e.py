@@ -72,7 +72,12 @@ def test_contribution_table_and_summary_written(demo_run):
     assert sum(int(r["amount_sek"]) for r in rows) == expect.contribution_total(YEAR)
     summary = demo_run["runs"][0]["summary"]
     assert "i karantän: 7" in summary  # the demo's deliberately bad rows (data/demo/MANIFEST.md)
-    assert (demo_run["out"] / "validation" / "data_docs" / "index.html").exists()
+    pages = sorted((demo_run["out"] / "validation" / "filer").glob("*.html"))
+    assert len(pages) == 21   # one Swedish result page per file of the demo inbox
+    page = next(p for p in pages if "huvudbok_2025" in p.name).read_text(encoding="utf-8")
+    assert "Aktiviteten (projektet) finns i budgeten för 2025" in page and "godkänd" in page
+    assert "1 rad klarade inte kontrollen" in page and "ca 5000" in page   # the demo's bad amount, named
+    assert "https://" not in page   # works offline: nothing loaded from a CDN
 
 
 def test_rerun_gives_same_report_and_warehouse(demo_run):

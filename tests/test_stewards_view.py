@@ -32,6 +32,8 @@ def outputs(tmp_path, monkeypatch):
     (year_dir / "kommunbidrag_2025.csv").write_text("municipality_code;amount_sek\n2380;130000\n", encoding="utf-8")
     (year_dir / "validation" / "sammanfattning.html").write_text("<h1>Validering</h1>", encoding="utf-8")
     (year_dir / "validation" / "data_docs" / "index.html").write_text("<h1>Docs</h1>", encoding="utf-8")
+    (year_dir / "validation" / "filer").mkdir()
+    (year_dir / "validation" / "filer" / "001-huvudbok_2025.csv.html").write_text("<h1>Fil</h1>", encoding="utf-8")
     (year_dir / "validation" / "gx_stores" / "result.json").write_text("{}", encoding="utf-8")
     (year_dir / "invoices" / "outbox" / "RUN-2025-0001.xml").write_text("<Invoice/>", encoding="utf-8")
     (year_dir / ".hidden.html").write_text("hidden", encoding="utf-8")
@@ -75,7 +77,7 @@ def test_run_page_lists_collected_validated_and_products(outputs):
         assert "run_annual_report / manual__x" in text
     # relative links that resolve inside the year's folder
     for rel in ("verksamhetsberattelse_2025.docx", "kommunbidrag_2025.csv", "validation/sammanfattning.html",
-                "validation/data_docs/index.html", "invoices/outbox/"):
+                "invoices/outbox/"):
         assert f'href="{rel}"' in page and f"]({rel})" in md
         assert (year_dir / rel).exists()
     assert "Verksamhetsberättelse (PDF): saknas" in md
@@ -139,6 +141,8 @@ def test_no_script_runs_in_any_served_page_and_foreign_html_is_sandboxed(outputs
     docs = client.get("/files/RUN/2025/validation/data_docs/index.html")
     assert docs.headers["content-security-policy"].endswith("; sandbox")
     assert "sandbox" not in client.get("/files/RUN/2025/korning.html").headers["content-security-policy"]
+    own = client.get("/files/RUN/2025/validation/filer/001-huvudbok_2025.csv.html")   # our per-file page
+    assert own.status_code == 200 and "sandbox" not in own.headers["content-security-policy"]
     assert "content-disposition" not in client.get("/files/RUN/2025/korning.html").headers
     for download in ("kommunbidrag_2025.csv", "verksamhetsberattelse_2025.docx", "invoices/outbox/RUN-2025-0001.xml"):
         assert client.get(f"/files/RUN/2025/{download}").headers["content-disposition"].startswith("attachment")

@@ -195,8 +195,6 @@ def test_data_docs_built_and_reference_suites(tmp_path):
 
 def test_summary_counts_links_and_no_personal_data(tmp_path):
     vdir = tmp_path / "validation"
-    (vdir / "data_docs").mkdir(parents=True)
-    (vdir / "data_docs" / "index.html").write_text("<html></html>", encoding="utf-8")
     issues = [
         RowIssue(3, "q_overall", "expect_column_values_to_be_between", "Likertvärdet 7 i q_overall ligger utanför 1–5",
                  "Likert value 7 in q_overall is outside 1–5"),
@@ -216,10 +214,13 @@ def test_summary_counts_links_and_no_personal_data(tmp_path):
     for text in (md, page):
         assert "anna.berg@example.se" not in text
         assert "117" in text and "120" in text and "130" in text  # loaded, rows in, total rows in
-        assert "data_docs/index.html" in text and "karantan_2026-02-02.csv" in text
+        assert "filer/001-utvarderingar_2025.csv.html" in text and "karantan_2026-02-02.csv" in text
         assert "Per källa" in text and "Per fil" in text
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<Anna Berg>" not in page
+    file_pages = [p.read_text(encoding="utf-8") for p in paths["files"]]
+    assert len(file_pages) == 2 and "&lt;script&gt;x" in file_pages[0] and "<script>" not in file_pages[0]
+    assert "anna.berg@example.se" not in "".join(file_pages) and "<Anna Berg>" not in file_pages[1]
     with paths["csv"].open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh, delimiter=";"))
     assert rows[0] == ["file", "row", "field", "rule", "reason_sv", "reason_en"]

@@ -32,7 +32,7 @@ from typing import Any
 
 import pandas as pd
 
-from runreport.quality import RowIssue, ValidationContext
+from runreport.quality import CheckResult, RowIssue, ValidationContext
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ class FileCheck:
     raw: pd.DataFrame | None = None
     issues: list[RowIssue] = field(default_factory=list)
     rejected: tuple[str, str, str] | None = None
+    checks: list[CheckResult] = field(default_factory=list)   # how each check of the suite went
 
 
 def _declared_total(text: str | None) -> Decimal | None:
@@ -129,15 +130,7 @@ def check_file(job: FileJob) -> FileCheck:
                              context=gx_for(job.docs_dir), build_docs=False)
     parsed_at = {(i.row, i.field) for i in issues}
     issues += [i for i in outcome.issues if (i.row, i.field) not in parsed_at]  # the parse finding says it first
-    return FileCheck(typed=typed, raw=raw.df, issues=issues)
-
-
-def build_docs(docs_dir: Path) -> Path:
-    """Build the run's Data Docs site from the stored suites and results."""
-    from runreport.validation.run import DATA_DOCS_SITE
-
-    gx_for(docs_dir).build_data_docs(site_names=[DATA_DOCS_SITE])
-    return Path(docs_dir) / "index.html"
+    return FileCheck(typed=typed, raw=raw.df, issues=issues, checks=outcome.checks)
 
 
 # ------------------------------------------------------------------------------------------ the pool

@@ -18,7 +18,7 @@ def listing(year: int, cfg: Config | None = None) -> list[tuple[str, str]]:
         ("Kommunbidrag (tabell)", f"kommunbidrag_{year}.csv"),
         ("Valideringssammanfattning", "validation/sammanfattning.html"),
         ("Valideringssammanfattning (Markdown)", "validation/sammanfattning.md"),
-        ("Data Docs (Great Expectations)", "validation/data_docs/index.html"),
+        ("Resultat per fil (kontroller och karantän)", "validation/filer"),
         ("Fakturor, förberedda (för attest)", "invoices/prepared"),
         ("Fakturor, Peppol (utkorg)", "invoices/outbox"),
         ("Fakturor, sammanställning", f"invoices/fakturor_{year}.xlsx"),

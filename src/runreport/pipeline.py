@@ -22,7 +22,7 @@ from sqlalchemy import delete, insert, select
 from runreport.carry_over import balance_chain
 from runreport.config import Config
 from runreport.contribution import MemberPeriod, MissingPopulation, MissingRate, Rate, compute_contributions
-from runreport.filecheck import PHASE, FileCheck, FileJob, build_docs, check_file, executor, worker_count
+from runreport.filecheck import PHASE, FileCheck, FileJob, check_file, executor, worker_count
 from runreport.filecheck import shutdown as shutdown_workers
 from runreport.ingest.collect import YEARLESS, collect
 from runreport.ingest.mapping import load_mappings
@@ -51,6 +51,7 @@ class FileOutcome:
     issues: list[RowIssue] = field(default_factory=list)
     message: str | None = None
     critical: bool = False
+    checks: list = field(default_factory=list)   # quality.CheckResult of each check (this run only)
 
 
 def staging_dir(cfg: Config, year: int) -> Path:
@@ -288,6 +289,7 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
         _reject_file(fo, data, *check.rejected)
         return None, {}
     source, typed, issues = fo.source, check.typed, list(check.issues)
+    fo.checks = list(check.checks)
     skey = (source, fo.year)
     if skey not in ref.seen_keys:
         ref.seen_keys[skey] = _existing_keys(s, cfg, source, fo.year, ref.replacing.get(skey, {fo.slot}))
@@ -333,16 +335,6 @@ def _result(job: FileJob, future, file_name: str) -> FileCheck:
         if isinstance(exc, BrokenProcessPool):
             shutdown_workers()
         return check_file(job)
-
-
-def _build_docs(pool, docs_dir: Path) -> None:
-    try:
-        pool.submit(build_docs, docs_dir).result()
-    except Exception as exc:  # noqa: BLE001 - logged, then built here
-        log.warning("Data Docs: the validation worker failed (%s: %s); building them in this process instead",
-                    type(exc).__name__, exc)
-        shutdown_workers()
-        build_docs(docs_dir)
 
 
 def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manual") -> dict:
@@ -401,8 +393,6 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                 _stage(stage, fo, good, raw_rows)
                 if fo.status == "rejected":
                     rejected_now.append(fo)
-    if pool is not None:
-        _build_docs(pool, docs_dir)
     rejections = [o.message for o in rejected_now]
     corrected_now = {o.slot for o in outcomes if o.status == "new"}
     rejections += [f"{fo.message} (avvisad tidigare, inväntar rättad fil / rejected earlier, awaiting a "
@@ -410,7 +400,8 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     summary_paths = stewards.write_run_summary(out_dir, year, run_name, outcomes)
     (stage / "outcomes.json").write_text(json.dumps([_public(o) for o in outcomes], ensure_ascii=False,
                                                     indent=1, default=str), encoding="utf-8")
-    result = {"files": len(outcomes), "rejected": rejections, **{k: str(v) for k, v in summary_paths.items()}}
+    result = {"files": len(outcomes), "rejected": rejections,
+              **{k: str(v) for k, v in summary_paths.items() if k != "files"}}
     if rejections:
         from runreport.completeness import LABEL_SV
 
@@ -433,6 +424,7 @@ def _from_log(s, cfg: Config, fo: FileOutcome) -> None:
     fo.rows_in, fo.rows_loaded, fo.rows_quarantined = logged.rows_in, logged.rows_loaded, logged.rows_quarantined
     fo.status = "unchanged" if logged.status == "loaded" else logged.status
     fo.message = logged.message
+    fo.checks = json.loads(logged.checks) if logged.checks else []
     fo.issues = [RowIssue(q.row_number, q.field, q.rule, q.reason_sv, q.reason_en)
                  for q in s.scalars(select(m.QuarantinedRow).where(m.QuarantinedRow.file_id == logged.id))]
 
@@ -487,7 +479,8 @@ def load_files(cfg: Config, year: int) -> dict:
             load_file(s, tenant=cfg.tenant, source=fo.source, file_name=fo.file_name, slot=fo.slot, year=fo.year,
                       checksum=fo.checksum, size_bytes=e["size_bytes"], rows_in=fo.rows_in, frame=staged["frame"],
                       issues=fo.issues, raw_rows=staged["raw_rows"],
-                      status="rejected" if fo.status == "rejected" else "loaded", message=fo.message)
+                      status="rejected" if fo.status == "rejected" else "loaded", message=fo.message,
+                      checks=fo.checks)
         totals["files_loaded"] += 1
         totals["rows_loaded"] += fo.rows_loaded
         totals["rows_quarantined"] += fo.rows_quarantined

@@ -6,6 +6,19 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class CheckResult:
+    """How one check of a file's suite went, for the stewards' per-file page: the check in Swedish
+    (``validation/descriptions.py``), its field's heading, whether a failure rejects the file, and
+    how many rows failed (GX's ``unexpected_count``; None for a check of the whole file)."""
+
+    description: str
+    field: str
+    critical: bool
+    success: bool
+    failed_rows: int | None = None
+
+
+@dataclass(frozen=True)
 class RowIssue:
     """One finding about one row. ``row`` is the row as a spreadsheet shows the file (the heading row
     of a plain CSV is row 1); 0 means the whole file."""

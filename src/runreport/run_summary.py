@@ -2,7 +2,7 @@
 
 Readable without knowing Airflow: what was collected (new / already ingested files), what validation
 made of each file (rows in, loaded, in quarantine; rejected files), and what the run produced (the
-annual report in Word/PDF, the contribution table, invoices, the validation summary and Data Docs),
+annual report in Word/PDF, the contribution table, invoices, the validation summary and its per-file result pages),
 each with a link relative to the page itself, so the folder can be copied or served as it is (the
 Airflow plugin ``plugins/run_stewards.py`` serves it under ``/run-stewards/``).
 
@@ -75,7 +75,6 @@ def products(out: Path, year: int) -> list[Product]:
         ("Verksamhetsberättelse (PDF)", f"verksamhetsberattelse_{year}.pdf"),
         ("Kommunbidrag per kommun (CSV)", f"kommunbidrag_{year}.csv"),
         ("Valideringssammanfattning", "validation/sammanfattning.html"),
-        ("Data Docs (Great Expectations)", "validation/data_docs/index.html"),
         ("Karantän: alla avvisade rader (CSV)", f"validation/karantan_{year}.csv"),
     ]
     items = [Product(label, rel, (out / rel).is_file()) for label, rel in wanted]

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from runreport.quality import RowIssue, ValidationContext
+from runreport.quality import CheckResult, RowIssue, ValidationContext
 from runreport.schema import SOURCES
 from runreport.validation.suites import LIKERT, Check, build_suite, checks_for
 
@@ -49,6 +49,7 @@ class ValidationOutcome:
     statistics: dict[str, Any] = field(default_factory=dict)
     docs_index: Path | None = None          # <docs_dir>/index.html when Data Docs were built
     suite_name: str = ""
+    checks: list[CheckResult] = field(default_factory=list)   # every check of the suite, in order
 
     @property
     def critical(self) -> list[RowIssue]:
@@ -319,6 +320,10 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     if missing_optional:
         frame = frame.assign(**{c: None for c in missing_optional})
     for col in missing_required:
+        from runreport.validation.descriptions import field_label
+
+        outcome.checks.append(CheckResult(f"Kolumnen {field_label(source, col)} finns i filen",
+                                          field_label(source, col), True, False))
         outcome.issues.append(RowIssue(0, col, "expect_column_to_exist",
                                        f"Obligatorisk kolumn {col} saknas i filen",
                                        f"Required column {col} is missing from the file", critical=True))
@@ -362,6 +367,16 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     outcome.statistics = dict(results.statistics)
 
     rows = frame["_row"].to_numpy()
+    from runreport.validation.descriptions import describe, field_label
+
+    done = {res.expectation_config.meta["check_id"]: res for res in results.results}
+    for check in checks:
+        res = done.get(check.id)
+        if res is not None:
+            count = (res.result or {}).get("unexpected_count")
+            outcome.checks.append(CheckResult(describe(source, check), field_label(source, check.field),
+                                              check.critical, bool(res.success),
+                                              None if count is None else int(count)))
     for res in results.results:
         check = by_id[res.expectation_config.meta["check_id"]]
         exc = res.exception_info or {}

@@ -1,6 +1,9 @@
 """The stewards' summary of a run: per source and per file (partner) rows in, loaded, quarantined
 and the top reasons, as Markdown and HTML (``<output>/validation/sammanfattning.md|.html``), with
-links to the Data Docs and to the per-run quarantine file ``karantan_<run>.csv``.
+a Swedish result page per file (``validation/filer/*.html``: every check of the file's suite and
+how it went, and the quarantined rows with their reasons) and the per-run quarantine file
+``karantan_<run>.csv``. The per-file pages replace Great Expectations' Data Docs for the stewards
+(those load their CSS and scripts from public CDNs: blank in a locked-down municipal network).
 
 No personal data ever appears: reasons on personal fields (``schema.Field.personal``) are replaced
 by a generic text, and anything looking like an e-mail address is masked. The quarantine CSV is
@@ -39,6 +42,7 @@ class FileResult:
     issues: list[RowIssue] = field(default_factory=list)
     status: str = "loaded"          # loaded, rejected, replaced, skipped (same checksum again)
     message: str | None = None
+    checks: list = field(default_factory=list)   # quality.CheckResult (or its dict) per check, this run
 
     @classmethod
     def from_decision(cls, decision) -> FileResult:
@@ -117,7 +121,47 @@ def _per_source(results: list[FileResult]) -> list[tuple[str, int, int, int, int
     return [(src, *vals) for src, vals in sorted(agg.items())]
 
 
-def render_markdown(results: list[FileResult], run_name: str, docs_link: str | None, csv_link: str) -> str:
+MAX_ROWS_ON_PAGE = 500
+
+
+def page_name(index: int, fr: FileResult) -> str:
+    """The per-file page's path, relative to the validation folder."""
+    slug = re.sub(r"[^\w.-]+", "_", fr.file_name, flags=re.ASCII).strip("_")[:80] or "fil"
+    return f"filer/{index:03d}-{slug}.html"
+
+
+def write_file_pages(results: list[FileResult], vdir: Path, csv_link: str) -> list[str]:
+    """One Swedish result page per file (autoescaped template ``pages/fil.html.j2``); returns their
+    paths relative to ``vdir``, in the order of ``results``."""
+    from dataclasses import asdict, is_dataclass
+
+    from runreport import pages
+    from runreport.completeness import LABEL_SV
+    from runreport.validation.descriptions import field_label
+
+    folder = vdir / "filer"
+    if folder.exists():
+        for old in folder.glob("*.html"):
+            old.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for n, fr in enumerate(results, start=1):
+        rel = page_name(n, fr)
+        issues = [{"row": i.row, "field": field_label(fr.source, i.field) if i.field else "",
+                   "reason": safe_reason(fr.source, i)[0]}
+                  for i in fr.issues[:MAX_ROWS_ON_PAGE]]
+        checks = [asdict(c) if is_dataclass(c) else dict(c) for c in fr.checks]
+        (vdir / rel).write_text(pages.render(
+            "fil.html.j2", file_name=fr.file_name, source_sv=LABEL_SV.get(fr.source, fr.source), status=fr.status,
+            status_sv=STATUS_SV.get(fr.status, fr.status), rows_in=fr.rows_in, rows_loaded=fr.rows_loaded,
+            rows_quarantined=fr.rows_quarantined, message=safe_text(fr.message) if fr.message else None,
+            checks=checks, issues=issues, more=max(0, len(fr.issues) - MAX_ROWS_ON_PAGE), csv_link=csv_link),
+            encoding="utf-8")
+        names.append(rel)
+    return names
+
+
+def render_markdown(results: list[FileResult], run_name: str, file_links: list[str], csv_link: str) -> str:
     total_in = sum(r.rows_in for r in results)
     total_loaded = sum(r.rows_loaded for r in results)
     total_q = sum(r.rows_quarantined for r in results)
@@ -136,23 +180,21 @@ def render_markdown(results: list[FileResult], run_name: str, docs_link: str | N
     lines += ["", "## Per fil", "",
               "| Källa | Fil | Status | Rader in | Inlästa | Karantän | Vanligaste orsaker |",
               "|---|---|---|---:|---:|---:|---|"]
-    for fr in results:
+    for fr, link in zip(results, file_links, strict=True):
         reasons = "; ".join(f"{_md(t)} ({k})" for t, k in top_reasons(fr)) or "–"
-        lines.append(f"| {_md(fr.source)} | {_md(fr.file_name)} | {_md(STATUS_SV.get(fr.status, fr.status))} | "
+        lines.append(f"| {_md(fr.source)} | [{_md(fr.file_name)}]({link}) | {_md(STATUS_SV.get(fr.status, fr.status))} | "
                      f"{fr.rows_in} | {fr.rows_loaded} | {fr.rows_quarantined} | {reasons} |")
     rejected = [fr for fr in results if fr.status == "rejected"]
     if rejected:
         lines += ["", "## Avvisade filer", ""]
         lines += [f"- **{_md(fr.file_name)}**: {_md(safe_text(fr.message))}" for fr in rejected]
     lines += ["", "## Länkar", ""]
-    if docs_link:
-        lines.append(f"- [Data Docs (Great Expectations)]({docs_link})")
     lines.append(f"- [Karantänfil med alla rader och orsaker]({csv_link})")
     lines.append("")
     return "\n".join(lines)
 
 
-def render_html(results: list[FileResult], run_name: str, docs_link: str | None, csv_link: str) -> str:
+def render_html(results: list[FileResult], run_name: str, file_links: list[str], csv_link: str) -> str:
     e = html.escape
     total_in = sum(r.rows_in for r in results)
     total_loaded = sum(r.rows_loaded for r in results)
@@ -176,10 +218,11 @@ def render_html(results: list[FileResult], run_name: str, docs_link: str | None,
     out += ["</table>", "<h2>Per fil</h2>", "<table>",
             "<tr><th>Källa</th><th>Fil</th><th>Status</th><th>Rader in</th><th>Inlästa</th><th>Karantän</th>"
             "<th>Vanligaste orsaker</th></tr>"]
-    for fr in results:
+    for fr, link in zip(results, file_links, strict=True):
         reasons = "<br>".join(f"{e(t)} ({k})" for t, k in top_reasons(fr)) or "–"
         status = STATUS_SV.get(fr.status, fr.status)
-        out.append(f'<tr><td>{e(fr.source)}</td><td>{e(fr.file_name)}</td><td class="{e(status)}">{e(status)}</td>'
+        out.append(f'<tr><td>{e(fr.source)}</td><td><a href="{e(link)}">{e(fr.file_name)}</a></td>'
+                   f'<td class="{e(status)}">{e(status)}</td>'
                    f'<td class="n">{fr.rows_in}</td><td class="n">{fr.rows_loaded}</td>'
                    f'<td class="n">{fr.rows_quarantined}</td><td>{reasons}</td></tr>')
     out.append("</table>")
@@ -189,15 +232,13 @@ def render_html(results: list[FileResult], run_name: str, docs_link: str | None,
         out += [f"<li><strong>{e(fr.file_name)}</strong>: {e(safe_text(fr.message))}</li>" for fr in rejected]
         out.append("</ul>")
     out += ["<h2>Länkar</h2>", "<ul>"]
-    if docs_link:
-        out.append(f'<li><a href="{e(docs_link)}">Data Docs (Great Expectations)</a></li>')
     out.append(f'<li><a href="{e(csv_link)}">Karantänfil med alla rader och orsaker</a></li>')
     out += ["</ul>", "</body>", "</html>", ""]
     return "\n".join(out)
 
 
 def write_summary(results: Iterable[FileResult], validation_dir: Path | str, run_name: str,
-                  docs_index: Path | str | None = None, file_stem: str | None = None) -> dict[str, Path]:
+                  file_stem: str | None = None) -> dict[str, Path]:
     """Write ``sammanfattning.md``, ``sammanfattning.html`` and ``karantan_<run>.csv`` into
     ``validation_dir`` (``<output>/validation``). Links are relative to that folder."""
     results = list(results)
@@ -205,31 +246,24 @@ def write_summary(results: Iterable[FileResult], validation_dir: Path | str, run
     vdir.mkdir(parents=True, exist_ok=True)
     safe_run = re.sub(r"[^\w.-]+", "_", file_stem or run_name)
     csv_path = write_quarantine_csv(results, vdir / f"karantan_{safe_run}.csv")
-    if docs_index is None and (vdir / "data_docs" / "index.html").exists():
-        docs_index = vdir / "data_docs" / "index.html"
-    docs_link = None
-    if docs_index is not None:
-        p = Path(docs_index)
-        try:
-            docs_link = p.resolve().relative_to(vdir.resolve()).as_posix()
-        except ValueError:
-            docs_link = p.resolve().as_uri()
+    links = write_file_pages(results, vdir, csv_path.name)
     md = vdir / "sammanfattning.md"
-    md.write_text(render_markdown(results, run_name, docs_link, csv_path.name), encoding="utf-8")
+    md.write_text(render_markdown(results, run_name, links, csv_path.name), encoding="utf-8")
     page = vdir / "sammanfattning.html"
-    page.write_text(render_html(results, run_name, docs_link, csv_path.name), encoding="utf-8")
-    return {"markdown": md, "html": page, "csv": csv_path}
+    page.write_text(render_html(results, run_name, links, csv_path.name), encoding="utf-8")
+    return {"markdown": md, "html": page, "csv": csv_path, "files": [vdir / rel for rel in links]}
 
 
-def write_run_summary(validation_dir: Path | str, year: int | None, run_name: str, outcomes: Iterable,
-                      docs_index: Path | str | None = None) -> dict[str, Path]:
+def write_run_summary(validation_dir: Path | str, year: int | None, run_name: str, outcomes: Iterable
+                      ) -> dict[str, Path]:
     """:func:`write_summary` for any per-file outcome objects with the attributes of
     :class:`FileResult` (e.g. the pipeline's ``FileOutcome``); ``year`` goes into the title."""
     from runreport import privacy
 
     results = [o if isinstance(o, FileResult) else FileResult(
         o.source, privacy.file_name(o.file_name), int(o.rows_in or 0), int(o.rows_loaded or 0), int(o.rows_quarantined or 0),
-        list(o.issues or []), getattr(o, "status", "loaded") or "loaded", getattr(o, "message", None))
+        list(o.issues or []), getattr(o, "status", "loaded") or "loaded", getattr(o, "message", None),
+        list(getattr(o, "checks", None) or []))
         for o in outcomes]
     title = f"{run_name} ({year})" if year is not None else run_name
-    return write_summary(results, validation_dir, title, docs_index=docs_index, file_stem=run_name)
+    return write_summary(results, validation_dir, title, file_stem=run_name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -155,7 +156,7 @@ def _insert_rows(session: Session, source: str, frame: pd.DataFrame, tenant: str
 def load_file(session: Session, *, tenant: str, source: str, file_name: str, slot: str, year: int | None,
               checksum: str, size_bytes: int, rows_in: int, frame: pd.DataFrame | None,
               issues: list[RowIssue], raw_rows: dict[int, dict], status: str = "loaded",
-              message: str | None = None) -> m.IngestedFile:
+              message: str | None = None, checks: list | None = None) -> m.IngestedFile:
     """Log the file, replace the slot's earlier rows, insert the valid rows and the quarantine."""
     previous = active_file_in_slot(session, tenant, slot) if status == "loaded" else None
     bad_rows = {i.row for i in issues if i.row}
@@ -165,6 +166,8 @@ def load_file(session: Session, *, tenant: str, source: str, file_name: str, slo
         size_bytes=size_bytes, status=status, rows_in=rows_in,
         rows_loaded=0 if frame is None else len(frame), rows_quarantined=rows_quarantined,
         message=message, ingested_at=datetime.now().replace(microsecond=0),
+        checks=json.dumps([asdict(c) if is_dataclass(c) else dict(c) for c in checks], ensure_ascii=False)
+        if checks else None,
     )
     session.add(log)
     session.flush()

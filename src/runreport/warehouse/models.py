@@ -51,6 +51,7 @@ class IngestedFile(Base):
     message: Mapped[str | None] = mapped_column(Text)
     ingested_at: Mapped[datetime] = mapped_column(DateTime)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("ingested_file.id"))
+    checks: Mapped[str | None] = mapped_column(Text)   # JSON: quality.CheckResult of each check (own words only)
 
 
 class QuarantinedRow(Base):

@@ -1,4 +1,4 @@
-"""registrant names as keyed digests (runreport.privacy)
+"""registrant names as keyed digests (runreport.privacy); each logged file's check results
 
 Revision ID: 0004
 Revises: 0003
@@ -20,7 +20,11 @@ def upgrade() -> None:
     sa.Column('digest', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('tenant', 'digest')
     )
+    with op.batch_alter_table('ingested_file') as batch:
+        batch.add_column(sa.Column('checks', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('ingested_file') as batch:
+        batch.drop_column('checks')
     op.drop_table('registrant_name')
