@@ -192,9 +192,9 @@ def run_network(tenant: str, data: Path, work: Path, url: str, workers: str | in
         stage("validate", lambda: pipeline.validate_files(cfg, YEAR, b"benchmark-secret", "bench"))
     except SourceRejected as exc:  # a rejected file is counted; the rest of the run goes on
         counts["rejected_files"] += str(exc).count("\n")
-    loaded = stage("load", lambda: pipeline.load_files(cfg, YEAR))
+    loaded = stage("load", lambda: pipeline.load_files(cfg, YEAR, b"benchmark-secret"))
     counts["rows_loaded"] += loaded["rows_loaded"]
-    outcomes = json.loads((pipeline.staging_dir(cfg, YEAR) / "outcomes.json").read_text(encoding="utf-8"))
+    outcomes = pipeline.staged_summary(cfg, YEAR)[1]
     for o in outcomes:
         counts["rows_in"] += o["rows_in"]
         by_source[o["source"]] = by_source.get(o["source"], 0) + o["rows_in"]

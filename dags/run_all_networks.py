@@ -87,10 +87,10 @@ def run_all_networks():
         # the rejected one is logged); compute and report stay blocked.
         @task(trigger_rule="all_done")
         def load(tenant: str, **context) -> dict:
-            from runreport import pipeline
+            from runreport import pipeline, runcontext
 
             cfg = _config(tenant)
-            return pipeline.load_files(cfg, _year(context, cfg))
+            return pipeline.load_files(cfg, _year(context, cfg), runcontext.pseudonym_secret(cfg))
 
         @task
         def compute(tenant: str, validated: dict, loaded: dict, **context) -> dict:

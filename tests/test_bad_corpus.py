@@ -24,7 +24,7 @@ def _run(cfg, year):
         pipeline.validate_files(cfg, year, SECRET, run_name="corpus")
     except SourceRejected as exc:
         rejected = str(exc)
-    pipeline.load_files(cfg, year)
+    pipeline.load_files(cfg, year, SECRET)
     return rejected
 
 
@@ -46,8 +46,7 @@ def test_case(case, tmp_path, warehouse_url):
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(case.file_path(f), target)
         rejection = _run(cfg, badcorpus.YEAR)
-        outcomes = {o["file_name"]: o for o in __import__("json").loads(
-            (pipeline.staging_dir(cfg, badcorpus.YEAR) / "outcomes.json").read_text(encoding="utf-8"))}
+        outcomes = {o["file_name"]: o for o in pipeline.staged_summary(cfg, badcorpus.YEAR)[1]}
         for f in drop:
             o = outcomes[f.file_name]
             assert o["rows_in"] == o["rows_loaded"] + o["rows_quarantined"], f.file_name

@@ -20,7 +20,7 @@ SECRET = b"pipeline-test-secret"
 def run_year(cfg, year):
     pipeline.collect_files(cfg, year)
     pipeline.validate_files(cfg, year, SECRET)
-    pipeline.load_files(cfg, year)
+    pipeline.load_files(cfg, year, SECRET)
     return pipeline.compute(cfg, year)
 
 
@@ -103,7 +103,7 @@ def test_rejected_source_blocks_but_others_load(demo_cfg):
         pipeline.validate_files(demo_cfg, 2025, SECRET)
     summary = (demo_cfg.output_dir(2025) / "validation" / "sammanfattning.md").read_text(encoding="utf-8")
     assert "utvarderingar\\_2025.csv" in summary or "utvarderingar_2025.csv" in summary
-    pipeline.load_files(demo_cfg, 2025)
+    pipeline.load_files(demo_cfg, 2025, SECRET)
     with pipeline.sessions(demo_cfg)() as s:
         log = s.scalars(select(m.IngestedFile).where(m.IngestedFile.file_name == "utvarderingar_2025.csv")).one()
         assert log.status == "rejected" and log.rows_loaded == 0 and log.rows_quarantined == log.rows_in > 0
@@ -117,7 +117,7 @@ def test_rejected_source_blocks_but_others_load(demo_cfg):
     shutil.copy(good, inbox / "evaluations" / "utvarderingar_2025_v2.csv")
     pipeline.collect_files(demo_cfg, 2025)
     pipeline.validate_files(demo_cfg, 2025, SECRET)
-    pipeline.load_files(demo_cfg, 2025)
+    pipeline.load_files(demo_cfg, 2025, SECRET)
     with pipeline.sessions(demo_cfg)() as s:
         assert s.scalar(select(func.count()).select_from(m.Evaluation).where(m.Evaluation.year == 2025)) > 1000
 
@@ -135,7 +135,6 @@ def test_inbox_as_object_storage_path(tmp_path):
 def test_workers_do_not_change_the_outcome(tmp_path):
     """Checking the files on a pool of worker processes gives the same findings, in the same
     order, and the same warehouse as checking them one after another in this process."""
-    import json
 
     results = {}
     for workers in (1, 2):
@@ -147,7 +146,7 @@ def test_workers_do_not_change_the_outcome(tmp_path):
             "validation": {"workers": workers}}, environ={})
         first = run_year(cfg, 2025)
         first.pop("contribution_table")  # a path in the run's own output folder
-        outcomes = json.loads((pipeline.staging_dir(cfg, 2025) / "outcomes.json").read_text(encoding="utf-8"))
+        outcomes = pipeline.staged_summary(cfg, 2025)[1]
         results[workers] = (first, outcomes, counts(cfg))
     assert sum(o["rows_quarantined"] for o in results[1][1]) == 7  # data/demo/MANIFEST.md
     assert results[1] == results[2]

@@ -4,7 +4,6 @@ login required, and no way out of the output folder."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -39,14 +38,12 @@ def outputs(tmp_path, monkeypatch):
     (year_dir / ".hidden.html").write_text("hidden", encoding="utf-8")
     (tmp_path / "secret.txt").write_text("top secret", encoding="utf-8")
     (year_dir / "link.txt").symlink_to(tmp_path / "secret.txt")
-    stage = tmp_path / "staging" / "RUN" / "2025"
-    stage.mkdir(parents=True)
-    (stage / "manifest.json").write_text(json.dumps([
+    collected = [
         {"source": "registrations", "file_name": "anmalningar_2025_vt.csv", "year": 2025, "status": "new"},
         {"source": "members", "file_name": "members_2020-2025.csv", "year": None, "status": "unchanged"},
         {"source": "ledger", "file_name": "huvudbok_2025.csv", "year": 2025, "status": "new"},
-    ]), encoding="utf-8")
-    (stage / "outcomes.json").write_text(json.dumps([
+    ]
+    outcomes = [
         {"source": "registrations", "file_name": "anmalningar_2025_vt.csv", "status": "new", "rows_in": 120,
          "rows_loaded": 117, "rows_quarantined": 3, "critical": False, "message": None},
         {"source": "members", "file_name": "members_2020-2025.csv", "status": "unchanged", "rows_in": 19,
@@ -54,14 +51,14 @@ def outputs(tmp_path, monkeypatch):
         {"source": "ledger", "file_name": "huvudbok_2025.csv", "status": "rejected", "rows_in": 10,
          "rows_loaded": 0, "rows_quarantined": 10, "critical": True,
          "message": "huvudbok_2025.csv: summan stämmer inte, kontakt anna.andersson@example.org"},
-    ]), encoding="utf-8")
+    ]
     monkeypatch.setenv("RUN_PATHS__OUTPUT", str(out))
-    return out, year_dir, stage
+    return out, year_dir, (collected, outcomes)   # the run's staging, as pipeline.staged_summary gives it
 
 
 def test_run_page_lists_collected_validated_and_products(outputs):
     out, year_dir, stage = outputs
-    rs = run_summary.build(year_dir, stage, "RUN", 2025, run={"dag_id": "run_annual_report", "run_id": "manual__x"},
+    rs = run_summary.build(year_dir, "RUN", 2025, *stage, run={"dag_id": "run_annual_report", "run_id": "manual__x"},
                            figures={"contributions_total": 1234567, "municipalities": 19, "carry_over": "455000.00"})
     paths = run_summary.write(rs, year_dir)
     page = Path(paths["html"]).read_text(encoding="utf-8")
@@ -114,7 +111,7 @@ def test_a_user_of_another_network_neither_sees_nor_reads_runs_files(outputs):
 
 def test_view_lists_years_and_serves_summaries(outputs, client):
     out, year_dir, stage = outputs
-    run_summary.write(run_summary.build(year_dir, stage, "RUN", 2025), year_dir)
+    run_summary.write(run_summary.build(year_dir, "RUN", 2025, *stage), year_dir)
     index = client.get("/")
     assert index.status_code == 200
     assert 'href="/files/RUN/2025/korning.html"' in index.text
@@ -131,7 +128,7 @@ def test_view_lists_years_and_serves_summaries(outputs, client):
 def test_no_script_runs_in_any_served_page_and_foreign_html_is_sandboxed(outputs, client):
     """Issue 12: a partner's value in Data Docs must not run as script on the API server's origin."""
     out, year_dir, stage = outputs
-    run_summary.write(run_summary.build(year_dir, stage, "RUN", 2025), year_dir)
+    run_summary.write(run_summary.build(year_dir, "RUN", 2025, *stage), year_dir)
     for path in ("/", "/files/RUN/2025/korning.html", "/files/RUN/2025/validation/sammanfattning.html",
                  "/files/RUN/2025/validation/data_docs/index.html", "/files/RUN/2025/kommunbidrag_2025.csv"):
         r = client.get(path)

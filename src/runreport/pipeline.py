@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
-import shutil
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -31,6 +29,7 @@ from runreport.quality import RowIssue, SourceRejected, ValidationContext
 from runreport.schema import SOURCES
 from runreport.sql import run_sql
 from runreport.warehouse import models as m
+from runreport.warehouse import staging
 from runreport.warehouse.engine import migrate, session_factory
 from runreport.warehouse.load import TABLES, already_ingested, load_file
 
@@ -54,18 +53,38 @@ class FileOutcome:
     checks: list = field(default_factory=list)   # quality.CheckResult of each check (this run only)
 
 
-def staging_dir(cfg: Config, year: int) -> Path:
-    return Path(cfg.path("output")).parent / "staging" / cfg.tenant / str(year)
-
-
 def clear_staging(cfg: Config, year: int) -> bool:
-    """Delete the run's staging area (the partners' raw files and the validated rows) when the run
-    ends, whatever its outcome: raw personal data is not kept (``docs/security.md``)."""
-    stage = staging_dir(cfg, year)
-    if stage.exists():
-        shutil.rmtree(stage)
-        return True
-    return False
+    """Forget the run's staging (the manifest and the files' decisions in the warehouse) when the run
+    ends, whatever its outcome. Raw partner files are never copied anywhere (validate and load read
+    them from the inbox and check their checksum), so nothing personal is left behind."""
+    with sessions(cfg).begin() as s:
+        return staging.clear(s, cfg.tenant, year) > 0
+
+
+def staged_summary(cfg: Config, year: int) -> tuple[list[dict], list[dict]]:
+    """The run's collected files and per-file outcomes (for the run page), from the warehouse."""
+    with sessions(cfg)() as s:
+        pairs = staging.decisions(s, cfg.tenant, year)
+    return [e for e, _ in pairs], [_outcome_view(d) for _, d in pairs if d is not None]
+
+
+def _outcome_view(decision: dict) -> dict:
+    return {k: v for k, v in decision.items() if k not in ("raw_rows", "names")}
+
+
+class FileChanged(RuntimeError):
+    """The file in the inbox is no longer the one collected (still being written, replaced)."""
+
+
+def read_inbox_file(cfg: Config, source: str, file_name: str, checksum: str) -> bytes:
+    """The collected file's bytes, read again from the inbox (shared by every worker, local or an
+    ObjectStoragePath), and checked against the checksum taken when it was collected."""
+    import hashlib
+
+    data = (_inbox(cfg) / source / file_name).read_bytes()
+    if hashlib.sha256(data).hexdigest() != checksum:
+        raise FileChanged(f"{source}/{file_name}")
+    return data
 
 
 def _inbox(cfg: Config):
@@ -84,29 +103,30 @@ def sessions(cfg: Config):
 
 # ----------------------------------------------------------------------------------------- collect
 def collect_files(cfg: Config, year: int) -> dict:
-    """Copy the files of the inbox that are not yet ingested into the year's staging area."""
+    """List the inbox, fingerprint every file and record the run's manifest in the warehouse: which
+    files are new, which were ingested before, and which are copies of another file of the run
+    (same bytes under another name). Nothing is copied: later steps read the inbox again."""
+    from runreport import privacy
+
     Session = sessions(cfg)
-    stage = staging_dir(cfg, year)
-    if stage.exists():
-        shutil.rmtree(stage)
-    (stage / "incoming").mkdir(parents=True)
     manifest = []
-    with Session() as s:
+    with Session.begin() as s:
+        first_name: dict[str, str] = {}
         for f in collect(_inbox(cfg), max_year=year):
             known = already_ingested(s, cfg.tenant, f.checksum)
-            entry = {"source": f.source, "file_name": f.name, "year": f.year, "checksum": f.checksum,
-                     "slot": f.slot, "size_bytes": len(f.data),
-                     "status": "unchanged" if known else "new"}
-            if not known:
-                target = stage / "incoming" / f.source / f.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(f.data)
-            manifest.append(entry)
-    (stage / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+            copy_of = first_name.get(f.checksum) if not known else None
+            first_name.setdefault(f.checksum, f.name)
+            manifest.append({"source": f.source, "file_name": f.name, "year": f.year, "checksum": f.checksum,
+                             "slot": f.slot, "size_bytes": len(f.data), "copy_of": copy_of,
+                             "status": "unchanged" if known else "copy" if copy_of else "new"})
+            if copy_of:
+                log.warning("%s/%s has the same content as %s: not checked or loaded twice", f.source,
+                            privacy.file_name(f.name), privacy.file_name(copy_of))
+        staging.write_manifest(s, cfg.tenant, year, manifest)
     new = sum(e["status"] == "new" for e in manifest)
     log.info("Collected %d files for %s %s: %d new, %d already ingested", len(manifest), cfg.tenant, year, new,
              len(manifest) - new)
-    return {"files": len(manifest), "new": new, "staging": str(stage)}
+    return {"files": len(manifest), "new": new}
 
 
 # ---------------------------------------------------------------------------------------- validate
@@ -254,7 +274,7 @@ def _job(cfg: Config, year: int, fo: FileOutcome, data: bytes, ref: _RunReferenc
                    name_digests=frozenset(privacy.known_digests()))
 
 
-def _learn_registrant_names(s, cfg: Config, stage: Path, todo, mappings: dict, secret: bytes) -> None:
+def _learn_registrant_names(s, cfg: Config, data_of: dict, todo, mappings: dict, secret: bytes) -> None:
     """Before any file is checked: the network's registrants' names (as digests) from earlier runs
     and from this run's registration files, so every file name, reason and page of the run masks
     them, whatever order the files are checked in and whichever process shows them later."""
@@ -268,9 +288,11 @@ def _learn_registrant_names(s, cfg: Config, stage: Path, todo, mappings: dict, s
     for fo, _e in todo:
         if fo.source != "registrations":
             continue
+        data = data_of.get((fo.source, fo.file_name))
+        if data is None:
+            continue
         try:
-            df = read_table((stage / "incoming" / fo.source / fo.file_name).read_bytes(), fo.file_name,
-                            fo.source, mappings).df
+            df = read_table(data, fo.file_name, fo.source, mappings).df
         except Exception:  # noqa: BLE001 - an unreadable file is rejected (and named masked) by its check
             continue
         if "person_name" in df.columns:
@@ -348,8 +370,8 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     (:mod:`runreport.filecheck`) and decided here in the manifest's order."""
     from runreport.validation import summary as stewards
 
-    stage = staging_dir(cfg, year)
-    manifest = json.loads((stage / "manifest.json").read_text(encoding="utf-8"))
+    with sessions(cfg)() as s:
+        manifest = staging.manifest(s, cfg.tenant, year)
     out_dir = cfg.output_dir(year) / "validation"
     out_dir.mkdir(parents=True, exist_ok=True)
     docs_dir = out_dir / "data_docs"
@@ -364,6 +386,10 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
         for e in manifest:
             fo = FileOutcome(e["source"], e["file_name"], e["year"], e["checksum"], e["slot"], e["status"])
             outcomes.append(fo)
+            if e["status"] == "copy":
+                fo.message = (f"Samma innehåll som {e['copy_of']}: kontrolleras och läses in bara en gång / "
+                              f"the same content as {e['copy_of']}: checked and loaded once")
+                continue
             if e["status"] != "new":
                 _from_log(s, cfg, fo)  # already ingested: the summary still accounts for its rows
                 if fo.status == "rejected" and not _corrected_since(s, cfg, fo):
@@ -371,11 +397,20 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
             else:
                 todo.append((fo, e))
                 ref.replacing.setdefault((fo.source, fo.year), set()).add(fo.slot)
-        _learn_registrant_names(s, cfg, stage, todo, mappings, secret)
+        data_of: dict[tuple[str, str], bytes | None] = {}
+        for fo, _e in todo:
+            try:
+                data_of[(fo.source, fo.file_name)] = read_inbox_file(cfg, fo.source, fo.file_name, fo.checksum)
+            except (FileChanged, FileNotFoundError):
+                data_of[(fo.source, fo.file_name)] = None
+        _learn_registrant_names(s, cfg, data_of, todo, mappings, secret)
         for phase in sorted({PHASE[fo.source] for fo, _ in todo}):
             batch = []
             for fo, _e in (t for t in todo if PHASE[t[0].source] == phase):
-                data = (stage / "incoming" / fo.source / fo.file_name).read_bytes()
+                data = data_of[(fo.source, fo.file_name)]
+                if data is None:
+                    batch.append((fo, b"", "changed"))
+                    continue
                 if fo.source not in YEARLESS and fo.year is None:
                     batch.append((fo, data, None))
                     continue
@@ -384,22 +419,30 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                 job = _job(cfg, year, fo, data, ref, secret, mappings, docs_dir, run_name)
                 batch.append((fo, data, (job, _submit(pool, job))))
             for fo, data, pending in batch:
+                if pending == "changed":   # not logged: the next run collects the file as it is then
+                    fo.status = "changed"
+                    fo.message = ("Filen ändrades eller försvann under körningen (skrivs den fortfarande?); "
+                                  "den tas med i nästa körning / the file changed during the run; the next run takes it")
+                    _stage(s, cfg, year, fo, None, {})
+                    continue
                 if pending is None:
                     check = FileCheck(rejected=("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
                                                 "The file name has no year (e.g. registrations_2025.csv)"))
                 else:
                     check = _result(*pending, fo.file_name)
                 good, raw_rows = _settle(s, cfg, fo, data, check, ref)
-                _stage(stage, fo, good, raw_rows)
+                _stage(s, cfg, year, fo, raw_rows, pending[0].names if pending else {})
                 if fo.status == "rejected":
                     rejected_now.append(fo)
+        checked = {(fo.source, fo.file_name) for fo, _ in todo}
+        for fo in outcomes:   # ingested before, or a copy: on the run page too, never loaded again
+            if (fo.source, fo.file_name) not in checked:
+                _stage(s, cfg, year, fo, {}, {})
     rejections = [o.message for o in rejected_now]
     corrected_now = {o.slot for o in outcomes if o.status == "new"}
     rejections += [f"{fo.message} (avvisad tidigare, inväntar rättad fil / rejected earlier, awaiting a "
                    f"corrected file)" for fo in earlier_rejected if fo.slot not in corrected_now]
     summary_paths = stewards.write_run_summary(out_dir, year, run_name, outcomes)
-    (stage / "outcomes.json").write_text(json.dumps([_public(o) for o in outcomes], ensure_ascii=False,
-                                                    indent=1, default=str), encoding="utf-8")
     result = {"files": len(outcomes), "rejected": rejections,
               **{k: str(v) for k, v in summary_paths.items() if k != "files"}}
     if rejections:
@@ -442,49 +485,85 @@ def _public(o: FileOutcome) -> dict:
     return d
 
 
-def _stage(stage: Path, fo: FileOutcome, good: pd.DataFrame | None, raw_rows: dict) -> None:
-    (stage / "validated").mkdir(exist_ok=True)
-    with open(stage / "validated" / f"{fo.checksum}.pkl", "wb") as fh:
-        pickle.dump({"outcome": fo, "frame": good, "raw_rows": raw_rows}, fh)
+def _stage(s, cfg: Config, year: int, fo: FileOutcome, raw_rows: dict, names: dict) -> None:
+    """Hand the file's decision to the load step through the warehouse: the outcome, the masked raw
+    values of its quarantined rows and the municipality names it was parsed against (load parses
+    the same bytes again with them, so it keeps exactly the rows validate accepted)."""
+    decision = _public(fo)
+    decision["raw_rows"] = {str(k): v for k, v in raw_rows.items()}
+    decision["names"] = dict(names)
+    staging.save_decision(s, cfg.tenant, year, fo.source, fo.file_name, decision)
+    s.commit()
 
 
 # -------------------------------------------------------------------------------------------- load
-def load_files(cfg: Config, year: int) -> dict:
-    """Insert the staged valid rows and the quarantine, one file per transaction."""
+def load_files(cfg: Config, year: int, secret: bytes) -> dict:
+    """Load each validated file, one file per transaction: its rows are parsed again from the inbox
+    (checksum checked) against the reference validate used, and exactly the rows validate accepted
+    are inserted, with the quarantine. ``secret`` is the pseudonymisation key validate used."""
     Session = sessions(cfg)
-    stage = staging_dir(cfg, year)
     totals = {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0, "resolved": []}
-    if not (stage / "manifest.json").exists():
-        return totals
-    manifest = json.loads((stage / "manifest.json").read_text(encoding="utf-8"))
-    for e in manifest:
-        p = stage / "validated" / f"{e['checksum']}.pkl"
-        if e["status"] != "new" or not p.exists():
+    with Session() as s:
+        staged = staging.decisions(s, cfg.tenant, year)
+    mappings, partners = load_mappings(), load_partners()
+    for e, d in staged:
+        if e["status"] != "new" or d is None or d["status"] == "changed":
             continue
-        with open(p, "rb") as fh:
-            staged = pickle.load(fh)  # noqa: S301 - our own staging file
-        fo: FileOutcome = staged["outcome"]
-        with Session.begin() as s:
-            if already_ingested(s, cfg.tenant, fo.checksum):
+        issues = [RowIssue(**i) for i in d["issues"]]
+        raw_rows = {int(k): v for k, v in d["raw_rows"].items()}
+        frame = None
+        if d["status"] != "rejected":
+            try:
+                frame = _accepted_rows(cfg, e, d, issues, mappings, partners, secret)
+            except FileChanged:
+                log.warning("%s/%s changed after it was validated: left for the next run", e["source"],
+                            _shown_name(e["file_name"]))
                 continue
-            if fo.status != "rejected":
+        with Session.begin() as s:
+            if already_ingested(s, cfg.tenant, e["checksum"]):
+                continue
+            if d["status"] != "rejected":
                 slot_files = s.scalars(select(m.IngestedFile).where(
-                    m.IngestedFile.tenant == cfg.tenant, m.IngestedFile.slot == fo.slot)
+                    m.IngestedFile.tenant == cfg.tenant, m.IngestedFile.slot == e["slot"])
                     .order_by(m.IngestedFile.id)).all()
                 last_good = max((f.id for f in slot_files if f.status in ("loaded", "replaced")), default=0)
                 earlier = [f for f in slot_files if f.status == "rejected" and f.id > last_good]
-                totals["resolved"] += [{"file_name": fo.file_name, "checksum": fo.checksum, "source": fo.source,
+                totals["resolved"] += [{"file_name": e["file_name"], "checksum": e["checksum"], "source": e["source"],
                                         "replaces": ", ".join(r.file_name for r in earlier)}
                                        for _ in earlier[:1]]
-            load_file(s, tenant=cfg.tenant, source=fo.source, file_name=fo.file_name, slot=fo.slot, year=fo.year,
-                      checksum=fo.checksum, size_bytes=e["size_bytes"], rows_in=fo.rows_in, frame=staged["frame"],
-                      issues=fo.issues, raw_rows=staged["raw_rows"],
-                      status="rejected" if fo.status == "rejected" else "loaded", message=fo.message,
-                      checks=fo.checks)
+            load_file(s, tenant=cfg.tenant, source=e["source"], file_name=e["file_name"], slot=e["slot"],
+                      year=e["year"], checksum=e["checksum"], size_bytes=e["size_bytes"], rows_in=d["rows_in"],
+                      frame=frame, issues=issues, raw_rows=raw_rows,
+                      status="rejected" if d["status"] == "rejected" else "loaded", message=d["message"],
+                      checks=d.get("checks"))
         totals["files_loaded"] += 1
-        totals["rows_loaded"] += fo.rows_loaded
-        totals["rows_quarantined"] += fo.rows_quarantined
+        totals["rows_loaded"] += d["rows_loaded"]
+        totals["rows_quarantined"] += d["rows_quarantined"]
     return totals
+
+
+def _shown_name(name: str) -> str:
+    from runreport import privacy
+
+    return privacy.file_name(name)
+
+
+def _accepted_rows(cfg: Config, e: dict, d: dict, issues: list[RowIssue], mappings: dict, partners: dict,
+                   secret: bytes) -> pd.DataFrame:
+    """The rows validate accepted: the file parsed again, without the quarantined rows."""
+    from runreport.ingest.organisations import OrganisationResolver
+    from runreport.ingest.parse import parse_frame
+    from runreport.ingest.read import read_table
+
+    data = read_inbox_file(cfg, e["source"], e["file_name"], e["checksum"])
+    raw = read_table(data, e["file_name"], e["source"], mappings)
+    typed, _ = parse_frame(e["source"], raw.df, OrganisationResolver(d["names"], partners), secret)
+    bad = {i.row for i in issues if i.row}
+    good = typed[~typed["_row"].isin(bad)]
+    if len(good) != d["rows_loaded"]:   # the same bytes and reference must give the same rows
+        raise RuntimeError(f"{e['source']}/{_shown_name(e['file_name'])}: {len(good)} rows to load, "
+                           f"validate accepted {d['rows_loaded']}")
+    return good
 
 
 # ----------------------------------------------------------------------------------------- compute

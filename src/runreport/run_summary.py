@@ -6,14 +6,13 @@ annual report in Word/PDF, the contribution table, invoices, the validation summ
 each with a link relative to the page itself, so the folder can be copied or served as it is (the
 Airflow plugin ``plugins/run_stewards.py`` serves it under ``/run-stewards/``).
 
-Built from the files the pipeline leaves: the staging manifest and ``outcomes.json`` of the year,
-and the output folder. No personal data: file names, counts and the (already masked) messages only.
+Built from the run's staging in the warehouse (what was collected, how each file was decided) and
+the output folder. No personal data: file names, counts and the (already masked) messages only.
 """
 
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,14 +56,6 @@ class RunSummary:
         return sum(int(o.get("rows_quarantined") or 0) for o in self.outcomes)
 
 
-def _read_json(path: Path) -> list[dict]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    return data if isinstance(data, list) else []
-
-
 def _folder_count(p: Path) -> int:
     return sum(1 for q in p.iterdir() if q.is_file()) if p.is_dir() else 0
 
@@ -85,12 +76,13 @@ def products(out: Path, year: int) -> list[Product]:
     return items
 
 
-def build(out_dir: Path | str, staging: Path | str, tenant: str, year: int, run: dict | None = None,
-          figures: dict | None = None) -> RunSummary:
-    out, stage = Path(out_dir), Path(staging)
-    return RunSummary(tenant=tenant, year=int(year), run=dict(run or {}),
-                      collected=_read_json(stage / "manifest.json"), outcomes=_read_json(stage / "outcomes.json"),
-                      products=products(out, int(year)), figures=dict(figures or {}))
+def build(out_dir: Path | str, tenant: str, year: int, collected: list[dict], outcomes: list[dict],
+          run: dict | None = None, figures: dict | None = None) -> RunSummary:
+    """The run page's content from the run's staging (``pipeline.staged_summary``: what was
+    collected and how each file was decided) and the products in the output folder."""
+    return RunSummary(tenant=tenant, year=int(year), run=dict(run or {}), collected=list(collected),
+                      outcomes=list(outcomes), products=products(Path(out_dir), int(year)),
+                      figures=dict(figures or {}))
 
 
 def _kr(value) -> str:
@@ -219,7 +211,8 @@ def run_facts(dag_run) -> dict:
 
 def publish(cfg, year: int, run: dict | None = None, figures: dict | None = None) -> dict[str, str]:
     """Write the run page for ``year`` of ``cfg.tenant`` (the annual DAG's last task)."""
-    from runreport.pipeline import staging_dir
+    from runreport.pipeline import staged_summary
 
-    rs = build(cfg.output_dir(year), staging_dir(cfg, year), cfg.tenant, year, run=run, figures=figures)
+    collected, outcomes = staged_summary(cfg, year)
+    rs = build(cfg.output_dir(year), cfg.tenant, year, collected, outcomes, run=run, figures=figures)
     return write(rs, cfg.output_dir(year))

@@ -29,7 +29,8 @@ PERSONAL = {(s.name, f.name) for s in SOURCES.values() for f in s.fields if f.pe
 CSV_COLUMNS = ("file", "row", "field", "rule", "reason_sv", "reason_en")
 
 STATUS_SV = {"loaded": "inläst", "new": "inläst", "rejected": "avvisad", "replaced": "ersatt",
-             "skipped": "redan inläst", "unchanged": "redan inläst"}
+             "skipped": "redan inläst", "unchanged": "redan inläst", "copy": "kopia (samma innehåll)",
+             "changed": "ändrad under körningen"}
 
 
 @dataclass

@@ -268,3 +268,28 @@ class RegistrantName(Base):
 
     tenant: Mapped[str] = mapped_column(String(40), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class StagedFile(Base):
+    """What one task of a run hands the next, kept in the warehouse so that any worker on any host
+    can run any task (never a worker's local disk): the files collected for (tenant, reporting
+    year), in the order they are checked, and, once validated, each file's decision as JSON (status,
+    row counts, issues, the masked values of quarantined rows, the reference the file was parsed
+    against). Deleted when the run ends (``staging.clear``)."""
+
+    __tablename__ = "staged_file"
+    __table_args__ = (UniqueConstraint("tenant", "run_year", "file_name", "source", name="uq_staged_file"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(40))
+    run_year: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(400))
+    year: Mapped[int | None] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))
+    slot: Mapped[str] = mapped_column(String(400))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))   # new, unchanged, copy (same bytes as an earlier file)
+    copy_of: Mapped[str | None] = mapped_column(String(400))
+    decision: Mapped[str | None] = mapped_column(Text)   # JSON, set by the validate step
