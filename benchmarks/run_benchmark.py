@@ -172,8 +172,8 @@ def run_network(tenant: str, data: Path, work: Path, url: str, workers: str | in
 
     # every benchmark network is paid like the demo's RUN (the finance connection run_payee_<tenant>)
     os.environ.setdefault(f"AIRFLOW_CONN_RUN_PAYEE_{tenant.upper()}", connection_env()["AIRFLOW_CONN_RUN_PAYEE_RUN"])
-    cfg = config.load(overrides={
-        "tenant": tenant, "network_name": f"Nätverk {tenant}",
+    cfg = config.load(network={"tenant": tenant}, overrides={
+        "network_name": f"Nätverk {tenant}",
         "warehouse": {"url": url}, "validation": {"workers": workers},
         "paths": {"inbox": str(data / tenant / "inbox"), "narrative": str(data / tenant / "narrative"),
                   "output": str(work / "out")},

@@ -125,24 +125,41 @@ def run_invoices():
         options_mapping={APPROVE: "release", REJECT: "reject"},
     )
 
+    def _answered(context, summary: dict, action: str) -> list[str]:  # noqa: ANN001
+        """Finance's answer in this run (the approval step's result), or fail: a step marked done
+        by hand, or one cleared in another run, releases nothing (runreport.invoicing.approval)."""
+        from airflow.providers.standard.utils.skipmixin import XCOM_SKIPMIXIN_FOLLOWED, XCOM_SKIPMIXIN_KEY
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from runreport.invoicing.approval import NoApproval, documents_answered
+
+        # the branch the approval step followed, recorded by Airflow only when finance answered it
+        decided = context["ti"].xcom_pull(task_ids="approval", key=XCOM_SKIPMIXIN_KEY) or {}
+        try:
+            return documents_answered(decided.get(XCOM_SKIPMIXIN_FOLLOWED), summary, action)
+        except NoApproval as exc:
+            raise AirflowFailException(str(exc)) from exc
+
     @task
-    def release(**context) -> list[str]:
+    def release(summary: dict, **context) -> list[str]:
         from runreport.invoicing.issue import release_invoices
 
+        numbers = _answered(context, summary, "release")
         cfg, year, sessions = _setup(context)
         with sessions() as session:
-            return [str(p) for p in release_invoices(session, cfg, year)]
+            return [str(p) for p in release_invoices(session, cfg, year, numbers=numbers)]
 
     @task
-    def reject(**context) -> list[str]:
+    def reject(summary: dict, **context) -> list[str]:
         from runreport.invoicing.issue import reject_invoices
 
+        numbers = _answered(context, summary, "reject")
         cfg, year, sessions = _setup(context)
         with sessions() as session:
-            return reject_invoices(session, cfg, year)
+            return reject_invoices(session, cfg, year, numbers=numbers)
 
     summary = prepare()
-    anything_to_approve(summary) >> approval >> [release(), reject()]
+    anything_to_approve(summary) >> approval >> [release(summary), reject(summary)]
 
 
 invoices_dag = run_invoices()

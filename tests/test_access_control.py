@@ -116,3 +116,21 @@ def test_roles_decide_who_approves_who_runs_and_which_network_is_seen(fab_server
     assert _get(s, "/run-stewards/files/KALMAR/2025/korning.html", tokens["kalmar"])[0] == 200
     code, body = _get(s, "/run-stewards/", tokens["forvaltare"])
     assert "/files/RUN/" in body and "/files/KALMAR/" not in body
+
+
+def test_steward_role_neither_answers_approvals_nor_deletes():
+    from airflow.providers.fab.auth_manager.security_manager.override import (
+        FabAirflowSecurityManagerOverride as Fab,
+    )
+
+    from runreport.access import role_definitions
+
+    roles = {r["role"]: set(r["perms"]) for r in role_definitions(Fab.VIEWER_PERMISSIONS, Fab.USER_PERMISSIONS,
+                                                                   ["RUN"])}
+    assert ("can_edit", "HITL Detail") not in roles["forvaltare"]
+    assert not [p for p in roles["forvaltare"] if p[0] == "can_delete"]
+    assert ("can_create", "DAG Runs") in roles["forvaltare"]   # but runs and clears tasks
+    assert {("can_edit", "HITL Detail"), ("can_edit", "DAG:run_invoices")} <= roles["ekonomi"]
+    assert ("can_edit", "DAGs") not in roles["ekonomi"] and ("can_edit", "DAGs") not in roles["samordnare"]
+    assert not [p for p in roles["samordnare"] if p[0] in ("can_edit", "can_create", "can_delete")
+                and p[1] not in ("My Password", "My Profile")]

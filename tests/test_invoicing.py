@@ -186,10 +186,14 @@ def test_issue_rerun_correct_release_reject(tmp_path, warehouse_url):
     assert again["invoices"] == [] and again["credit_notes"] == [] and again["unchanged"] == 3
     assert len(register(sessions)) == 3
 
-    # release: all three reach the outbox
+    # release what finance approved: first only the one the approval showed, then the others
     with sessions() as s:
-        released = release_invoices(s, cfg, YEAR)
-    assert sorted(p.name for p in released) == [f"RUN-{YEAR}-000{i}.xml" for i in (1, 2, 3)]
+        released = release_invoices(s, cfg, YEAR, numbers=[f"RUN-{YEAR}-0002"])
+    assert [p.name for p in released] == [f"RUN-{YEAR}-0002.xml"]
+    assert {r.number: r.status for r in register(sessions)}[f"RUN-{YEAR}-0001"] == "prepared"
+    with sessions() as s:
+        released = release_invoices(s, cfg, YEAR, numbers=[f"RUN-{YEAR}-0001", f"RUN-{YEAR}-0003"])
+    assert sorted(p.name for p in released) == [f"RUN-{YEAR}-000{i}.xml" for i in (1, 3)]
     assert all(r.status == "released" and r.released_at for r in register(sessions))
 
     # a corrected population after issue: credit note for the old invoice + a new invoice
@@ -361,3 +365,29 @@ def test_missing_finance_connection_refuses(tmp_path, monkeypatch):
     monkeypatch.delenv("AIRFLOW_CONN_RUN_PAYEE_KALMAR", raising=False)
     with pytest.raises(PayeeMissing, match="run_payee_kalmar"):
         payee("KALMAR")
+
+
+def test_only_finances_answer_in_this_run_releases_or_rejects():
+    """Issue 12: an approval step marked done by hand (no answer), or an answer for the other
+    branch, lets nothing happen; an answer covers exactly what the approval showed."""
+    from runreport.invoicing.approval import NoApproval, documents_answered
+
+    summary = {"pending": ["RUN-2026-0004", "RUN-2026-0005"]}
+    assert documents_answered(["release"], summary, "release") == ["RUN-2026-0004", "RUN-2026-0005"]
+    assert documents_answered(["reject"], summary, "reject") == summary["pending"]
+    for result in (None, [], ["reject"], "reject"):
+        with pytest.raises(NoApproval, match="inget görs"):
+            documents_answered(result, summary, "release")
+    with pytest.raises(NoApproval):
+        documents_answered(["release"], summary, "reject")
+
+
+def test_run_config_cannot_switch_the_network_whose_payee_is_used():
+    """Issue 12: 'tenant' in the Variable run_config would pick another network's bank account."""
+    from runreport import tenants
+
+    assert config.load(overrides={"tenant": "KALMAR"}, environ={}).tenant == "RUN"
+    assert tenants.load_tenant("KALMAR", overrides={"tenant": "RUN"}, environ={}).tenant == "KALMAR"
+    for bad in ("../pipeline", "/tmp/evil", "kalmar "):
+        with pytest.raises(KeyError):
+            tenants.load_tenant(bad, environ={})

@@ -7,7 +7,7 @@ from runreport import config, outputs
 
 
 def _cfg(tmp_path, tenant: str):
-    return config.load(overrides={"tenant": tenant, "paths": {"output": str(tmp_path)}}, environ={})
+    return config.load(overrides={"paths": {"output": str(tmp_path)}}, network={"tenant": tenant}, environ={})
 
 
 def test_listing_names_missing_outputs_and_counts_invoices(tmp_path):

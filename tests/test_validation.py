@@ -261,3 +261,20 @@ def test_bad_corpus_is_complete():
     assert all(path.exists() for _, path in badcorpus.reference_files())
     ctx = badcorpus.validation_context()
     assert "2305" not in ctx.member_codes and "2305" in ctx.known_municipalities
+
+
+@pytest.mark.parametrize("value", ["=1+1", " =1+1", "\u00a0=1", "\n=1", "\uff1d1", "@SUM(A1)", "+46", "-2"])
+def test_csv_cell_never_leaves_a_formula(value):
+    from runreport.validation.summary import csv_cell
+
+    assert csv_cell(value).startswith("'")
+
+
+def test_quarantine_csv_quotes_every_field_so_commas_cannot_split_a_cell(tmp_path):
+    from runreport.validation.summary import write_quarantine_csv
+
+    issue = RowIssue(2, "date", "x", "Datumet 'x,=cmd|' /C calc'!A0,' kan inte tolkas", "x")
+    path = write_quarantine_csv([FileResult("ledger", "huvudbok,=1+1,.csv", 3, 2, 1, [issue])], tmp_path / "k.csv")
+    for line in path.read_text(encoding="utf-8-sig").splitlines()[1:]:
+        for cell in csv.reader([line], delimiter=","):   # an Excel whose list separator is a comma
+            assert not any(c.lstrip().startswith("=") for c in cell), cell

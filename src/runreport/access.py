@@ -4,8 +4,9 @@ The production stack runs Airflow's FAB auth manager. Its roles are built here f
 permission lists (so they follow FAB upgrades) plus RUN's network resources:
 
 * ``forvaltare`` (data steward): everything Airflow's built-in *User* role may do (read every DAG,
-  run and log; trigger and clear runs) **except** answering a human-in-the-loop step, so a steward
-  can never approve invoices;
+  run and log; trigger and clear runs) **except** answering a human-in-the-loop step and deleting
+  runs or task instances, so a steward can never approve invoices (and marking the approval step
+  done by hand releases nothing: ``invoicing/approval.py``);
 * ``ekonomi`` (finance): read everything, and answer human-in-the-loop steps of ``run_invoices``
   only (``can_edit`` on ``DAG:run_invoices`` and on ``HITL Detail``): the only role that may approve;
 * ``samordnare`` (coordinator): read-only (Airflow's *Viewer*);
@@ -53,7 +54,10 @@ def role_definitions(viewer: Iterable[tuple[str, str]], user: Iterable[tuple[str
     rule is testable without FAB)."""
     viewer = sorted(set(viewer))
     answer_hitl = (CAN_EDIT, HITL)
-    steward = sorted(set(viewer) | {p for p in user if p != answer_hitl} | {(CAN_MENU, HITL)})
+    # a steward runs and clears tasks, but neither answers an approval nor deletes runs or task
+    # instances (the audit trail stays)
+    steward = sorted(set(viewer) | {p for p in user if p != answer_hitl and p[0] != "can_delete"}
+                     | {(CAN_MENU, HITL)})
     finance = sorted(set(viewer) | {answer_hitl, (CAN_EDIT, f"DAG:{INVOICE_DAG}"), (CAN_MENU, HITL)})
     roles = [{"role": STEWARD, "perms": steward}, {"role": FINANCE, "perms": finance},
              {"role": COORDINATOR, "perms": viewer}]

@@ -69,7 +69,9 @@ class Config(dict):
 
 
 def load(overrides: dict | str | None = None, environ: dict[str, str] | None = None,
-         file: Path | None = None) -> Config:
+         file: Path | None = None, network: dict | None = None) -> Config:
+    """pipeline.yaml < ``overrides`` (the Variable ``run_config``; may not set ``tenant``) <
+    ``network`` (a tenant file, ``runreport.tenants``) < ``RUN_*`` environment."""
     environ = dict(os.environ) if environ is None else environ
     data = yaml.safe_load((file or DEFAULT_FILE).read_text(encoding="utf-8"))
     extra_file = environ.get("RUN_CONFIG_FILE")
@@ -78,6 +80,15 @@ def load(overrides: dict | str | None = None, environ: dict[str, str] | None = N
     if isinstance(overrides, str):
         overrides = yaml.safe_load(overrides) or {}
     if overrides:
+        # which network a run serves decides whose payee connection (bank account) invoices carry:
+        # it comes from the tenant file or this file, never from the Variable run_config
+        if "tenant" in overrides:
+            import logging
+
+            logging.getLogger(__name__).warning("run_config may not set 'tenant'; ignored (docs/security.md)")
+            overrides = {k: v for k, v in overrides.items() if k != "tenant"}
         data = _merge(data, overrides)
+    if network:
+        data = _merge(data, network)
     data = _merge(data, _env_overrides(environ))
     return Config(data)

@@ -612,14 +612,16 @@ def compute(cfg: Config, year: int) -> dict:
              "contributions_sek": b.contributions_sek, "external_income_sek": b.external_income_sek,
              "costs_sek": b.costs_sek, "closing_sek": b.closing_sek} for b in chain])
     out = cfg.output_dir(year)
-    from runreport.validation.summary import _csv_cell
+    import csv
+
+    from runreport.validation.summary import csv_cell
 
     table = pd.DataFrame([asdict(r) for r in rows_for_year])
     for col in table.columns:  # a cell that starts with = + - @ must not run as a formula in Excel
         if table[col].dtype == object:
-            table[col] = table[col].map(lambda v: _csv_cell(v) if isinstance(v, str) else v)
+            table[col] = table[col].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
     csv_path = out / f"kommunbidrag_{year}.csv"
-    table.to_csv(csv_path, sep=";", index=False, decimal=",", encoding="utf-8-sig")
+    table.to_csv(csv_path, sep=";", index=False, decimal=",", encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
     this = next(b for b in chain if b.year == year)
     return {"contributions_total": int(sum(r.amount_sek for r in rows_for_year)), "municipalities": len(rows_for_year),
             "carry_over": str(this.closing_sek), "contribution_table": str(csv_path), "gaps": gaps}

@@ -98,10 +98,11 @@ def list_tenants(path: str | Path | None = None, environ: dict[str, str] | None 
 
 def load_tenant(tenant: str, overrides: dict | str | None = None, environ: dict[str, str] | None = None,
                 path: str | Path | None = None) -> Config:
-    """The merged configuration of one network: pipeline.yaml < overrides < tenant file < env."""
+    """The merged configuration of one network: pipeline.yaml < overrides < tenant file < env.
+    ``tenant`` must be one of :func:`list_tenants` (a run's parameter is never a path)."""
+    if tenant not in list_tenants(path, environ):
+        raise KeyError(f"okänt nätverk {tenant!r} / unknown network (config/tenants/<TENANT>.yaml)")
     file = tenants_dir(path, environ) / f"{tenant}.yaml"
-    if not file.exists():
-        raise KeyError(f"no tenant file {file}")
     if isinstance(overrides, str):
         overrides = yaml.safe_load(overrides) or {}
     data = _read(file)
@@ -110,8 +111,7 @@ def load_tenant(tenant: str, overrides: dict | str | None = None, environ: dict[
     if "in_kind" not in (data.get("contribution") or {}) \
             and data["tenant"] != config_mod.load(overrides=overrides or {}, environ={}).get("tenant"):
         data["contribution"] = {**(data.get("contribution") or {}), "in_kind": ""}
-    merged = config_mod._merge(overrides or {}, data)
-    return config_mod.load(overrides=merged, environ=environ)
+    return config_mod.load(overrides=overrides, environ=environ, network=data)
 
 
 def load_all(overrides: dict | str | None = None, environ: dict[str, str] | None = None,

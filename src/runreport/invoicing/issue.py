@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -245,12 +246,20 @@ def _pending(session: Session, tenant: str, year: int) -> list[Invoice]:
     return [i for i in _register(session, tenant, year) if i.status == STATUS_PREPARED]
 
 
-def release_invoices(session: Session, cfg, year: int) -> list[Path]:  # noqa: ANN001
-    """After approval: copy every prepared document of the year to the outbox and mark it released.
+def release_invoices(session: Session, cfg, year: int, numbers: Iterable[str] | None = None) -> list[Path]:  # noqa: ANN001
+    """After approval: copy the prepared documents of the year that finance approved (``numbers``,
+    the ones the approval showed; None: every prepared one) to the outbox and mark them released.
+    A document prepared after the approval was asked for stays prepared for the next approval.
     A file whose checksum no longer matches the register is refused (nothing is released)."""
     dirs = invoice_dirs(cfg, year)
     dirs["outbox"].mkdir(parents=True, exist_ok=True)
     pending = _pending(session, cfg.tenant, year)
+    if numbers is not None:
+        approved = set(numbers)
+        left = [inv.number for inv in pending if inv.number not in approved]
+        if left:
+            log.warning("Not approved in this run, left prepared: %s", ", ".join(left))
+        pending = [inv for inv in pending if inv.number in approved]
     account = InvoicingSettings.from_config(cfg).seller.iban
     for inv in pending:
         if _sha256(Path(inv.xml_path)) != inv.checksum:
@@ -283,11 +292,14 @@ def release_invoices(session: Session, cfg, year: int) -> list[Path]:  # noqa: A
     return copied
 
 
-def reject_invoices(session: Session, cfg, year: int) -> list[str]:  # noqa: ANN001
-    """Mark every prepared document of the year rejected; nothing reaches the outbox."""
+def reject_invoices(session: Session, cfg, year: int, numbers: Iterable[str] | None = None) -> list[str]:  # noqa: ANN001
+    """Mark the prepared documents of the year that finance rejected (``numbers``; None: every
+    prepared one) rejected; nothing reaches the outbox."""
     dirs = invoice_dirs(cfg, year)
     dirs["rejected"].mkdir(parents=True, exist_ok=True)
     pending = _pending(session, cfg.tenant, year)
+    if numbers is not None:
+        pending = [inv for inv in pending if inv.number in set(numbers)]
     moved: list[tuple[Path, Path]] = []
     try:
         for inv in pending:

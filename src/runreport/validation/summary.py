@@ -71,20 +71,33 @@ def safe_text(text: str | None) -> str:
     return privacy.mask(text or "")
 
 
-def _csv_cell(value) -> str:
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+INNER_FORMULA = re.compile(r"([,;\t\r\n][\s\u00a0]*)([=+\-@\uff1d\uff0b\uff0d\uff20])")
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet will never evaluate: prefixed with ``'`` when, read the way Excel reads it
+    (leading blanks ignored, full-width ``＝`` as ``=``), it starts like a formula. Writers also quote
+    every text field, so a comma-separated locale cannot split a cell into a new formula cell."""
+    import unicodedata
+
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # a spreadsheet whose list separator is a comma starts a new cell after every comma (quotes do
+    # not help there): what follows a separator must not start a formula either
+    text = INNER_FORMULA.sub(lambda m: f"{m.group(1)}'{m.group(2)}", text)
+    probe = unicodedata.normalize("NFKC", text).lstrip(" \u00a0\u3000")
+    return "'" + text if probe[:1] in FORMULA_START or text[:1] in FORMULA_START else text
 
 
 def write_quarantine_csv(results: Iterable[FileResult], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh, delimiter=";")
+        w = csv.writer(fh, delimiter=";", quoting=csv.QUOTE_ALL)
         w.writerow(CSV_COLUMNS)
         for fr in results:
             for issue in fr.issues:
                 sv, en = safe_reason(fr.source, issue)
-                w.writerow([_csv_cell(v) for v in (fr.file_name, issue.row, issue.field or "", issue.rule, sv, en)])
+                w.writerow([csv_cell(v) for v in (fr.file_name, issue.row, issue.field or "", issue.rule, sv, en)])
     return path
 
 
