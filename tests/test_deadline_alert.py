@@ -130,12 +130,25 @@ class Processes:
         self.env, self.logdir = env, logdir
         self.procs: dict[str, subprocess.Popen] = {}
 
-    def start(self, name: str, *args: str) -> None:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
         out = open(self.logdir / f"{name}.log", "wb")  # the child keeps its own descriptor
         self.procs[name] = subprocess.Popen(
-            [AIRFLOW, *args], env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            [AIRFLOW, *args], env={**self.env, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, cwd=cwd,
         )
         out.close()
+
+    def stop_one(self, name: str, timeout: float = 120) -> None:
+        """End one process gracefully (SIGTERM: a Celery worker finishes its task and hands back
+        what it had fetched), then for good."""
+        proc = self.procs.pop(name)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
 
     def check_alive(self) -> None:
         for name, proc in self.procs.items():

@@ -8,6 +8,11 @@ SimpleAuthManager login (JWT from ``POST /auth/token``): trigger ``run_annual_re
 conf ``{"year": 2025}``, unpause it, wait for success, and check the report, the contribution table
 and the stewards' view (plugin mounted in the API server). Deadline alerts stay on (scheduler path).
 
+Two Celery workers stand for two hosts (issue 15): each has its own working directory, temporary
+directory and log folder, and they share only the inbox and the output folder. Worker A runs until
+``collect`` has finished and is then stopped; worker B, which never saw A's disk, runs the rest. The
+run succeeds because what one task hands the next goes through the warehouse.
+
 Without PostgreSQL or Redis the test is skipped, unless RUN_REQUIRE_SERVICES=1 (then it fails).
 Everything it starts is stopped by process group in ``finally``; the scratch databases are dropped
 and the Redis database it used is flushed.
@@ -109,7 +114,7 @@ def test_annual_report_on_celery_stack(tmp_path, services):
         AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
         AIRFLOW__CELERY__BROKER_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/{services['redis_db']}",
         AIRFLOW__CELERY__RESULT_BACKEND=f"db+postgresql+psycopg2://{pg}/{services['meta']}",
-        AIRFLOW__CELERY__WORKER_CONCURRENCY="4",
+        AIRFLOW__CELERY__WORKER_CONCURRENCY="1",
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{base}/execution/",
         AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
@@ -140,7 +145,18 @@ def test_annual_report_on_celery_stack(tmp_path, services):
         procs.start("dag-processor", "dag-processor")
         procs.start("scheduler", "scheduler")
         procs.start("api-server", "api-server", "--port", str(port), "--host", "127.0.0.1")
-        procs.start("celery-worker", "celery", "worker", "--concurrency", "4", "--skip-serve-logs")
+        def worker(label: str) -> None:
+            own = tmp_path / f"host-{label}"
+            for d in ("cwd", "tmp", "logs"):
+                (own / d).mkdir(parents=True, exist_ok=True)
+            procs.start(f"celery-worker-{label}", "celery", "worker", "--concurrency", "1", "--skip-serve-logs",
+                        "--celery-hostname", f"worker-{label}@%h", cwd=own / "cwd",
+                        env={"RUN_TEST_WORKER": f"worker-{label}", "TMPDIR": str(own / "tmp"),
+                             "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(own / "logs"),
+                             "AIRFLOW__CORE__HOSTNAME_CALLABLE": "worker_identity.name",
+                             "PYTHONPATH": str(ROOT / "tests")})
+
+        worker("a")
         client = httpx.Client(base_url=base, timeout=30)
 
         def api_up():
@@ -169,6 +185,14 @@ def test_annual_report_on_celery_stack(tmp_path, services):
         unpause = client.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False})
         assert unpause.status_code == 200 and unpause.json()["is_paused"] is False, unpause.text
 
+        def task_states() -> dict[str, str]:
+            tis = client.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances").json()["task_instances"]
+            return {t["task_id"]: t["state"] for t in tis}
+
+        _wait_for(lambda: task_states().get("collect") == "success", 240, "collect on worker A", procs, interval=2)
+        procs.stop_one("celery-worker-a")   # host A goes away; host B never saw its disk
+        worker("b")
+
         def finished():
             state = client.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").json()["state"]
             if state == "failed":
@@ -184,7 +208,9 @@ def test_annual_report_on_celery_stack(tmp_path, services):
         assert {t["task_id"]: t["state"] for t in tis} == {
             t: "success" for t in ("collect", "validate", "load", "compute", "report", "publish")}
         assert {t["executor"] or "CeleryExecutor" for t in tis} == {"CeleryExecutor"}
-        assert {t["hostname"] for t in tis} != {""}
+        hosts = {t["task_id"]: t["hostname"] for t in tis}
+        assert hosts["collect"] == "worker-a" and hosts["publish"] == "worker-b", hosts
+        assert hosts["load"] == "worker-b", hosts   # load gets validate's decisions from the warehouse
 
         # the stewards' view is mounted in the API server and needs the same login
         view = client.get("/run-stewards/")
@@ -195,6 +221,9 @@ def test_annual_report_on_celery_stack(tmp_path, services):
     finally:
         procs.stop()
 
+    # the tasks wrote nowhere the hosts would have to share but the output folder (and the warehouse)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [
+        "airflow_home", "host-a", "host-b", "logs", "notifications", "output"], list(tmp_path.iterdir())
     year_dir = out / "RUN" / str(YEAR)
     import docx
 
