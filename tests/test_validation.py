@@ -133,7 +133,7 @@ def test_ledger_total_reconciles_or_file_is_critical():
     bad = validate_frame("ledger", df, CTX, declared_total=Decimal("1100"))
     (crit,) = bad.critical
     assert crit.row == 0 and crit.rule == "expect_column_sum_to_be_between" and "totalrad" in crit.reason_sv
-    with pytest.raises(SourceRejected, match="huvudbok_2025.csv.*expect_column_sum_to_be_between"):
+    with pytest.raises(SourceRejected, match="huvudbok_2025.csv, fält amount_sek: Summan av beloppen.*totalrad"):
         decide("huvudbok_2025.csv", "ledger", 3, bad.issues, 0.9)
 
 
@@ -171,10 +171,15 @@ def test_policy_accounting_and_threshold():
     many = [RowIssue(r, "q_overall", "expect_column_values_to_be_between", "x", "y") for r in range(1, 8)]
     with pytest.raises(SourceRejected) as exc:
         decide("utvarderingar_2025.csv", "evaluations", 100, many, 0.05)
-    assert "utvarderingar_2025.csv" in str(exc.value) and "max_rejected_share" in str(exc.value)
-    assert "expect_column_values_to_be_between" in str(exc.value)
+    assert "utvarderingar_2025.csv: 7% av raderna avvisades, gränsen är 5%" in str(exc.value)
     d = exc.value.decision
     assert d.rejected and d.rows_loaded == 0 and d.rows_quarantined == 100
+    assert d.issues[-1].rule == "rejected_share" and d.issues[-1].critical   # named in the quarantine too
+    # a critical finding rejects the file whatever the share, and says which row and rule
+    crit = RowIssue(0, "amount_sek", "expect_column_sum_to_be_between", "Summan stämmer inte", "Sum differs",
+                    critical=True)
+    d = decide("huvudbok_2025.csv", "ledger", 30, [crit], 0.05, raise_on_reject=False)
+    assert d.rejected and d.rows_quarantined == 30 and "fält amount_sek: Summan stämmer inte" in d.message
     # a not-null finding that repeats a parse issue on the same field is not counted twice
     d = decide("f.csv", "ledger", 100, [RowIssue(2, "amount_sek", "not_a_number", "a", "b"),
                                        RowIssue(2, "amount_sek", "expect_column_values_to_not_be_null", "c", "d")])

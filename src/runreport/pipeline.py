@@ -242,27 +242,17 @@ def _reject_file(fo: FileOutcome, data: bytes, rule: str, reason_sv: str, reason
 
 
 def _apply_policy(fo: FileOutcome, typed: pd.DataFrame, issues: list[RowIssue], threshold: float) -> pd.DataFrame | None:
-    """Quarantine the rows with findings; reject the whole file on a critical finding or when the
-    rejected share passes the threshold. Returns the rows to load (None: nothing loads)."""
-    bad = {i.row for i in issues if i.row}
-    good = typed[~typed["_row"].isin(bad)]
-    fo.rows_in, fo.rows_loaded = len(typed), len(good)
-    fo.rows_quarantined = fo.rows_in - fo.rows_loaded
-    fo.issues = issues
-    share = fo.rows_quarantined / fo.rows_in if fo.rows_in else 0.0
-    critical = [i for i in issues if i.critical]
-    if critical:
-        fo.message = critical[0].message(fo.file_name)
-    elif share > threshold:
-        fo.message = (f"{fo.file_name}: {share:.0%} av raderna avvisades, gränsen är {threshold:.0%} / "
-                      f"{share:.0%} of the rows were rejected, the limit is {threshold:.0%}")
-        fo.issues = [*issues, RowIssue(0, None, "rejected_share", fo.message, fo.message, True)]
-    if fo.message:  # the whole file is rejected: nothing of it loads, every row is accounted for
+    """The quarantine policy (:func:`runreport.validation.policy.decide`) applied to a checked file:
+    fills in the file's outcome; returns the rows to load (None: the whole file is rejected)."""
+    from runreport.validation.policy import decide
+
+    d = decide(fo.file_name, fo.source, len(typed), issues, threshold, raise_on_reject=False)
+    fo.rows_in, fo.rows_loaded, fo.rows_quarantined = d.rows_in, d.rows_loaded, d.rows_quarantined
+    fo.issues, fo.message = d.issues, d.message
+    if d.rejected:
         fo.status, fo.critical = "rejected", True
-        fo.rows_loaded, fo.rows_quarantined = 0, fo.rows_in
-        good = None
-    assert fo.rows_in == fo.rows_loaded + fo.rows_quarantined
-    return good
+        return None
+    return typed[d.ok_mask(typed["_row"])]
 
 
 def _job(cfg: Config, year: int, fo: FileOutcome, data: bytes, ref: _RunReference, secret: bytes, mappings: dict,

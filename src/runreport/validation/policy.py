@@ -1,4 +1,5 @@
-"""Quarantine, row accounting and the rejection policy of a source file.
+"""Quarantine, row accounting and the rejection policy of a source file: the one policy the
+pipeline applies (``pipeline._settle``) to every checked file.
 
 Given the rows read from a file and every issue found about them (parse issues from ingest and
 validation issues from :func:`runreport.validation.run.validate_frame`):
@@ -37,6 +38,7 @@ class Decision:
     rows_in: int
     quarantined: dict[int, list[RowIssue]] = field(default_factory=dict)  # row -> all its issues
     file_issues: list[RowIssue] = field(default_factory=list)             # row 0: the whole file
+    found: list[RowIssue] = field(default_factory=list)                   # every issue, as found
     rejected: bool = False
     message: str | None = None
     rejected_share: float = 0.0
@@ -56,8 +58,8 @@ class Decision:
 
     @property
     def issues(self) -> list[RowIssue]:
-        """File-level issues first, then row issues in row order."""
-        return self.file_issues + [i for row in sorted(self.quarantined) for i in self.quarantined[row]]
+        """Every issue in the order found (a rejection for the share of bad rows last)."""
+        return list(self.found)
 
     def ok_mask(self, rows: pd.Series | Sequence[int] | np.ndarray) -> np.ndarray:
         """Boolean mask over ``rows`` (the frame's ``_row`` column): True = load the row."""
@@ -70,11 +72,6 @@ class Decision:
         """The most frequent (rule, field) among the issues: (rule, field, count)."""
         c = Counter((i.rule, i.field or "") for i in self.issues)
         return [(rule, fld, k) for (rule, fld), k in c.most_common(n)]
-
-
-def _rule_summary(issues: Iterable[RowIssue]) -> str:
-    c = Counter(f"{i.rule}" + (f" ({i.field})" if i.field else "") for i in issues)
-    return ", ".join(f"{rule}: {k}" for rule, k in c.most_common(3))
 
 
 def decide(file_name: str, source: str, rows_in: int, issues: Iterable[RowIssue],
@@ -90,29 +87,25 @@ def decide(file_name: str, source: str, rows_in: int, issues: Iterable[RowIssue]
     for issue in issues:
         if issue.rule == NOT_NULL and (issue.row, issue.field) in parsed_bad:
             continue
+        d.found.append(issue)
         if issue.row <= 0:
             d.file_issues.append(issue)
         else:
             d.quarantined.setdefault(issue.row, []).append(issue)
-
-    critical = [i for i in d.issues if i.critical]
-    d.rejected_share = (len(d.quarantined) / rows_in) if rows_in else 0.0
-    if critical:
-        first = critical[0]
-        d.rejected = True
-        d.message = (f"{file_name}: källan {source} avvisas, kritiskt krav {first.rule} uppfylls inte: "
-                     f"{first.reason_sv} / source {source} rejected, critical expectation {first.rule} "
-                     f"failed: {first.reason_en}")
-    elif d.rejected_share > share_limit:
-        d.rejected = True
-        d.message = (f"{file_name}: källan {source} avvisas, {len(d.quarantined)} av {rows_in} rader "
-                     f"({d.rejected_share:.1%}) är felaktiga, gränsen max_rejected_share är "
-                     f"{share_limit:.1%}; vanligaste regler: {_rule_summary(d.issues)} / source {source} "
-                     f"rejected: {len(d.quarantined)} of {rows_in} rows ({d.rejected_share:.1%}) fail, "
-                     f"above max_rejected_share {share_limit:.1%}")
-    assert d.rows_in == d.rows_loaded + d.rows_quarantined, "row accounting broken"
     if len(d.quarantined) > d.rows_in:
         raise ValueError(f"{file_name}: {len(d.quarantined)} rows with issues but only {rows_in} rows in")
+
+    critical = [i for i in d.found if i.critical]
+    d.rejected_share = (len(d.quarantined) / rows_in) if rows_in else 0.0
+    if critical:
+        d.rejected = True
+        d.message = critical[0].message(file_name)
+    elif d.rejected_share > share_limit:
+        d.rejected = True
+        d.message = (f"{file_name}: {d.rejected_share:.0%} av raderna avvisades, gränsen är {share_limit:.0%} / "
+                     f"{d.rejected_share:.0%} of the rows were rejected, the limit is {share_limit:.0%}")
+        d.found.append(RowIssue(0, None, "rejected_share", d.message, d.message, True))
+    assert d.rows_in == d.rows_loaded + d.rows_quarantined, "row accounting broken"
     if d.rejected and raise_on_reject:
         err = SourceRejected(d.message)
         err.decision = d  # type: ignore[attr-defined]
