@@ -15,11 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from runreport.contribution import months_in_year, population_year
+from runreport.schema import SOURCES
 from runreport.warehouse import models as m
 
-LABEL_SV = {"members": "Medlemmar", "agreements": "Avtal (bidrag per invånare)", "population": "Folkmängd (SCB)",
-            "budget": "Budget (handlingsplan)", "sessions": "Träffar", "registrations": "Anmälningar",
-            "evaluations": "Utvärderingar", "ledger": "Ekonomi (huvudbok)"}
+LABEL_SV = {name: s.label_sv for name, s in SOURCES.items()}
 REPORT_DEFAULT = ["members", "agreements", "population", "budget", "registrations", "evaluations", "ledger"]
 INVOICES_DEFAULT = ["members", "agreements", "population"]
 

@@ -33,12 +33,12 @@ from typing import Any
 import pandas as pd
 
 from runreport.quality import CheckResult, RowIssue, ValidationContext
+from runreport.schema import SOURCES
 
 log = logging.getLogger(__name__)
 
 # Reference data validated in a run serves the files of later phases.
-PHASE = {"members": 0, "agreements": 0, "population": 1, "budget": 1,
-         "sessions": 2, "registrations": 2, "evaluations": 2, "ledger": 2}
+PHASE = {name: s.phase for name, s in SOURCES.items()}
 
 
 @dataclass

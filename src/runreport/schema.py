@@ -20,11 +20,21 @@ class Field:
 
 @dataclass(frozen=True)
 class Source:
+    """Everything the pipeline knows about one kind of partner file, in one record that every step
+    reads (collect, validate, load, the stewards' pages): its fields, key, file pattern, the phase it
+    is checked in (reference data first), whether its files are per year, its warehouse table and
+    its Swedish name. The order of :data:`SOURCES` is the order files are collected and checked."""
+
     name: str
     file_pattern: str
     fields: tuple[Field, ...]
     key: tuple[str, ...]  # uniqueness within a file
     description: str = ""
+    label_sv: str = ""             # what stewards and partners call it
+    phase: int = 2                 # checked after every source of a lower phase (it is checked against them)
+    yearless: bool = False         # one file covers many years (no year in its name)
+    table: str = ""                # warehouse table (runreport.warehouse.models)
+    date_in_year: str | None = None  # a date field that must fall within the reporting year
 
     @property
     def required(self) -> list[str]:
@@ -52,6 +62,7 @@ SOURCES: dict[str, Source] = {
             ),
             key=("municipality_code", "valid_from"),
             description="Members and agreement periods (RUN office)",
+            label_sv="Medlemmar", phase=0, yearless=True, table="member",
         ),
         Source(
             "agreements",
@@ -63,6 +74,7 @@ SOURCES: dict[str, Source] = {
             ),
             key=("year_from",),
             description="Agreement rates per period (RUN office)",
+            label_sv="Avtal (bidrag per invånare)", phase=0, yearless=True, table="agreement_rate",
         ),
         Source(
             "population",
@@ -74,6 +86,7 @@ SOURCES: dict[str, Source] = {
             ),
             key=("municipality_code", "year"),
             description="Population per municipality, SCB table BE0101 (wide: one column per year)",
+            label_sv="Folkmängd (SCB)", phase=1, yearless=True, table="population",
         ),
         Source(
             "budget",
@@ -92,6 +105,7 @@ SOURCES: dict[str, Source] = {
             ),
             key=("activity_code",),
             description="Action plan (handlingsplan) with budget per activity, one file per year",
+            label_sv="Budget (handlingsplan)", phase=1, table="activity",
         ),
         Source(
             "sessions",
@@ -106,6 +120,7 @@ SOURCES: dict[str, Source] = {
             ),
             key=("activity_code", "session_no"),
             description="Sessions (träffar) per activity and year",
+            label_sv="Träffar", phase=2, table="activity_session", date_in_year="session_date",
         ),
         Source(
             "registrations",
@@ -121,6 +136,7 @@ SOURCES: dict[str, Source] = {
             ),
             key=("activity_code", "email"),
             description="One row per person per activity (registration tool)",
+            label_sv="Anmälningar", phase=2, table="registration",
         ),
         Source(
             "evaluations",
@@ -139,6 +155,7 @@ SOURCES: dict[str, Source] = {
             ),
             key=("response_id",),
             description="One row per survey response",
+            label_sv="Utvärderingar", phase=2, table="evaluation", date_in_year="submitted_date",
         ),
         Source(
             "ledger",
@@ -155,6 +172,7 @@ SOURCES: dict[str, Source] = {
             ),
             key=("voucher_no", "line_no"),
             description="Ledger lines from the university's finance system",
+            label_sv="Ekonomi (huvudbok)", phase=2, table="ledger_line", date_in_year="booking_date",
         ),
     )
 }

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 
 from runreport.schema import SOURCES
 
-SOURCE_ORDER = ["members", "agreements", "population", "budget", "sessions", "registrations", "evaluations",
-                "ledger"]
-YEARLESS = {"members", "agreements", "population"}
+SOURCE_ORDER = list(SOURCES)   # reference data first (schema.SOURCES is in checking order)
+YEARLESS = {name for name, s in SOURCES.items() if s.yearless}
 VERSION_SUFFIX = re.compile(r"([_\- ](v\d+|version\d+|rättad|rattad|korr|korrigerad|corrected|rev\d*))+$",
                             re.IGNORECASE)
 YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
@@ -70,5 +69,3 @@ def collect(inbox, max_year: int | None = None) -> list[CollectedFile]:
     files.sort(key=lambda f: (SOURCE_ORDER.index(f.source), f.year or 0, f.slot, f.name))
     return files
 
-
-assert set(SOURCE_ORDER) == set(SOURCES)

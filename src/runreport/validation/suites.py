@@ -54,7 +54,7 @@ TYPE_LISTS: dict[str, list[str]] = {
 
 # Dates that must fall within the reporting year (registration dates may fall in the year before:
 # registration opens in the autumn for activities in the spring).
-DATE_IN_YEAR = {"sessions": "session_date", "evaluations": "submitted_date", "ledger": "booking_date"}
+DATE_IN_YEAR = {name: s.date_in_year for name, s in SOURCES.items() if s.date_in_year}
 
 
 def known_sections() -> tuple[str, ...]:

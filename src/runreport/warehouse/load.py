@@ -31,18 +31,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from runreport.quality import RowIssue
+from runreport.schema import SOURCES
 from runreport.warehouse import models as m
 
-TABLES = {
-    "members": m.Member,
-    "agreements": m.AgreementRate,
-    "population": m.Population,
-    "budget": m.Activity,
-    "sessions": m.ActivitySession,
-    "registrations": m.Registration,
-    "evaluations": m.Evaluation,
-    "ledger": m.LedgerLine,
-}
+_MODELS = {mapper.class_.__tablename__: mapper.class_ for mapper in m.Base.registry.mappers}
+TABLES = {name: _MODELS[s.table] for name, s in SOURCES.items()}   # source -> its warehouse model
 MONEY = {"rate_sek", "municipal_budget_sek", "external_budget_sek", "amount_sek"}
 CHUNK = 20_000  # rows per executemany / COPY
 
