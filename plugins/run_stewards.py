@@ -25,7 +25,6 @@ Airflow 3 mounts ``fastapi_apps`` into the API server; ``external_views`` adds t
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -120,22 +119,18 @@ def _years(root: Path, may_read: Callable[[str], bool] = lambda tenant: True) ->
 
 
 def index_page(root: Path, base: str = URL_PREFIX, may_read: Callable[[str], bool] = lambda tenant: True) -> str:
-    e = html.escape
+    """The list of networks and years the user may read (autoescaped template ``pages/index.html.j2``)."""
+    from runreport import pages
+
     rows = []
     for tenant, year, folder in _years(root, may_read):
-        links = []
-        for label, rel in (("Körning", "korning.html"), ("Validering", "validation/sammanfattning.html"),
-                           ("Verksamhetsberättelse", f"verksamhetsberattelse_{year}.docx"),
-                           ("Kommunbidrag", f"kommunbidrag_{year}.csv")):
-            if (folder / rel).is_file():
-                links.append(f'<a href="{e(base)}/files/{e(tenant)}/{e(year)}/{e(rel)}">{e(label)}</a>')
-        rows.append(f"<tr><td>{e(tenant)}</td><td>{e(year)}</td><td>{' · '.join(links) or '–'}</td></tr>")
-    body = ("<table><tr><th>Nätverk</th><th>År</th><th>Sidor</th></tr>" + "".join(rows) + "</table>") if rows \
-        else "<p>Inga körningar ännu.</p>"
-    return ("<!DOCTYPE html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>RUN: körningar</title>"
-            "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #999;padding:.3em .6em}</style></head><body>"
-            f"<h1>RUN: körningar</h1>{body}</body></html>")
+        links = [{"label": label, "href": f"{base}/files/{tenant}/{year}/{rel}"}
+                 for label, rel in (("Körning", "korning.html"), ("Validering", "validation/sammanfattning.html"),
+                                    ("Verksamhetsberättelse", f"verksamhetsberattelse_{year}.docx"),
+                                    ("Kommunbidrag", f"kommunbidrag_{year}.csv"))
+                 if (folder / rel).is_file()]
+        rows.append({"tenant": tenant, "year": year, "links": links})
+    return pages.render("index.html.j2", rows=rows)
 
 
 def create_app() -> FastAPI:
