@@ -186,16 +186,35 @@ def test_policy_accounting_and_threshold():
     assert len(d.quarantined[2]) == 1
 
 
-def test_data_docs_built_and_reference_suites(tmp_path):
+def test_gx_keeps_the_results_without_the_partners_values(tmp_path):
+    """GX runs the suite through a ValidationDefinition and a Checkpoint (public API) and stores
+    the result itself, one suite per network, source and year; the stored result holds the failing
+    rows' positions and counts, never a partner's value."""
+    import json
+
+    from runreport.validation import gx
+
     docs = tmp_path / "validation" / "data_docs"
-    out = validate_frame("evaluations", evaluations_frame(), CTX, docs_dir=docs, run_name="t1",
+    frame = evaluations_frame()
+    frame.loc[2, "activity_code"] = "<script>hemligt@example.se</script>"
+    out = validate_frame("evaluations", frame, CTX, docs_dir=docs, run_name="t1",
                          file_name="utvarderingar_2025.csv")
-    index = docs / "index.html"
-    assert out.docs_index == index and index.exists()
-    html_text = index.read_text(encoding="utf-8")
-    assert "evaluations" in html_text and "t1" in html_text
-    assert (docs / "expectations" / "RUN" / "evaluations" / "2025.html").exists()  # one suite per network, source, year
-    assert list(docs.glob("validations/**/*.html"))
+    assert not out.success and out.suite_name == "RUN.evaluations.2025"
+    stores = gx.stores_root(docs)
+    assert (stores / "expectations" / "RUN" / "evaluations" / "2025.json").exists()
+    assert list(stores.glob("validation_definitions/*.json")) and list(stores.glob("checkpoints/*.json"))
+    (stored,) = list(stores.glob("uncommitted/validations/**/*.json"))
+    text = stored.read_text(encoding="utf-8")
+    result = json.loads(text)
+    assert result["meta"]["run_id"]["run_name"] == "t1" and result["success"] is False
+    failed = [r for r in result["results"] if not r["success"]]
+    assert failed and all("unexpected_list" not in r["result"] for r in failed)
+    assert any(r["result"].get("unexpected_index_list") for r in failed)
+    for value in ("hemligt", "{{ config }}", "SUMMA", "A-2025-99", "9999"):
+        assert value not in text
+    # the same file checked again in the same run: GX keeps both results, the suite once
+    validate_frame("evaluations", frame, CTX, docs_dir=docs, run_name="t2", file_name="utvarderingar_2025.csv")
+    assert len(list(stores.glob("uncommitted/validations/**/*.json"))) == 2
 
 
 def test_summary_counts_links_and_no_personal_data(tmp_path):

@@ -85,7 +85,7 @@ _CONTEXTS: dict[str, Any] = {}   # one GX context per Data Docs folder, per proc
 
 
 def gx_for(docs_dir: Path):
-    from runreport.validation.run import gx_context
+    from runreport.validation import gx
 
     key = str(docs_dir)
     if key not in _CONTEXTS:
@@ -98,7 +98,7 @@ def gx_for(docs_dir: Path):
         with open(lock_path, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                _CONTEXTS[key] = gx_context(Path(docs_dir))
+                _CONTEXTS[key] = gx.context(Path(docs_dir))
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
     return _CONTEXTS[key]
@@ -127,7 +127,7 @@ def check_file(job: FileJob) -> FileCheck:
     # GX's own failures (a store race between workers) propagate: the caller checks the file again
     outcome = validate_frame(job.source, typed, job.ctx, declared_total=_declared_total(raw.declared_total),
                              docs_dir=job.docs_dir, run_name=job.run_name, file_name=job.file_name,
-                             context=gx_for(job.docs_dir), build_docs=False)
+                             context=gx_for(job.docs_dir))
     parsed_at = {(i.row, i.field) for i in issues}
     issues += [i for i in outcome.issues if (i.row, i.field) not in parsed_at]  # the parse finding says it first
     return FileCheck(typed=typed, raw=raw.df, issues=issues, checks=outcome.checks)
@@ -163,9 +163,9 @@ def _warm_up(parent: int) -> None:
     """Worker initialiser: watch the parent, then import Great Expectations once, while the other
     workers do the same."""
     _exit_with_parent(parent)
-    from runreport.validation.run import quiet_gx_logging
+    from runreport.validation.gx import quiet_logging
 
-    quiet_gx_logging()
+    quiet_logging()
     import great_expectations  # noqa: F401
 
 

@@ -204,8 +204,9 @@ class _Renderer:
         png = chart_mod.bar_chart_png(c.series, title="", value_label=c.value_label)
         para = self.doc.add_paragraph()
         para.paragraph_format.keep_with_next = True
-        shape = para.add_run().add_picture(io.BytesIO(png), width=CHART_WIDTH)
-        doc_pr = shape._inline.docPr
+        run = para.add_run()
+        run.add_picture(io.BytesIO(png), width=CHART_WIDTH)
+        (doc_pr,) = run.element.xpath(".//wp:docPr")   # the picture's name and alt text (Word: Alt Text)
         doc_pr.set("name", f"Figur {self.figure_no}")
         doc_pr.set("descr", clean(c.alt_text))
         doc_pr.set("title", clean(c.title))
