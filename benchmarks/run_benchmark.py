@@ -4,7 +4,7 @@
                                                  [--scales 1,2,4] [--networks N] [--parallel P]
                                                  [--warehouse sqlite|postgresql] [--out benchmarks/RESULTS.md]
 
-Sizes (synthetic data from ``runreport.demo.generator``, generated before the clock starts):
+Sizes (synthetic data from ``tools.demo.generator``, generated before the clock starts):
 
 * ``network-year``: one network (the 19 RUN municipalities), one year, ~3 000 registrations;
 * ``national-year``: 25 networks, 290 municipalities, ~500 000 registrations, ~200 000+ evaluations,
@@ -48,6 +48,8 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))   # tools/ (the demo generator) lives in the repository, not the package
 PY = sys.executable
 STAGES = ("collect", "validate", "load", "compute", "report", "invoices")
 SIZES = ("network-year", "national-year", "national-decade")
@@ -73,7 +75,7 @@ def spec(size: str, scale: float) -> dict:
 
 # ------------------------------------------------------------------------------------ data
 def generate(size: str, scale: float, out: Path) -> dict:
-    from runreport.demo import generator as gen
+    from tools.demo import generator as gen
 
     s = spec(size, scale)
     original = gen._ledger

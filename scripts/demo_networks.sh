@@ -10,7 +10,7 @@ bash scripts/setup.sh
 source scripts/env.sh
 YEAR="${1:-$(.venv/bin/python -c 'from runreport.config import load; print(load()["reporting"]["demo_year"])')}"
 echo "== demo networks' partner files (generated) =="
-.venv/bin/python -m runreport.tenants --demo
+.venv/bin/python -m tools.demo.networks
 .venv/bin/python -m runreport.tenants
 .venv/bin/airflow db migrate >/dev/null
 echo "== run_all_networks for $YEAR (airflow dags test) =="

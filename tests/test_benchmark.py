@@ -50,7 +50,7 @@ def test_parallel_networks_give_the_same_warehouse(bench, tmp_path, monkeypatch)
 
 
 def test_generate_leaves_the_demo_generator_as_it_was(bench, tmp_path, monkeypatch):
-    from runreport.demo import generator
+    from tools.demo import generator
 
     before = generator._ledger
     monkeypatch.setattr(bench, "NATIONAL_SCALE", 0.05)

@@ -14,7 +14,7 @@ import yaml
 from stdnum import luhn
 
 from runreport.config import PROJECT_ROOT
-from runreport.demo.generator import generate
+from tools.demo.generator import generate
 
 DEMO = PROJECT_ROOT / "data" / "demo"
 YEARS = (2023, 2024, 2025)
@@ -54,7 +54,7 @@ def test_committed_demo_equals_fresh_generation(fresh):
     committed, new = _files(DEMO), _files(fresh)
     assert sorted(committed) == sorted(new), "data/demo has missing or extra files: regenerate it"
     drift = [k for k in new if committed[k] != new[k]]
-    assert drift == [], f"data/demo drifted from the generator: {drift[:5]} (run python -m runreport.demo.generator)"
+    assert drift == [], f"data/demo drifted from the generator: {drift[:5]} (run python -m tools.demo.generator)"
 
 
 def test_members_2025(fresh):

@@ -34,7 +34,7 @@ MUNIS = {
 @pytest.fixture(scope="module")
 def networks(tmp_path_factory):
     """Partner files for three networks (one year, small) and their tenant files."""
-    from runreport.demo.generator import generate
+    from tools.demo.generator import generate
 
     tmp = tmp_path_factory.mktemp("networks")
     generate(tmp / "data", [YEAR], 2026, scale=0.3, tenants=[(t, MUNIS[t]) for t in NETWORKS])

@@ -15,7 +15,7 @@ The folder is ``config/tenants/`` or ``$RUN_TENANTS_DIR``. A tenant file may lea
 ``invoicing.series`` out: it is then the tenant id (invoice numbers are unique across networks).
 
     python -m runreport.tenants                  # list the networks
-    python -m runreport.tenants --demo [--out data/demo-networks] [--scale 1.0]
+    python -m tools.demo.networks [--out data/demo-networks] [--scale 1.0]   (from the repository)
                                                  # generate the demo networks' partner files
 """
 
@@ -119,28 +119,9 @@ def load_all(overrides: dict | str | None = None, environ: dict[str, str] | None
     return {t: load_tenant(t, overrides, environ, path) for t in list_tenants(path, environ)}
 
 
-def generate_demo(out: str | Path = "data/demo-networks", years: Sequence[int] = (2025,), seed: int = 2026,
-                  scale: float = 1.0, networks: Sequence[str] | None = None) -> list[Path]:
-    """Partner files for the demo networks (``<out>/<tenant>/inbox``, ``narrative``)."""
-    from runreport.demo.generator import generate
-
-    out = Path(out)
-    out = out if out.is_absolute() else PROJECT_ROOT / out
-    names = list(networks or DEMO_NETWORKS)
-    return generate(out, years, seed, scale=scale, tenants=[(t, DEMO_NETWORKS[t]) for t in names])
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m runreport.tenants", description=__doc__.split("\n")[0])
-    p.add_argument("--demo", action="store_true", help="generate the demo networks' partner files")
-    p.add_argument("--out", default="data/demo-networks")
-    p.add_argument("--years", nargs="+", type=int, default=[2023, 2024, 2025])
-    p.add_argument("--scale", type=float, default=1.0)
-    ns = p.parse_args(argv)
-    if ns.demo:
-        for root in generate_demo(ns.out, ns.years, scale=ns.scale):
-            print(root)
-        return 0
+    p.parse_args(argv)
     for t in list_tenants():
         cfg = load_tenant(t)
         print(f"{t}\t{cfg.get('network_name')}\t{cfg['paths']['inbox']}")
