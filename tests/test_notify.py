@@ -150,3 +150,11 @@ def test_reminder_names_missing_sources_once_and_only_before_the_deadline(notes)
     assert "måndag 16 februari 2026 kl. 06:00" in rec["text"]
     assert notify.remind(cfg, 2025, now=before) == "already"
     assert notify.remind(cfg, 2024, now=datetime(2025, 3, 1, tzinfo=UTC)) == "after_deadline"
+
+
+def test_notice_html_escapes_what_it_shows():
+    """The e-mail's HTML comes from an autoescaped template: a file name or reason with markup is text."""
+    html = notify.Notice("task_failed", "Fil <b>x</b>", ["rad <script>alert(1)</script>"], {},
+                         {"Körningen": 'https://airflow.example/?a=1&b="2'}).html()
+    assert "<script>" not in html and "&lt;script&gt;" in html and "Fil &lt;b&gt;x&lt;/b&gt;" in html
+    assert 'href="https://airflow.example/?a=1&amp;b=&#34;2"' in html

@@ -56,7 +56,8 @@ def pending_plan(cfg) -> dict:
     """:func:`plan` for the configured inbox and warehouse."""
     from sqlalchemy import select
 
-    from runreport.pipeline import _inbox, sessions
+    from runreport.steps.common import inbox as _inbox
+    from runreport.steps.common import sessions
     from runreport.warehouse import models as m
 
     files = collect(_inbox(cfg))

@@ -1,5 +1,5 @@
 """Quarantine, row accounting and the rejection policy of a source file: the one policy the
-pipeline applies (``pipeline._settle``) to every checked file.
+pipeline applies (``runreport.steps.validate._settle``) to every checked file.
 
 Given the rows read from a file and every issue found about them (parse issues from ingest and
 validation issues from :func:`runreport.validation.run.validate_frame`):

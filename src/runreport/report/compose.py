@@ -1,0 +1,385 @@
+"""The report's sections laid out from its figures and texts (pure, no I/O), following the 2020
+report: :func:`compose`. The figures come from :func:`runreport.report.build.build_content`."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from runreport.report import charts
+from runreport.report.content import (
+    ActivityReport,
+    BudgetLine,
+    Chart,
+    ComparisonRow,
+    DataQuality,
+    Economy,
+    GoalMatrix,
+    Paragraph,
+    QuarantineReason,
+    ReportContent,
+    Section,
+    Table,
+)
+from runreport.report.convert import money_text, signed_text
+from runreport.report.narrative import narrative_sections
+from runreport.sweformat import number, percent
+
+log = logging.getLogger(__name__)
+
+FORMS = {"C": "Campus", "CD": "Campus och distans", "D": "Distans"}
+
+QUESTIONS = (
+    ("overall", "Helhetsintryck"),
+    ("relevance", "Relevans för min yrkesroll"),
+    ("apply", "Kommer att använda i mitt arbete"),
+)
+
+# Goal sets per agreement period; configurable as ``report.goal_sets`` (same shape).
+# Fallback only: the goal sets are configuration (``report.goal_sets`` in config/pipeline.yaml).
+DEFAULT_GOAL_SETS: tuple[dict[str, Any], ...] = (
+    {"from": 2020, "to": 2022, "goals": [
+        ["1", "Likvärdighet"],
+        ["2", "Systematiskt kvalitetsarbete och ledarskap"],
+        ["3", "Kompetensförsörjning"],
+        ["4", "Digitalisering"],
+    ]},
+    {"from": 2023, "to": None, "goals": [
+        ["A", "Attrahera"],
+        ["R", "Rekrytera"],
+        ["B", "Behålla och utveckla"],
+    ]},
+)
+
+SECTION_ORDER = ("organisation", "nätverk", "aktiviteter", "projekt", "uppdragsutbildning", "övrigt")
+ACTIVITY_SECTIONS = ("aktiviteter",)
+NETWORK_SECTIONS = ("nätverk",)
+
+SOURCE_NAMES = {
+    "registrations": "Anmälningar", "registration": "Anmälningar", "anmalningar": "Anmälningar",
+    "evaluations": "Utvärderingar", "evaluation": "Utvärderingar", "utvarderingar": "Utvärderingar",
+    "finance": "Ekonomi", "ledger": "Ekonomi", "ekonomi": "Ekonomi",
+    "budget": "Budget (handlingsplan)", "population": "Folkmängd", "members": "Medlemmar",
+    "member": "Medlemmar", "agreements": "Avtal", "sessions": "Träffar",
+}
+
+TOP_REASONS = 5
+
+
+def goal_codes(raw: str | None) -> tuple[str, ...]:
+    if not raw:
+        return ()
+    return tuple(c.strip().upper() for c in re.split(r"[,;]", raw) if c.strip())
+
+
+def goal_set(year: int, goal_sets: Iterable[Mapping[str, Any]]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    for gs in goal_sets:
+        lo, hi = int(gs["from"]), gs.get("to")
+        if lo <= year and (hi is None or year <= int(hi)):
+            period = f"{lo}–{hi}" if hi is not None else f"från {lo}"
+            return period, tuple((str(c).upper(), str(label)) for c, label in gs["goals"])
+    return "", ()
+
+
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    year: int
+    network_name: str
+    short_name: str
+    host_university: str
+    report_date: date
+
+
+def _activity_section(a: ActivityReport) -> Section:
+    blocks: list[Paragraph | Table | Chart] = list(a.description)
+    facts = []
+    if a.target_group:
+        facts.append(f"Målgrupp: {a.target_group}.")
+    if a.form:
+        facts.append(f"Form: {FORMS.get(a.form.upper(), a.form)}.")
+    if a.term:
+        facts.append(f"Termin: {a.term}.")
+    if facts:
+        blocks.append(Paragraph.of(" ".join(facts)))
+    if a.sessions:
+        blocks.append(Table(
+            caption=f"Träffar: {a.activity_name}",
+            header=("Träff", "Datum", "Form", "Plats"),
+            rows=tuple((s.session_no, s.session_date.isoformat(), FORMS.get(s.form.upper(), s.form),
+                        s.place or "") for s in a.sessions),
+            align=("right", "left", "left", "left"),
+        ))
+    blocks.append(Paragraph.of(
+        f"Antal deltagare: {number(a.participants)} (anmälda {number(a.registered)}, "
+        f"avbokade {number(a.cancelled)})."))
+    if a.per_organisation:
+        series = charts.ordered_series([(o.name, o.participants) for o in a.per_organisation])
+        blocks.append(Paragraph.of("Figuren nedan visar antalet deltagare och vilken kommun eller "
+                                   "organisation som deltagarna kommer ifrån."))
+        blocks.append(Chart(
+            title=a.activity_name, series=series, alt_text=charts.alt_text(a.activity_name, series),
+            caption=f"Antal deltagare per kommun eller organisation: {a.activity_name}"))
+    ev = a.evaluation
+    if ev and ev.responses:
+        rate = f" (svarsfrekvens {percent(ev.response_rate)})" if ev.response_rate is not None else ""
+        blocks.append(Paragraph.of(
+            f"Utvärderingen besvarades av {number(ev.responses)} av {number(ev.participants)} "
+            f"deltagare{rate}. Skala 1–5, där 5 är högst."))
+        blocks.append(Table(
+            caption=f"Utvärdering: {a.activity_name}",
+            header=("Fråga", "Svar", "Medelvärde", "1", "2", "3", "4", "5"),
+            rows=tuple((q.question, q.answered, number(q.mean, 1) if q.mean is not None else "–",
+                        *q.distribution) for q in ev.questions),
+            align=("left",) + ("right",) * 7,
+        ))
+    else:
+        blocks.append(Paragraph.of("Ingen utvärdering har registrerats för aktiviteten."))
+    return Section(a.activity_name, 2, tuple(blocks), key=f"activity:{a.activity_code}")
+
+
+def _comparison_section(year: int, rows: tuple[ComparisonRow, ...]) -> Section:
+    if not rows:
+        return Section("Deltagande jämfört med föregående år", 1,
+                       (Paragraph.of("Inga aktiviteter med deltagare finns för året."),), key="comparison")
+    body = tuple((r.activity_name, r.participants, "ny" if r.previous is None else r.previous,
+                  "–" if r.change is None else signed_text(r.change)) for r in rows)
+    total_y = sum(r.participants for r in rows)
+    matched = [r for r in rows if r.previous is not None]
+    total_prev = sum(r.previous or 0 for r in matched)
+    total_matched = sum(r.participants for r in matched)
+    table = Table(
+        caption=f"Antal deltagare per aktivitet {year} jämfört med {year - 1}",
+        header=("Aktivitet", str(year), str(year - 1), "Förändring"),
+        rows=body, align=("left", "right", "right", "right"),
+        total=("Summa", total_y, total_prev, signed_text(total_matched - total_prev)),
+    )
+    new = len(rows) - len(matched)
+    text = (f"Under {year} deltog sammanlagt {number(total_y)} personer i aktiviteterna. "
+            f"För de {number(len(matched))} aktiviteter som även fanns {year - 1} var deltagarantalet "
+            f"{number(total_matched)} mot {number(total_prev)} året innan.")
+    if new:
+        text += f" {number(new)} aktiviteter var nya för året (markerade \u201dny\u201d)."
+    text += " Förändringen i summaraden avser aktiviteter som fanns båda åren."
+    return Section("Deltagande jämfört med föregående år", 1, (Paragraph.of(text), table), key="comparison")
+
+
+def _goal_section(year: int, gm: GoalMatrix | None) -> Section:
+    heading = "Samverkansmål"
+    if gm is None or not gm.goals:
+        return Section(heading, 1, (Paragraph.of(f"Inga samverkansmål är angivna för {year}."),), key="goals")
+    intro = Paragraph.of(
+        f"Tabellen visar vilka av verksamhetsperiodens ({gm.period}) samverkansmål som årets "
+        "aktiviteter bidrar till (X = aktiviteten bidrar till målet).")
+    legend = tuple(Paragraph.of(f"{code} = {label}", style="bullet") for code, label in gm.goals)
+    table = Table(
+        caption=f"Aktiviteter och samverkansmål {year}",
+        header=("Aktivitet", *(code for code, _ in gm.goals)),
+        rows=tuple((name, *("X" if code in codes else "" for code, _ in gm.goals)) for name, codes in gm.rows),
+        align=("left",) + ("center",) * len(gm.goals),
+    )
+    return Section(heading, 1, (intro, *legend, table), key="goals")
+
+
+def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> list[Section]:
+    year = meta.year
+    out = [Section("Ekonomi", 1, (Paragraph.of(
+        f"Nedan redovisas {meta.short_name}s intäkter och kostnader för {year}: kommunernas bidrag, "
+        f"{meta.host_university}s bidrag i form av personal, budget och utfall per verksamhet samt "
+        "överskjutande medel."),), key="economy")]
+
+    # Contributions
+    blocks: list[Paragraph | Table | Chart] = []
+    if eco.contributions:
+        rates = {c.rate_sek for c in eco.contributions}
+        rate_txt = f" ({money_text(next(iter(rates)))} per invånare)" if len(rates) == 1 else ""
+        blocks.append(Paragraph.of(
+            f"Medlemskommunernas bidrag för {year} uppgick till sammanlagt "
+            f"{money_text(eco.contribution_total_sek)}{rate_txt}."))
+        blocks.append(Table(
+            caption=f"Kommunbidrag {year} per kommun",
+            header=("Kommun", "Invånare", "Bidrag"),
+            rows=tuple((c.municipality_name, c.population, money_text(c.amount_sek))
+                       for c in sorted(eco.contributions, key=lambda c: charts.swedish_key(c.municipality_name))),
+            align=("left", "right", "right"),
+            total=("Summa", sum(c.population for c in eco.contributions), money_text(eco.contribution_total_sek)),
+        ))
+    else:
+        warnings.append(f"Kommunbidrag saknas för {year}")
+        blocks.append(Paragraph.of(f"[Uppgift saknas: kommunbidrag {year}]", placeholder=True))
+    if eco.in_kind_text:
+        blocks.append(Paragraph.of(eco.in_kind_text))
+    out.append(Section("Kommunbidrag och egeninsats", 2, tuple(blocks), key="economy:contribution"))
+
+    # Budget vs outcome
+    blocks = [Paragraph.of(
+        f"Tabellerna visar budget enligt handlingsplanen för {year} per avsnitt och verksamhet, med "
+        "kommunernas medel (Kommun) och extern finansiering (Extern), samt utfall (bokförda kostnader).")]
+    by_section: dict[str, list[BudgetLine]] = {}
+    for b in eco.budget:
+        by_section.setdefault(b.section, []).append(b)
+    for section, lines in by_section.items():
+        rows = []
+        for b in lines:
+            ext = b.external_funder or ""
+            if b.external_budget_sek:
+                ext = f"{ext} {money_text(b.external_budget_sek)}".strip()
+            rows.append((b.activity_name, money_text(b.municipal_budget_sek), ext, money_text(b.outcome_sek)))
+        ext_sum = sum((b.external_budget_sek or Decimal(0) for b in lines), Decimal(0))
+        blocks.append(Table(
+            caption=f"Budget och utfall {year}: {section}",
+            header=("Verksamhet", "Kommun", "Extern", "Utfall"),
+            rows=tuple(rows), align=("left", "right", "left", "right"),
+            total=("Summa", money_text(sum((b.municipal_budget_sek for b in lines), Decimal(0))),
+                   money_text(ext_sum) if ext_sum else "",
+                   money_text(sum((b.outcome_sek for b in lines), Decimal(0)))),
+        ))
+    if eco.budget:
+        sums = eco.section_sums()
+        blocks.append(Table(
+            caption=f"Budget och utfall {year}: sammanställning",
+            header=("Avsnitt", "Kommun", "Extern", "Utfall"),
+            rows=tuple((s, money_text(k), money_text(e) if e else "", money_text(u)) for s, k, e, u in sums),
+            align=("left", "right", "right", "right"),
+            total=("Total summa", money_text(eco.budget_total_sek),
+                   money_text(eco.external_budget_total_sek) if eco.external_budget_total_sek else "",
+                   money_text(eco.outcome_total_sek)),
+        ))
+    else:
+        warnings.append(f"Budget saknas för {year}")
+        blocks.append(Paragraph.of(f"[Uppgift saknas: budget {year}]", placeholder=True))
+    out.append(Section("Budget och utfall", 2, tuple(blocks), key="economy:budget"))
+
+    # Balance chain
+    bal = eco.balance
+    if bal is None:
+        warnings.append(f"Saldo (överskjutande medel) saknas för {year}")
+        blocks = [Paragraph.of(f"[Uppgift saknas: överskjutande medel {year}]", placeholder=True)]
+    else:
+        available = bal.opening_sek + bal.contributions_sek + bal.external_income_sek
+        blocks = [
+            Paragraph.of(
+                f"Tillgängliga medel för {year} var {money_text(available)}: överskjutande medel från "
+                f"{year - 1}, kommunbidrag och externa intäkter. Kostnaderna uppgick till "
+                f"{money_text(bal.costs_sek)}, och {money_text(bal.closing_sek)} förs över till {year + 1}."),
+            Table(
+                caption=f"Överskjutande medel {year}",
+                header=("Post", "Belopp"),
+                rows=((f"Ingående överskjutande medel från {year - 1}", money_text(bal.opening_sek)),
+                      (f"Kommunbidrag {year}", money_text(bal.contributions_sek)),
+                      ("Externa intäkter", money_text(bal.external_income_sek)),
+                      ("Kostnader", money_text(-bal.costs_sek))),
+                align=("left", "right"),
+                total=(f"Överskjutande medel till {year + 1}", money_text(bal.closing_sek)),
+            ),
+        ]
+        if bal.closing_sek != bal.computed_closing_sek:
+            warnings.append(f"Saldot {year} går inte ihop: utgående {bal.closing_sek} men beräknat "
+                            f"{bal.computed_closing_sek}")
+        if eco.contributions and bal.contributions_sek != eco.contribution_total_sek:
+            warnings.append(f"Kommunbidrag i saldot ({bal.contributions_sek}) skiljer sig från summan per "
+                            f"kommun ({eco.contribution_total_sek})")
+        if eco.budget and bal.costs_sek != eco.outcome_total_sek:
+            warnings.append(f"Kostnader i saldot ({bal.costs_sek}) skiljer sig från utfallet per "
+                            f"verksamhet ({eco.outcome_total_sek})")
+    out.append(Section("Överskjutande medel", 2, tuple(blocks), key="economy:balance"))
+    return out
+
+
+def _data_quality_section(year: int, dq: DataQuality | None) -> Section:
+    heading = "Bilaga: Datakvalitet"
+    if dq is None or (not dq.sources and not dq.reasons):
+        return Section(heading, 1, (Paragraph.of(f"Inga inlästa filer finns registrerade för {year}."),),
+                       key="data_quality", page_break_before=True)
+    blocks: list[Paragraph | Table | Chart] = [Paragraph.of(
+        f"Bilagan visar hur många rader i årets inlästa filer som inte kunde läsas in utan lades i "
+        f"karantän, per källa och med de vanligaste orsakerna. Sammanlagt {number(dq.quarantined_total)} "
+        "rader ligger i karantän.")]
+    if dq.sources:
+        blocks.append(Table(
+            caption=f"Inlästa rader per källa {year}",
+            header=("Källa", "Filer", "Rader", "Inlästa", "I karantän", "Andel i karantän"),
+            rows=tuple((SOURCE_NAMES.get(s.source.casefold(), s.source), s.files, s.rows_in, s.rows_loaded,
+                        s.rows_quarantined, percent(s.rows_quarantined / s.rows_in, 1) if s.rows_in else "–")
+                       for s in dq.sources),
+            align=("left",) + ("right",) * 5,
+        ))
+    if dq.reasons:
+        top: list[QuarantineReason] = []
+        seen: dict[str, int] = {}
+        for r in dq.reasons:
+            if seen.get(r.source, 0) < TOP_REASONS:
+                top.append(r)
+                seen[r.source] = seen.get(r.source, 0) + 1
+        blocks.append(Table(
+            caption=f"Vanligaste orsakerna till karantän {year} (högst {TOP_REASONS} per källa)",
+            header=("Källa", "Orsak", "Rader"),
+            rows=tuple((SOURCE_NAMES.get(r.source.casefold(), r.source), r.reason, r.rows) for r in top),
+            align=("left", "left", "right"),
+        ))
+    return Section(heading, 1, tuple(blocks), key="data_quality", page_break_before=True)
+
+
+def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: Iterable[ActivityReport],
+            comparison: Iterable[ComparisonRow] = (), goal_matrix: GoalMatrix | None = None,
+            economy: Economy | None = None, data_quality: DataQuality | None = None,
+            warnings: Iterable[str] = ()) -> ReportContent:
+    """Lay out the report's sections from its parts. ``narratives`` maps ``introduction``,
+    ``organisation``, ``networks``, ``summary`` to Markdown (``None`` = missing)."""
+    year = meta.year
+    warns = list(warnings)
+    acts = tuple(activities)
+    comp = tuple(comparison)
+    sections: list[Section] = []
+    sections += narrative_sections("Inledning", 1, narratives.get("introduction"),
+                                   f"inledning ({year}/introduction.md)", "introduction", warns,
+                                   page_break_before=True)
+    sections += narrative_sections("Organisation", 1, narratives.get("organisation"),
+                                   f"organisation ({year}/organisation.md)", "organisation", warns)
+    sections += narrative_sections("Nätverk", 1, narratives.get("networks"),
+                                   f"nätverk ({year}/networks.md)", "networks", warns)
+    total = sum(a.participants for a in acts)
+    intro = (f"Under {year} redovisas {number(len(acts))} kompetensutvecklingsaktiviteter och nätverk "
+             f"med sammanlagt {number(total)} deltagare. För varje aktivitet beskrivs innehåll, träffar "
+             "och form, antal deltagare per kommun eller organisation samt deltagarnas utvärdering."
+             if acts else f"Inga kompetensutvecklingsaktiviteter finns registrerade för {year}.")
+    sections.append(Section("Kompetensutvecklingsaktiviteter", 1, (Paragraph.of(intro),), key="activities"))
+    for a in acts:
+        if a.description_missing:
+            warns.append(f"Text saknas: aktivitet {a.activity_code} ({year}/activities/{a.activity_code}.md)")
+        sections.append(_activity_section(a))
+    sections.append(_comparison_section(year, comp))
+    sections.append(_goal_section(year, goal_matrix))
+    if economy is not None:
+        sections += _economy_sections(meta, economy, warns)
+    else:
+        warns.append(f"Ekonomiska uppgifter saknas för {year}")
+        sections.append(Section("Ekonomi", 1, (Paragraph.of(f"[Uppgift saknas: ekonomi {year}]",
+                                                            placeholder=True),), key="economy"))
+    sections += narrative_sections("Sammanfattning", 1, narratives.get("summary"),
+                                   f"sammanfattning ({year}/summary.md)", "summary", warns)
+    # no "Bilaga: Datakvalitet": data-quality reasons belong on the stewards' pages, not in the
+    # meeting's report (issue 12/16)
+    return ReportContent(
+        title=f"Verksamhetsberättelse {year}",
+        year=year,
+        network_name=meta.network_name,
+        host_university=meta.host_university,
+        report_date=meta.report_date,
+        sections=tuple(sections),
+        subject=f"{meta.short_name}s verksamhet {year} inom verksamhetsplanens samverkansmål",
+        activities=acts,
+        comparison=comp,
+        goal_matrix=goal_matrix,
+        economy=economy,
+        data_quality=data_quality,
+        warnings=tuple(warns),
+    )
+
+

@@ -1,0 +1,40 @@
+"""The collect: list the inbox, fingerprint every file, record the run's manifest in the warehouse."""
+
+from __future__ import annotations
+
+import logging
+
+from runreport.config import Config
+from runreport.ingest.collect import collect
+from runreport.steps.common import inbox, sessions
+from runreport.warehouse import staging
+from runreport.warehouse.load import already_ingested
+
+log = logging.getLogger(__name__)
+
+
+def collect_files(cfg: Config, year: int) -> dict:
+    """List the inbox, fingerprint every file and record the run's manifest in the warehouse: which
+    files are new, which were ingested before, and which are copies of another file of the run
+    (same bytes under another name). Nothing is copied: later steps read the inbox again."""
+    from runreport import privacy
+
+    Session = sessions(cfg)
+    manifest = []
+    with Session.begin() as s:
+        first_name: dict[str, str] = {}
+        for f in collect(inbox(cfg), max_year=year):
+            known = already_ingested(s, cfg.tenant, f.checksum)
+            copy_of = first_name.get(f.checksum) if not known else None
+            first_name.setdefault(f.checksum, f.name)
+            manifest.append({"source": f.source, "file_name": f.name, "year": f.year, "checksum": f.checksum,
+                             "slot": f.slot, "size_bytes": len(f.data), "copy_of": copy_of,
+                             "status": "unchanged" if known else "copy" if copy_of else "new"})
+            if copy_of:
+                log.warning("%s/%s has the same content as %s: not checked or loaded twice", f.source,
+                            privacy.file_name(f.name), privacy.file_name(copy_of))
+        staging.write_manifest(s, cfg.tenant, year, manifest)
+    new = sum(e["status"] == "new" for e in manifest)
+    log.info("Collected %d files for %s %s: %d new, %d already ingested", len(manifest), cfg.tenant, year, new,
+             len(manifest) - new)
+    return {"files": len(manifest), "new": new}

@@ -1,0 +1,386 @@
+"""The validate: read, parse and check each new file of the run (Great Expectations), apply the one
+quarantine policy and keep each file's decision in the warehouse (never on a worker's disk)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+
+from runreport.config import Config
+from runreport.contribution import MemberPeriod
+from runreport.filecheck import PHASE, FileCheck, FileJob, check_file, executor, worker_count
+from runreport.filecheck import shutdown as shutdown_workers
+from runreport.ingest.collect import YEARLESS
+from runreport.ingest.mapping import load_mappings
+from runreport.ingest.organisations import load_partners
+from runreport.quality import RowIssue, SourceRejected, ValidationContext
+from runreport.schema import SOURCES
+from runreport.steps.common import FileChanged, FileOutcome, read_inbox_file, sessions
+from runreport.warehouse import models as m
+from runreport.warehouse import staging
+from runreport.warehouse.load import TABLES, already_ingested
+
+log = logging.getLogger(__name__)
+
+
+def _reference_context(s, cfg: Config) -> tuple[dict, list, set]:
+    members = s.scalars(select(m.Member).where(m.Member.tenant == cfg.tenant)).all()
+    periods = [MemberPeriod(x.municipality_code, x.municipality_name, x.valid_from, x.valid_to) for x in members]
+    acts = s.execute(select(m.Activity.year, m.Activity.activity_code).where(m.Activity.tenant == cfg.tenant)).all()
+    return {p.municipality_code: p.municipality_name for p in periods}, periods, {(y, c) for y, c in acts}
+
+
+def _members_in(periods: list[MemberPeriod], year: int | None) -> set[str]:
+    if year is None:
+        return {p.municipality_code for p in periods}
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    return {p.municipality_code for p in periods if p.valid_from <= end and (p.valid_to is None or p.valid_to >= start)}
+
+
+def _duplicates_against(typed: pd.DataFrame, source: str, seen: set) -> list[RowIssue]:
+    """Rows whose key repeats an earlier row of the same file, or is already held by another file
+    (in the warehouse or earlier in this run). The first occurrence in the file is kept; rows with
+    an empty key field are left to the required-field checks."""
+    key = _key_columns(source)
+    if not all(k in typed.columns for k in key) or typed.empty:
+        return []
+    sub = typed[["_row", *key]]
+    sub = sub[sub[key].notna().all(axis=1)]
+    if sub.empty:
+        return []
+    across = pd.MultiIndex.from_frame(sub[key]).isin(list(seen)) if seen else pd.Series(False, index=sub.index)
+    across = pd.Series(across, index=sub.index)
+    rest = sub[~across]
+    first = rest.groupby(key, sort=False)["_row"].transform("first")
+    repeat = rest["_row"] != first
+    same = ", ".join(SOURCES[source].key)
+    found = [(int(r), RowIssue(int(r), key[-1], "duplicate_across_files", "Raden finns redan i en annan fil",
+                               "The row already exists in another file"))
+             for r in sub.loc[across, "_row"]]
+    found += [(int(r), RowIssue(int(r), key[-1], "duplicate_row", f"Dubblett av rad {int(f)} (samma {same})",
+                                f"Duplicate of row {int(f)} (same {same})"))
+              for r, f in zip(rest.loc[repeat, "_row"], first[repeat], strict=True)]
+    return [i for _, i in sorted(found, key=lambda t: t[0])]
+
+
+def _organisation_numbers(typed: pd.DataFrame) -> list[RowIssue]:
+    """Members' organisation numbers must carry a valid Luhn check digit (they go on invoices)."""
+    from runreport.orgnumber import is_valid
+
+    out = []
+    for row, value in typed[["_row", "org_number"]].itertuples(index=False):
+        if value and not is_valid(str(value)):
+            out.append(RowIssue(int(row), "org_number", "org_number_luhn",
+                                f"Organisationsnumret {value} är ogiltigt (kontrollsiffran stämmer inte)",
+                                f"Organisation number {value} is invalid (the check digit does not match)"))
+    return out
+
+
+def _existing_keys(s, cfg: Config, source: str, year: int | None, exclude_slots: set[str]) -> set:
+    """The keys of the source held in the warehouse by files whose rows stay: not those of the slots
+    that a file of this run replaces (their rows go when it loads)."""
+    model = TABLES[source]
+    key = _key_columns(source)
+    q = (select(*[getattr(model, k) for k in key])
+         .join(m.IngestedFile, m.IngestedFile.id == model.file_id)
+         .where(model.tenant == cfg.tenant, m.IngestedFile.slot.not_in(sorted(exclude_slots))))
+    if year is not None and source not in YEARLESS:
+        q = q.where(model.year == year)
+    return {tuple(r) for r in s.execute(q).all()}
+
+
+@dataclass
+class _RunReference:
+    """What the files of one validation run are checked against; grows as reference files pass."""
+
+    names: dict[str, str]                 # municipality code -> name
+    periods: list[MemberPeriod]
+    activities: set[tuple[int, str]]      # (year, activity code)
+    partners: dict
+    seen_keys: dict[tuple, set] = field(default_factory=dict)
+    replacing: dict[tuple, set[str]] = field(default_factory=dict)  # (source, year) -> slots of new files
+
+    def context(self, cfg: Config, source: str, file_year: int | None, run_year: int) -> ValidationContext:
+        codes = {c for (y, c) in self.activities if y == file_year}
+        return ValidationContext(
+            tenant=cfg.tenant, year=run_year if source == "population" else file_year,
+            member_codes=_members_in(self.periods, file_year), known_municipalities=set(self.names),
+            partner_codes=set(self.partners), activity_codes=codes, budget_activity_codes=codes)
+
+    def accept(self, source: str, file_year: int | None, good: pd.DataFrame) -> None:
+        """Reference data validated in this run serves the files after it."""
+        key = _key_columns(source)
+        if all(k in good.columns for k in key):
+            self.seen_keys[(source, file_year)] |= {tuple(r) for r in good[key].itertuples(index=False)}
+        if source == "members":
+            for r in good.itertuples(index=False):
+                self.names[r.municipality_code] = r.municipality_name
+                self.periods.append(MemberPeriod(r.municipality_code, r.municipality_name, r.valid_from, r.valid_to))
+        elif source == "budget":
+            self.activities |= {(file_year, c) for c in good["activity_code"]}
+
+
+def _key_columns(source: str) -> list[str]:
+    """The source's uniqueness key as stored: e-mail is replaced by its pseudonym."""
+    return [("person_key" if k == "email" else k) for k in SOURCES[source].key]
+
+
+def _reject_file(fo: FileOutcome, data: bytes, rule: str, reason_sv: str, reason_en: str) -> None:
+    """A file that cannot be read at all: every (non-blank) line after the first counts as in and quarantined."""
+    fo.status, fo.critical = "rejected", True
+    fo.rows_in = 0 if b"\x00" in data[:8192] else max(0, sum(1 for ln in data.splitlines() if ln.strip()) - 1)
+    fo.rows_loaded, fo.rows_quarantined = 0, fo.rows_in
+    fo.issues = [RowIssue(0, None, rule, reason_sv, reason_en, critical=True)]
+    fo.message = f"{fo.file_name}: {reason_sv} / {reason_en}"
+
+
+def _apply_policy(fo: FileOutcome, typed: pd.DataFrame, issues: list[RowIssue], threshold: float) -> pd.DataFrame | None:
+    """The quarantine policy (:func:`runreport.validation.policy.decide`) applied to a checked file:
+    fills in the file's outcome; returns the rows to load (None: the whole file is rejected)."""
+    from runreport.validation.policy import decide
+
+    d = decide(fo.file_name, fo.source, len(typed), issues, threshold, raise_on_reject=False)
+    fo.rows_in, fo.rows_loaded, fo.rows_quarantined = d.rows_in, d.rows_loaded, d.rows_quarantined
+    fo.issues, fo.message = d.issues, d.message
+    if d.rejected:
+        fo.status, fo.critical = "rejected", True
+        return None
+    return typed[d.ok_mask(typed["_row"])]
+
+
+def _job(cfg: Config, year: int, fo: FileOutcome, data: bytes, ref: _RunReference, secret: bytes, mappings: dict,
+         docs_dir: Path, run_name: str) -> FileJob:
+    from runreport import privacy
+
+    return FileJob(fo.source, fo.file_name, data, ref.context(cfg, fo.source, fo.year, year), mappings,
+                   dict(ref.names), ref.partners, secret, docs_dir, run_name,
+                   name_digests=frozenset(privacy.known_digests()))
+
+
+def _learn_registrant_names(s, cfg: Config, data_of: dict, todo, mappings: dict, secret: bytes) -> None:
+    """Before any file is checked: the network's registrants' names (as digests) from earlier runs
+    and from this run's registration files, so every file name, reason and page of the run masks
+    them, whatever order the files are checked in and whichever process shows them later."""
+    from runreport import privacy
+    from runreport.ingest.read import read_table
+    from runreport.warehouse import names as name_store
+
+    privacy.use_key(secret)
+    privacy.remember_digests(name_store.load(s, cfg.tenant))
+    digests: set[str] = set()
+    for fo, _e in todo:
+        if fo.source != "registrations":
+            continue
+        data = data_of.get((fo.source, fo.file_name))
+        if data is None:
+            continue
+        try:
+            df = read_table(data, fo.file_name, fo.source, mappings).df
+        except Exception:  # noqa: BLE001 - an unreadable file is rejected (and named masked) by its check
+            continue
+        if "person_name" in df.columns:
+            digests |= privacy.remember_names(df["person_name"].dropna().astype(str).unique().tolist())
+    if digests:
+        name_store.store(s, cfg.tenant, digests)
+        s.commit()
+
+
+def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref: _RunReference
+            ) -> tuple[pd.DataFrame | None, dict]:
+    """Decide a checked file in this process: cross-file duplicates, organisation numbers, the
+    quarantine policy. Returns the rows to load and the raw values of the quarantined rows
+    (personal fields removed)."""
+    if check.rejected is not None:
+        _reject_file(fo, data, *check.rejected)
+        return None, {}
+    source, typed, issues = fo.source, check.typed, list(check.issues)
+    fo.checks = list(check.checks)
+    skey = (source, fo.year)
+    if skey not in ref.seen_keys:
+        ref.seen_keys[skey] = _existing_keys(s, cfg, source, fo.year, ref.replacing.get(skey, {fo.slot}))
+    issues += _duplicates_against(typed, source, ref.seen_keys[skey])
+    if source == "members":
+        issues += _organisation_numbers(typed)
+    good = _apply_policy(fo, typed, issues, float(cfg["validation"]["max_rejected_share"]))
+    from runreport import privacy
+
+    # the quarantine keeps the raw values a steward needs, as privacy.shown lets them be shown:
+    # never personal fields or free text, the rest masked
+    personal = {f.name for f in SOURCES[source].fields if f.personal} | {"free_text"}
+    bad = {i.row for i in fo.issues if i.row}
+    raw = check.raw
+    if "person_name" in raw.columns:  # the names seen by a worker process are masked here too
+        privacy.remember_names(raw["person_name"].dropna().astype(str).unique().tolist())
+    raw_rows = {int(r["_row"]): {k: privacy.shown(v) for k, v in r.items() if k not in personal and k != "_row"}
+                for r in raw[raw["_row"].isin(bad)].to_dict("records")}
+    if good is not None:
+        ref.accept(source, fo.year, good)
+    return good, raw_rows
+
+
+def _submit(pool, job: FileJob):
+    try:
+        return pool.submit(check_file, job)
+    except BrokenProcessPool as exc:  # an earlier job killed a worker: _result checks the file here
+        return exc
+
+
+def _result(job: FileJob, future, file_name: str) -> FileCheck:
+    """The worker's result; if the worker failed (not the file: a file's problems are findings),
+    the file is checked again in this process and the failure is logged."""
+    try:
+        if isinstance(future, BaseException):
+            raise future
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - logged, then the same check runs here
+        from runreport import privacy
+
+        log.warning("%s: the validation worker failed (%s); checking the file in this process instead",
+                    privacy.file_name(file_name), type(exc).__name__)
+        if isinstance(exc, BrokenProcessPool):
+            shutdown_workers()
+        return check_file(job)
+
+
+def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manual") -> dict:
+    """Read, parse and validate every staged file; stage the valid rows and the findings; write the
+    stewards' summary. Raises SourceRejected (after staging everything and writing the summary) when a
+    file fails a critical expectation or its rejected share passes the threshold: the load step still
+    loads the other files and logs the rejected one, while compute and report are blocked. A file
+    rejected in an earlier run keeps blocking until a corrected file for its slot has loaded.
+
+    The files are checked in phases (reference data first) on ``validation.workers`` processes
+    (:mod:`runreport.filecheck`) and decided here in the manifest's order."""
+    from runreport.validation import summary as stewards
+
+    with sessions(cfg)() as s:
+        manifest = staging.manifest(s, cfg.tenant, year)
+    out_dir = cfg.output_dir(year) / "validation"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    docs_dir = out_dir / "data_docs"
+    mappings = load_mappings()
+    outcomes: list[FileOutcome] = []
+    earlier_rejected: list[FileOutcome] = []
+    rejected_now: list[FileOutcome] = []
+    pool = None  # made when the first file needs checking
+    with sessions(cfg)() as s:
+        ref = _RunReference(*_reference_context(s, cfg), partners=load_partners())
+        todo: list[tuple[FileOutcome, dict]] = []
+        for e in manifest:
+            fo = FileOutcome(e["source"], e["file_name"], e["year"], e["checksum"], e["slot"], e["status"])
+            outcomes.append(fo)
+            if e["status"] == "copy":
+                fo.message = (f"Samma innehåll som {e['copy_of']}: kontrolleras och läses in bara en gång / "
+                              f"the same content as {e['copy_of']}: checked and loaded once")
+                continue
+            if e["status"] != "new":
+                _from_log(s, cfg, fo)  # already ingested: the summary still accounts for its rows
+                if fo.status == "rejected" and not _corrected_since(s, cfg, fo):
+                    earlier_rejected.append(fo)
+            else:
+                todo.append((fo, e))
+                ref.replacing.setdefault((fo.source, fo.year), set()).add(fo.slot)
+        data_of: dict[tuple[str, str], bytes | None] = {}
+        for fo, _e in todo:
+            try:
+                data_of[(fo.source, fo.file_name)] = read_inbox_file(cfg, fo.source, fo.file_name, fo.checksum)
+            except (FileChanged, FileNotFoundError):
+                data_of[(fo.source, fo.file_name)] = None
+        _learn_registrant_names(s, cfg, data_of, todo, mappings, secret)
+        for phase in sorted({PHASE[fo.source] for fo, _ in todo}):
+            batch = []
+            for fo, _e in (t for t in todo if PHASE[t[0].source] == phase):
+                data = data_of[(fo.source, fo.file_name)]
+                if data is None:
+                    batch.append((fo, b"", "changed"))
+                    continue
+                if fo.source not in YEARLESS and fo.year is None:
+                    batch.append((fo, data, None))
+                    continue
+                if pool is None:
+                    pool = executor(worker_count(cfg["validation"].get("workers", "auto")))
+                job = _job(cfg, year, fo, data, ref, secret, mappings, docs_dir, run_name)
+                batch.append((fo, data, (job, _submit(pool, job))))
+            for fo, data, pending in batch:
+                if pending == "changed":   # not logged: the next run collects the file as it is then
+                    fo.status = "changed"
+                    fo.message = ("Filen ändrades eller försvann under körningen (skrivs den fortfarande?); "
+                                  "den tas med i nästa körning / the file changed during the run; the next run takes it")
+                    _stage(s, cfg, year, fo, None, {})
+                    continue
+                if pending is None:
+                    check = FileCheck(rejected=("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
+                                                "The file name has no year (e.g. registrations_2025.csv)"))
+                else:
+                    check = _result(*pending, fo.file_name)
+                good, raw_rows = _settle(s, cfg, fo, data, check, ref)
+                _stage(s, cfg, year, fo, raw_rows, pending[0].names if pending else {})
+                if fo.status == "rejected":
+                    rejected_now.append(fo)
+        checked = {(fo.source, fo.file_name) for fo, _ in todo}
+        for fo in outcomes:   # ingested before, or a copy: on the run page too, never loaded again
+            if (fo.source, fo.file_name) not in checked:
+                _stage(s, cfg, year, fo, {}, {})
+    rejections = [o.message for o in rejected_now]
+    corrected_now = {o.slot for o in outcomes if o.status == "new"}
+    rejections += [f"{fo.message} (avvisad tidigare, inväntar rättad fil / rejected earlier, awaiting a "
+                   f"corrected file)" for fo in earlier_rejected if fo.slot not in corrected_now]
+    summary_paths = stewards.write_run_summary(out_dir, year, run_name, outcomes)
+    result = {"files": len(outcomes), "rejected": rejections,
+              **{k: str(v) for k, v in summary_paths.items() if k != "files"}}
+    if rejections:
+        from runreport.completeness import LABEL_SV
+
+        blocking = [*rejected_now, *(fo for fo in earlier_rejected if fo.slot not in corrected_now)]
+        files = [{"file_name": fo.file_name, "source": fo.source, "source_sv": LABEL_SV.get(fo.source, fo.source),
+                  "year": fo.year, "checksum": fo.checksum,
+                  "reason": (fo.message or "").removeprefix(f"{fo.file_name}: ").split(" / ")[0]}
+                 for fo in blocking]
+        from runreport import privacy
+
+        raise SourceRejected(privacy.mask("Validering stoppade körningen / validation stopped the run:\n"
+                                          + "\n".join(rejections)), files=files)
+    return result
+
+
+def _from_log(s, cfg: Config, fo: FileOutcome) -> None:
+    logged = already_ingested(s, cfg.tenant, fo.checksum)
+    if logged is None:
+        return
+    fo.rows_in, fo.rows_loaded, fo.rows_quarantined = logged.rows_in, logged.rows_loaded, logged.rows_quarantined
+    fo.status = "unchanged" if logged.status == "loaded" else logged.status
+    fo.message = logged.message
+    fo.checks = json.loads(logged.checks) if logged.checks else []
+    fo.issues = [RowIssue(q.row_number, q.field, q.rule, q.reason_sv, q.reason_en)
+                 for q in s.scalars(select(m.QuarantinedRow).where(m.QuarantinedRow.file_id == logged.id))]
+
+
+def _corrected_since(s, cfg: Config, fo: FileOutcome) -> bool:
+    logged = already_ingested(s, cfg.tenant, fo.checksum)
+    return s.scalars(select(m.IngestedFile.id).where(
+        m.IngestedFile.tenant == cfg.tenant, m.IngestedFile.slot == fo.slot, m.IngestedFile.id > logged.id,
+        m.IngestedFile.status.in_(("loaded", "replaced")))).first() is not None
+
+
+def _public(o: FileOutcome) -> dict:
+    d = asdict(o)
+    d["issues"] = [asdict(i) for i in o.issues]
+    return d
+
+
+def _stage(s, cfg: Config, year: int, fo: FileOutcome, raw_rows: dict, names: dict) -> None:
+    """Hand the file's decision to the load step through the warehouse: the outcome, the masked raw
+    values of its quarantined rows and the municipality names it was parsed against (load parses
+    the same bytes again with them, so it keeps exactly the rows validate accepted)."""
+    decision = _public(fo)
+    decision["raw_rows"] = {str(k): v for k, v in raw_rows.items()}
+    decision["names"] = dict(names)
+    staging.save_decision(s, cfg.tenant, year, fo.source, fo.file_name, decision)
+    s.commit()
