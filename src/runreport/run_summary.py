@@ -12,7 +12,6 @@ the output folder. No personal data: file names, counts and the (already masked)
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -148,50 +147,19 @@ def render_markdown(rs: RunSummary) -> str:
 
 
 def render_html(rs: RunSummary) -> str:
-    e = html.escape
-    out = [
-        "<!DOCTYPE html>", '<html lang="sv">', "<head>", '<meta charset="utf-8">',
-        f"<title>Körning {e(rs.tenant)} {rs.year}</title>",
-        "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:.3em .6em;vertical-align:top}td.n{text-align:right}"
-        ".avvisad,.saknas{color:#a00}.ny{font-weight:bold}dt{font-weight:bold;float:left;clear:left;width:18em}"
-        "dd{margin-left:18em}</style>",
-        "</head>", "<body>", f"<h1>Körning {e(rs.tenant)} {rs.year}</h1>", "<dl>",
-    ]
-    out += [f"<dt>{e(k)}</dt><dd>{e(str(v))}</dd>" for k, v in _facts(rs)]
-    out += ["</dl>", "<h2>Insamlat</h2>",
-            f"<p>{len(rs.collected)} filer i inkorgen för året, varav {len(rs.new_files)} nya eller rättade; "
-            "övriga var redan inlästa.</p>"]
-    if rs.collected:
-        out += ["<table>", "<tr><th>Källa</th><th>Fil</th><th>År</th><th>Status</th></tr>"]
-        for c in rs.collected:
-            new = c.get("status") == "new"
-            out.append(f"<tr><td>{e(c['source'])}</td><td>{e(file_name(c['file_name']))}</td><td>{c.get('year') or '–'}</td>"
-                       f'<td class="{"ny" if new else ""}">{"ny" if new else "redan inläst"}</td></tr>')
-        out.append("</table>")
-    out += ["<h2>Validerat</h2>",
-            f"<p>Rader i karantän: {rs.quarantined_rows}. Avvisade filer: {len(rs.rejected)}. Detaljer: "
-            '<a href="validation/sammanfattning.html">valideringssammanfattningen</a>.</p>']
-    if rs.outcomes:
-        out += ["<table>", "<tr><th>Källa</th><th>Fil</th><th>Status</th><th>Rader in</th><th>Inlästa</th>"
-                "<th>Karantän</th></tr>"]
-        for o in rs.outcomes:
-            status = STATUS_SV.get(o.get("status"), o.get("status") or "")
-            out.append(f"<tr><td>{e(o['source'])}</td><td>{e(file_name(o['file_name']))}</td>"
-                       f'<td class="{e(status)}">{e(status)}</td><td class="n">{o.get("rows_in", 0)}</td>'
-                       f'<td class="n">{o.get("rows_loaded", 0)}</td><td class="n">{o.get("rows_quarantined", 0)}</td></tr>')
-        out.append("</table>")
-    if rs.rejected:
-        out += ["<h3>Avvisade filer</h3>", "<ul>"]
-        out += [f"<li><strong>{e(file_name(o['file_name']))}</strong>: {e(safe_text(o.get('message')))}</li>" for o in rs.rejected]
-        out.append("</ul>")
-    out += ["<h2>Resultat</h2>", "<ul>"]
-    for p in rs.products:
-        extra = f" ({p.count} filer)" if p.count is not None else ""
-        out.append(f'<li><a href="{e(p.rel)}">{e(p.label)}</a>{extra}</li>' if p.exists
-                   else f'<li class="saknas">{e(p.label)}: saknas</li>')
-    out += ["</ul>", "</body>", "</html>", ""]
-    return "\n".join(out)
+    """The run page (``include/templates/pages/korning.html.j2``, autoescaped)."""
+    from runreport.pages import render
+
+    collected = [{"source": c["source"], "file_name": file_name(c["file_name"]), "year": c.get("year"),
+                  "new": c.get("status") == "new"} for c in rs.collected]
+    outcomes = [{"source": o["source"], "file_name": file_name(o["file_name"]),
+                 "status": STATUS_SV.get(o.get("status"), o.get("status") or ""), "rows_in": o.get("rows_in", 0),
+                 "rows_loaded": o.get("rows_loaded", 0), "rows_quarantined": o.get("rows_quarantined", 0)}
+                for o in rs.outcomes]
+    return render("korning.html.j2", tenant=rs.tenant, year=rs.year, facts=[(k, str(v)) for k, v in _facts(rs)],
+                  collected=collected, n_new=len(rs.new_files), quarantined_rows=rs.quarantined_rows,
+                  outcomes=outcomes, products=rs.products,
+                  rejected=[(file_name(o["file_name"]), safe_text(o.get("message"))) for o in rs.rejected])
 
 
 def write(rs: RunSummary, out_dir: Path | str) -> dict[str, str]:

@@ -14,7 +14,6 @@ with ``'`` so that a spreadsheet never evaluates them as formulas.
 from __future__ import annotations
 
 import csv
-import html
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -209,46 +208,18 @@ def render_markdown(results: list[FileResult], run_name: str, file_links: list[s
 
 
 def render_html(results: list[FileResult], run_name: str, file_links: list[str], csv_link: str) -> str:
-    e = html.escape
-    total_in = sum(r.rows_in for r in results)
-    total_loaded = sum(r.rows_loaded for r in results)
-    total_q = sum(r.rows_quarantined for r in results)
-    out = [
-        "<!DOCTYPE html>", '<html lang="sv">', "<head>", '<meta charset="utf-8">',
-        f"<title>Valideringssammanfattning – körning {e(run_name)}</title>",
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #999;padding:.3em .6em;vertical-align:top}td.n{text-align:right}"
-        ".avvisad{color:#a00;font-weight:bold}</style>",
-        "</head>", "<body>",
-        f"<h1>Valideringssammanfattning – körning {e(run_name)}</h1>",
-        f"<p>Rader in: {total_in}, inlästa: {total_loaded}, i karantän: {total_q}, avvisade filer: "
-        f"{sum(r.status == 'rejected' for r in results)} av {len(results)}.</p>",
-        "<h2>Per källa</h2>", "<table>",
-        "<tr><th>Källa</th><th>Filer</th><th>Rader in</th><th>Inlästa</th><th>Karantän</th><th>Avvisade filer</th></tr>",
-    ]
-    for s, n, i, lo, q, rej in _per_source(results):
-        out.append(f'<tr><td>{e(s)}</td><td class="n">{n}</td><td class="n">{i}</td><td class="n">{lo}</td>'
-                   f'<td class="n">{q}</td><td class="n">{rej}</td></tr>')
-    out += ["</table>", "<h2>Per fil</h2>", "<table>",
-            "<tr><th>Källa</th><th>Fil</th><th>Status</th><th>Rader in</th><th>Inlästa</th><th>Karantän</th>"
-            "<th>Vanligaste orsaker</th></tr>"]
-    for fr, link in zip(results, file_links, strict=True):
-        reasons = "<br>".join(f"{e(t)} ({k})" for t, k in top_reasons(fr)) or "–"
-        status = STATUS_SV.get(fr.status, fr.status)
-        out.append(f'<tr><td>{e(fr.source)}</td><td><a href="{e(link)}">{e(fr.file_name)}</a></td>'
-                   f'<td class="{e(status)}">{e(status)}</td>'
-                   f'<td class="n">{fr.rows_in}</td><td class="n">{fr.rows_loaded}</td>'
-                   f'<td class="n">{fr.rows_quarantined}</td><td>{reasons}</td></tr>')
-    out.append("</table>")
-    rejected = [fr for fr in results if fr.status == "rejected"]
-    if rejected:
-        out += ["<h2>Avvisade filer</h2>", "<ul>"]
-        out += [f"<li><strong>{e(fr.file_name)}</strong>: {e(safe_text(fr.message))}</li>" for fr in rejected]
-        out.append("</ul>")
-    out += ["<h2>Länkar</h2>", "<ul>"]
-    out.append(f'<li><a href="{e(csv_link)}">Karantänfil med alla rader och orsaker</a></li>')
-    out += ["</ul>", "</body>", "</html>", ""]
-    return "\n".join(out)
+    """The stewards' summary page (``include/templates/pages/sammanfattning.html.j2``, autoescaped)."""
+    from runreport.pages import render
+
+    files = [{"source": fr.source, "file_name": fr.file_name, "link": link,
+              "status": STATUS_SV.get(fr.status, fr.status), "rows_in": fr.rows_in, "rows_loaded": fr.rows_loaded,
+              "rows_quarantined": fr.rows_quarantined, "reasons": top_reasons(fr)}
+             for fr, link in zip(results, file_links, strict=True)]
+    return render("sammanfattning.html.j2", run_name=run_name, files=files, per_source=list(_per_source(results)),
+                  total_in=sum(r.rows_in for r in results), total_loaded=sum(r.rows_loaded for r in results),
+                  total_q=sum(r.rows_quarantined for r in results),
+                  n_rejected=sum(r.status == "rejected" for r in results), csv_link=csv_link,
+                  rejected=[(fr.file_name, safe_text(fr.message)) for fr in results if fr.status == "rejected"])
 
 
 def write_summary(results: Iterable[FileResult], validation_dir: Path | str, run_name: str,
