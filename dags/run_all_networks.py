@@ -21,19 +21,9 @@ from airflow.sdk import Param, dag, task, task_group
 
 
 def _config(tenant: str):
-    import os
+    from runreport import runcontext, settings
 
-    from runreport import tenants
-
-    try:
-        from airflow.sdk import Variable
-
-        overrides = Variable.get("run_config", default=None)
-    except Exception:  # noqa: BLE001 - outside a task: the environment form of the Variable
-        overrides = os.environ.get("AIRFLOW_VAR_RUN_CONFIG")
-    from runreport import runcontext
-
-    cfg = tenants.load_tenant(tenant, overrides=overrides)
+    cfg = settings.load(tenant)
     runcontext.learn_names(cfg)   # this network's registrants' names are masked in this process too
     return cfg
 

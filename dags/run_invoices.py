@@ -23,11 +23,11 @@ from runreport.notifier import RunNotifier
 
 
 def _issue_cron() -> str:
-    """Cron for the issue day from the configuration (YAML + env overrides; cheap, no DB)."""
+    """Cron for the issue day from the settings (:func:`runreport.settings.load`, the Variable too)."""
     try:
-        from runreport import config
+        from runreport import settings
 
-        month_day = str(config.load()["invoicing"].get("issue_month_day", "01-15"))
+        month_day = str(settings.load()["invoicing"].get("issue_month_day", "01-15"))
         month, day = (int(x) for x in month_day.split("-"))
     except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
         month, day = 1, 15
@@ -41,9 +41,9 @@ def _approvers() -> list[dict] | None:
     """``invoicing.approvers``: the finance users who may answer the approval ({"id", "name"});
     none configured: anyone Airflow lets act on the DAG."""
     try:
-        from runreport import config
+        from runreport import settings
 
-        raw = config.load()["invoicing"].get("approvers") or []
+        raw = settings.load()["invoicing"].get("approvers") or []
         return [{"id": str(a["id"]), "name": str(a.get("name", a["id"]))} for a in raw] or None
     except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
         return None
@@ -68,15 +68,11 @@ def _approvers() -> list[dict] | None:
 )
 def run_invoices():
     def _setup(context) -> tuple:  # noqa: ANN001
-        from airflow.sdk import Variable
-
-        from runreport import config, tenants
+        from runreport import settings
         from runreport.runcontext import decide_invoice_year
         from runreport.warehouse.engine import migrate, session_factory
 
-        overrides = Variable.get("run_config", default=None)
-        tenant = context["params"].get("tenant")
-        cfg = tenants.load_tenant(tenant, overrides=overrides) if tenant else config.load(overrides)
+        cfg = settings.load(context["params"].get("tenant"))
         dag_run = context.get("dag_run")
         year = decide_invoice_year(params_year=context["params"].get("year"), logical_date=context.get("logical_date"),
                                    run_after=getattr(dag_run, "run_after", None)).year

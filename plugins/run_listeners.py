@@ -23,12 +23,12 @@ def on_dag_run_running(dag_run, msg):  # noqa: ANN001 - Airflow's listener spec
     try:
         if dag_run.note:
             return
-        from runreport import config, runcontext
+        from runreport import runcontext, settings
 
         note = runcontext.run_note(
             dag_run.dag_id, conf=dag_run.conf, asset_events=list(dag_run.consumed_asset_events or ()),
             data_interval_start=dag_run.data_interval_start, data_interval_end=dag_run.data_interval_end,
-            logical_date=dag_run.logical_date, run_after=dag_run.run_after, cfg=config.load())
+            logical_date=dag_run.logical_date, run_after=dag_run.run_after, cfg=settings.load())
         if note:
             dag_run.note = note
     except Exception:  # a listener must never stop the scheduler

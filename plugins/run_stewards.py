@@ -89,9 +89,9 @@ async def network_access(user: Annotated[object, Depends(require_airflow_user)])
 
 def output_root() -> Path:
     """The configured output folder, resolved (read per request: configuration changes apply)."""
-    from runreport.config import load
+    from runreport import settings
 
-    return load().path("output").resolve()
+    return settings.load().path("output").resolve()
 
 
 def safe_path(root: Path, rel: str) -> Path:

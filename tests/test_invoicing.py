@@ -340,9 +340,16 @@ def test_run_config_cannot_change_the_payee_account_and_approval_shows_it(tmp_pa
     seed(sessions)
     attacker = {"invoicing": {"seller": {"iban": "SE1212341234123412341234", "org_number": "5560000000",
                                          "bic": "EVILSESS"}}}
-    cfg = config.load({**attacker, "warehouse": {"url": url}, "paths": {"output": str(tmp_path / "out")},
-                       "invoicing": {**attacker["invoicing"], "basis_pdf": False}},
-                      environ={"RUN_INVOICING__SELLER__IBAN": "SE9999999999999999999999"})
+    base = {"warehouse": {"url": url}, "paths": {"output": str(tmp_path / "out")}, "invoicing": {"basis_pdf": False}}
+    # bank details in the settings are refused outright, naming each, from the Variable or the environment
+    from runreport.settings import SettingsError
+
+    with pytest.raises(SettingsError, match=r"invoicing\.seller\.iban.*invoicing\.seller\.org_number") as refused:
+        config.load({**base, "invoicing": {**attacker["invoicing"], "basis_pdf": False}})
+    assert "invoicing.seller.bic" in str(refused.value)
+    with pytest.raises(SettingsError, match=r"invoicing\.seller\.iban"):
+        config.load(base, environ={"RUN_INVOICING__SELLER__IBAN": "SE9999999999999999999999"})
+    cfg = config.load(base, environ={})
     with sessions() as s:
         summary = prepare_invoices(s, cfg, YEAR, issue_date=date(YEAR, 1, 15))
     assert summary["payee_iban"] == "SE45 5000 0000 0583 9825 7466"

@@ -1,5 +1,8 @@
 """Configuration: ``config/pipeline.yaml``, overridden by an Airflow Variable or environment.
 
+The loader for every process is :func:`runreport.settings.load` (it reads the Variable where the
+process can); this module merges the layers and :mod:`runreport.settings` types and checks them.
+
 Precedence (later wins): the YAML file, ``RUN_CONFIG_FILE`` (another YAML merged over it),
 the JSON/YAML given to :func:`load` as ``overrides`` (the DAGs pass the Airflow Variable
 ``run_config`` here), then environment variables ``RUN_<SECTION>__<KEY>``.
@@ -14,7 +17,15 @@ from typing import Any
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+def _home() -> Path:
+    """Where ``config/`` and ``include/`` are and relative paths start: ``RUN_HOME`` when set (an
+    installed package, e.g. the production image), else the checkout this package sits in."""
+    env = os.environ.get("RUN_HOME")
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
+
+
+PROJECT_ROOT = _home()
 DEFAULT_FILE = PROJECT_ROOT / "config" / "pipeline.yaml"
 
 
@@ -50,11 +61,11 @@ class Config(dict):
 
     @property
     def warehouse_url(self) -> str:
+        """The URL with a relative SQLite file resolved against the project home (no I/O)."""
         url = self["warehouse"]["url"]
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             rel = url[len("sqlite:///"):]
             if rel and rel != ":memory:":
-                (PROJECT_ROOT / rel).parent.mkdir(parents=True, exist_ok=True)
                 url = "sqlite:///" + str(PROJECT_ROOT / rel)
         return url
 
@@ -63,9 +74,8 @@ class Config(dict):
         return self["tenant"]
 
     def output_dir(self, year: int) -> Path:
-        d = self.path("output") / self.tenant / str(year)
-        d.mkdir(parents=True, exist_ok=True)
-        return d
+        """``<paths.output>/<tenant>/<year>`` (no I/O: writers create what they write into)."""
+        return self.path("output") / self.tenant / str(year)
 
 
 def load(overrides: dict | str | None = None, environ: dict[str, str] | None = None,
@@ -91,4 +101,7 @@ def load(overrides: dict | str | None = None, environ: dict[str, str] | None = N
     if network:
         data = _merge(data, network)
     data = _merge(data, _env_overrides(environ))
+    from runreport import settings
+
+    settings.validate(data)   # a wrong setting is named here, not deep in a task
     return Config(data)

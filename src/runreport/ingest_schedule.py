@@ -67,11 +67,11 @@ def pending_plan(cfg) -> dict:
 
 
 def configured_tenant() -> str:
-    """The tenant from the configuration (YAML + env overrides; cheap, no DB). For DAG parsing."""
+    """The tenant from the configuration (:func:`runreport.settings.load`). For DAG parsing."""
     try:
-        from runreport import config
+        from runreport import settings
 
-        return str(config.load()["tenant"])
+        return str(settings.load()["tenant"])
     except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
         return "RUN"
 

@@ -23,7 +23,6 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from runreport import config as config_mod
 from runreport import schedule
 
 HOW_SV = {
@@ -106,7 +105,9 @@ def _variable(name: str) -> str | None:
 def load_config():
     """The configuration (file + Variable ``run_config``); also makes this process mask the network's
     registrants' names (:func:`learn_names`)."""
-    cfg = config_mod.load(overrides=_variable("run_config"))
+    from runreport import settings
+
+    cfg = settings.load()
     learn_names(cfg)
     return cfg
 

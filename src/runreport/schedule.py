@@ -109,11 +109,11 @@ class ReportingCalendar:
 
     @classmethod
     def from_config(cls, cfg: dict[str, Any] | None = None) -> ReportingCalendar:
-        """Build from a loaded configuration (``runreport.config.load()`` when ``cfg`` is None)."""
+        """Build from a loaded configuration (:func:`runreport.settings.load` when ``cfg`` is None)."""
         if cfg is None:
-            from runreport import config
+            from runreport import settings
 
-            cfg = config.load()
+            cfg = settings.load()
         rep = cfg.get("reporting", {})
         defaults = cls()
         return cls(

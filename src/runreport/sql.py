@@ -18,9 +18,9 @@ _NAME = re.compile(r"^[a-z0-9_]+$")
 
 
 def default_sql_dir() -> Path:
-    from runreport import config
+    from runreport import settings
 
-    return config.load().path("sql")
+    return settings.load().path("sql")
 
 
 @lru_cache(maxsize=64)

@@ -39,6 +39,7 @@ def write_report(session: Any, cfg: Any, year: int, *, report_date: date | None 
     if draft_gaps:
         content = dataclasses.replace(content, draft_gaps=tuple(draft_gaps))
     out = report_path(cfg, year, draft=bool(draft_gaps))
+    out.parent.mkdir(parents=True, exist_ok=True)
     template = cfg.path("templates") / "report_template.docx"
     render_docx(content, out, template=template)
     pdf_path = to_pdf(out) if pdf else None

@@ -64,6 +64,7 @@ def compute(cfg: Config, year: int) -> dict:
              "contributions_sek": b.contributions_sek, "external_income_sek": b.external_income_sek,
              "costs_sek": b.costs_sek, "closing_sek": b.closing_sek} for b in chain])
     out = cfg.output_dir(year)
+    out.mkdir(parents=True, exist_ok=True)
     import csv
 
     from runreport.validation.summary import csv_cell

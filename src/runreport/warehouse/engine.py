@@ -15,6 +15,8 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     sqlite = url.startswith("sqlite")
+    if url.startswith("sqlite:////") or (sqlite and url.startswith("sqlite:///") and url != "sqlite:///:memory:"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)   # the SQLite file's folder
     # SQLite has one writer: another process's writer (a second network's task) waits for it
     # instead of failing with "database is locked" after the driver's default 5 s.
     engine = create_engine(url, future=True, connect_args={"timeout": 300} if sqlite else {})

@@ -1,0 +1,214 @@
+"""Typed settings and the one loader every part of the product uses.
+
+Where the settings come from (later wins; :func:`runreport.config.load` merges them):
+``config/pipeline.yaml`` < ``RUN_CONFIG_FILE`` < the Airflow Variable ``run_config`` < a network's
+tenant file < ``RUN_<SECTION>__<KEY>`` environment variables.
+
+:func:`load` is the loader for every process: a task on a worker, a DAG file being parsed, the
+scheduler's listener and timetable, the stewards' view in the API server, the notifier in the
+triggerer and the command line. Each gets the Variable its own way (:func:`run_config_text`), so
+a setting put in ``run_config`` applies everywhere, not only in tasks.
+
+:func:`validate` checks the merged settings against the typed model below (:class:`Settings`):
+a wrong type or value names the setting (``reporting.run_iso_week: …``) instead of failing later
+in a task. The seller's section may not carry bank details: those come only from finance's
+connection (docs/security.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+log = logging.getLogger(__name__)
+VARIABLE = "run_config"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Warehouse(_Section):
+    url: str
+    migrate: Literal["on_start", "deploy"] = "on_start"   # deploy: only `python -m runreport.warehouse migrate`
+
+
+class Paths(_Section):
+    inbox: str
+    output: str
+    narrative: str
+    templates: str
+    sql: str
+    notifications: str | None = None
+
+
+class Reporting(_Section):
+    demo_year: int = Field(ge=2000, le=2100)
+    meeting_iso_week: int = Field(ge=1, le=53)
+    run_iso_week: int = Field(ge=1, le=53)
+    run_iso_weekday: int = Field(ge=1, le=7)
+    deadline_iso_week: int = Field(ge=1, le=53)
+    deadline_iso_weekday: int = Field(ge=1, le=7)
+    deadline_alerts: bool = True
+    reminder_iso_week: int = Field(ge=1, le=53)
+    reminder_iso_weekday: int = Field(ge=1, le=7)
+    required_sources: list[str]
+
+
+class Population(_Section):
+    reference_date: str = Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+class Contribution(_Section):
+    rounding: Literal["whole_kronor_half_up"] = "whole_kronor_half_up"   # the one rule the money code applies
+    in_kind: str = ""
+
+
+class Ledger(_Section):
+    cost_accounts: tuple[str, str]
+    income_accounts: tuple[str, str]
+
+
+class Validation(_Section):
+    max_rejected_share: float = Field(ge=0, le=1)
+    pseudonym_secret_variable: str
+    workers: Literal["auto"] | int = "auto"
+
+
+class Seller(BaseModel):
+    """The invoicing organisation as it appears on invoices; never its bank account."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    vat_number: str
+    street: str
+    city: str
+    postal_zone: str
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    contact_email: str
+
+
+class Vat(_Section):
+    category: Literal["O", "S", "E", "Z"] = "O"
+    percent: Decimal = Field(default=Decimal(0), ge=0, le=100)
+    exemption_reason: str | None = None
+
+
+class Invoicing(_Section):
+    series: str = Field(pattern=r"^[A-Z0-9]{1,10}$")
+    required_sources: list[str]
+    issue_month_day: str = Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    payment_terms_days: int = Field(ge=0, le=365)
+    currency: Literal["SEK"] = "SEK"
+    vat: Vat = Vat()
+    seller: Seller
+    approvers: list[str] = []
+    basis_pdf: bool = True
+
+
+class Balance(_Section):
+    first_year: int = Field(ge=2000, le=2100)
+    opening_balance_sek: Decimal
+
+
+class Notifications(_Section):
+    stewards: list[str] | str = []
+    base_url: str | None = None
+
+
+class Settings(BaseModel):
+    """The product's settings (``config/pipeline.yaml`` documents each)."""
+
+    model_config = ConfigDict(extra="allow")
+    tenant: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,31}$")
+    network_name: str
+    host_university: str
+    warehouse: Warehouse
+    paths: Paths
+    reporting: Reporting
+    population: Population
+    contribution: Contribution
+    ledger: Ledger
+    validation: Validation
+    invoicing: Invoicing
+    balance: Balance
+    report: dict[str, Any] = {}
+    notifications: Notifications = Notifications()
+
+
+class SettingsError(ValueError):
+    """The settings are wrong; the message names each wrong setting."""
+
+
+def validate(data: dict[str, Any]) -> Settings:
+    """The typed settings of ``data`` (the merged dict), or :class:`SettingsError` naming each problem."""
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise SettingsError(f"Felaktiga inställningar: {problems}") from None
+    unknown = sorted(set(settings.model_extra or {}))
+    if unknown:
+        log.warning("Unknown settings ignored: %s", ", ".join(unknown))
+    return settings
+
+
+# ------------------------------------------------------------------------------- the Variable
+
+def _in_task() -> bool:
+    try:
+        from airflow.sdk.execution_time import task_runner
+    except ImportError:
+        return False
+    return getattr(task_runner, "SUPERVISOR_COMMS", None) is not None
+
+
+def _from_metadata_db(name: str) -> str | None:
+    """The Variable read with a session of its own: the scheduler's loop shares one scoped session,
+    and a lookup through it (``@provide_session``) closes it under the scheduler's feet."""
+    from airflow import settings as airflow_settings
+    from airflow.models.variable import Variable as VariableRow
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    if airflow_settings.engine is None:
+        return None
+    with Session(bind=airflow_settings.engine) as session:
+        row = session.scalar(select(VariableRow).where(VariableRow.key == name))
+        return None if row is None else row.val
+
+
+def run_config_text(name: str = VARIABLE) -> str | None:
+    """The Variable ``run_config`` (YAML/JSON text) in whichever process asks, or None:
+    a secrets backend's environment variable ``AIRFLOW_VAR_RUN_CONFIG`` first; in a task, Airflow's
+    task SDK; in the scheduler, API server or triggerer (``_AIRFLOW_PROCESS_CONTEXT=server``), the
+    metadata database with a session of its own; anywhere else (tests, CLI) the SDK if it answers."""
+    env = os.environ.get(f"AIRFLOW_VAR_{name.upper()}")
+    if env is not None:
+        return env
+    try:
+        if not _in_task() and os.environ.get("_AIRFLOW_PROCESS_CONTEXT") == "server":
+            return _from_metadata_db(name)
+        from airflow.sdk import Variable
+
+        return Variable.get(name, default=None)
+    except Exception as exc:  # noqa: BLE001 - no Airflow here (CLI, tests): the file and environment decide
+        log.debug("run_config not read from Airflow (%s)", type(exc).__name__)
+        return None
+
+
+def load(tenant: str | None = None):
+    """The configuration (:class:`runreport.config.Config`, validated) for ``tenant`` (a file in
+    ``config/tenants/``) or the default network, with the Variable ``run_config`` applied."""
+    overrides = run_config_text()
+    if tenant:
+        from runreport import tenants
+
+        return tenants.load_tenant(tenant, overrides=overrides)
+    from runreport import config
+
+    return config.load(overrides=overrides)

@@ -1,0 +1,73 @@
+"""runreport.settings: typed settings, and one loader that sees the Variable run_config in every
+process (a task, the scheduler's plugins, the API server's stewards' view, the CLI)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from airflow_helpers import AIRFLOW, airflow_env
+from runreport import config, settings
+
+
+def test_a_wrong_setting_is_named_when_loaded():
+    with pytest.raises(settings.SettingsError) as exc:
+        config.load({"reporting": {"run_iso_week": 60, "run_iso_weekday": "måndag"},
+                     "validation": {"max_rejected_share": 1.5}, "invoicing": {"series": "run 2025"}}, environ={})
+    text = str(exc.value)
+    for name in ("reporting.run_iso_week", "reporting.run_iso_weekday", "validation.max_rejected_share",
+                 "invoicing.series"):
+        assert name in text
+    with pytest.raises(settings.SettingsError, match="population.reference_date"):
+        config.load(environ={"RUN_POPULATION__REFERENCE_DATE": "31/12"})
+    with pytest.raises(settings.SettingsError, match="contribution.rounding"):
+        config.load({"contribution": {"rounding": "bankers"}}, environ={})
+
+
+def test_the_shipped_settings_and_every_network_are_valid():
+    from runreport import tenants
+
+    assert settings.validate(dict(config.load(environ={}))).reporting.meeting_iso_week == 9
+    for tenant in tenants.list_tenants():
+        assert settings.validate(dict(tenants.load_tenant(tenant, environ={}))).tenant == tenant
+
+
+def test_paths_and_urls_are_resolved_without_creating_folders(tmp_path):
+    cfg = config.load({"paths": {"output": str(tmp_path / "ut")}, "warehouse": {"url": "sqlite:///nytt/lager.db"}},
+                      environ={})
+    assert cfg.output_dir(2025) == tmp_path / "ut" / "RUN" / "2025"
+    assert cfg.warehouse_url == "sqlite:///" + str(config.PROJECT_ROOT / "nytt" / "lager.db")
+    assert not (tmp_path / "ut").exists() and not (config.PROJECT_ROOT / "nytt").exists()
+
+
+def test_the_variable_outside_airflow_comes_from_its_environment_form(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_VAR_RUN_CONFIG", json.dumps({"reporting": {"demo_year": 2024}}))
+    assert settings.load()["reporting"]["demo_year"] == 2024
+    monkeypatch.setenv("AIRFLOW_VAR_RUN_CONFIG", json.dumps({"reporting": {"demo_year": "tjugo"}}))
+    with pytest.raises(settings.SettingsError, match="reporting.demo_year"):
+        settings.load()
+
+
+def test_server_processes_read_the_variable_from_the_metadata_db(tmp_path):
+    """The scheduler, API server and triggerer (``_AIRFLOW_PROCESS_CONTEXT=server``) read run_config
+    from Airflow's database, with a session of their own, as the stewards' view, the run-note listener
+    and the timetable do; a Variable stored there (not in the environment) applies."""
+    env = airflow_env(tmp_path)
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    out = tmp_path / "annan_utdata"
+    subprocess.run([AIRFLOW, "variables", "set", "run_config",
+                    json.dumps({"paths": {"output": str(out)}, "reporting": {"run_iso_week": 7}})],
+                   env=env, check=True, capture_output=True, timeout=120)
+    code = ("from runreport import settings, schedule; "
+            "c = settings.load(); print(c.path('output'), schedule.ReportingCalendar.from_config().run_iso_week)")
+    for context in ("server", None):
+        run_env = {**env, "_AIRFLOW_PROCESS_CONTEXT": context} if context else env
+        p = subprocess.run([sys.executable, "-c", code], env=run_env, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr[-2000:]
+        if context == "server":
+            assert p.stdout.split() == [str(out), "7"]
+        else:  # neither a task nor a server: Airflow's fallback chain has no metadata DB, the file decides
+            assert p.stdout.split()[1] == "6"
