@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 import pytest
-
 from airflow_helpers import AIRFLOW, airflow_env
+
 from runreport import config, settings
 
 
