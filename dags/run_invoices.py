@@ -70,14 +70,13 @@ def run_invoices():
     def _setup(context) -> tuple:  # noqa: ANN001
         from runreport import settings
         from runreport.runcontext import decide_invoice_year
-        from runreport.warehouse.engine import migrate, session_factory
+        from runreport.steps.common import sessions
 
         cfg = settings.load(context["params"].get("tenant"))
         dag_run = context.get("dag_run")
         year = decide_invoice_year(params_year=context["params"].get("year"), logical_date=context.get("logical_date"),
                                    run_after=getattr(dag_run, "run_after", None)).year
-        migrate(cfg.warehouse_url)
-        return cfg, int(year), session_factory(cfg.warehouse_url)
+        return cfg, int(year), sessions(cfg)
 
     @task
     def prepare(**context) -> dict:

@@ -211,3 +211,15 @@ def test_production_auth_manager_roles_and_no_key_in_the_environment(compose):
     assert "PSEUDONYM" not in ENV_EXAMPLE.read_text(encoding="utf-8")
     pins = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'"apache-airflow-providers-fab==[\d.]+"', pins)
+
+
+def test_the_stack_migrates_the_warehouse_once_at_deploy():
+    """airflow-init runs the warehouse's migrations; every service's tasks only check the schema."""
+    import yaml
+
+    stack = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+    init = "\n".join(stack["services"]["airflow-init"]["command"])
+    assert "python -m runreport.warehouse migrate" in init
+    for name, service in stack["services"].items():
+        if name.startswith("airflow-"):
+            assert service["environment"]["RUN_WAREHOUSE__MIGRATE"] == "deploy", name

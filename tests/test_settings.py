@@ -71,3 +71,23 @@ def test_server_processes_read_the_variable_from_the_metadata_db(tmp_path):
             assert p.stdout.split() == [str(out), "7"]
         else:  # neither a task nor a server: Airflow's fallback chain has no metadata DB, the file decides
             assert p.stdout.split()[1] == "6"
+
+
+def test_in_production_only_the_deploy_migrates_the_warehouse(tmp_path):
+    """``warehouse.migrate: deploy`` (docker-compose): a step finding the schema behind stops and says
+    what to run; ``python -m runreport.warehouse migrate`` (the stack's airflow-init) brings it up."""
+    from runreport.steps.common import sessions
+    from runreport.warehouse.engine import NotMigrated
+
+    url = f"sqlite:///{tmp_path / 'lager.db'}"
+    cfg = config.load({"warehouse": {"url": url, "migrate": "deploy"}}, environ={})
+    with pytest.raises(NotMigrated, match="python -m runreport.warehouse migrate"):
+        sessions(cfg)
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("RUN_")}
+    p = subprocess.run([sys.executable, "-m", "runreport.warehouse", "migrate"],
+                       env={**env, "RUN_WAREHOUSE__URL": url}, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "schemaversion" in p.stdout, p.stderr[-2000:]
+    with sessions(cfg)() as s:   # now at the code's revision: the step opens it without migrating
+        from sqlalchemy import text
+
+        assert s.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1

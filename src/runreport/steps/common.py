@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from runreport.config import Config
 from runreport.quality import RowIssue
 from runreport.warehouse import staging
-from runreport.warehouse.engine import migrate, session_factory
+from runreport.warehouse.engine import ready, session_factory
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def inbox(cfg: Config):
 
 
 def sessions(cfg: Config):
-    migrate(cfg.warehouse_url)
+    """The warehouse's session factory, its schema checked (or migrated: ``warehouse.migrate``)."""
+    ready(cfg.warehouse_url, cfg["warehouse"].get("migrate", "on_start"))
     return session_factory(cfg.warehouse_url)
 

@@ -68,3 +68,22 @@ def migrate(url: str) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     command.upgrade(cfg, "head")
+
+
+class NotMigrated(RuntimeError):
+    """The warehouse's schema is behind the code and this deployment migrates only at deploy."""
+
+
+def ready(url: str, when: str = "on_start") -> None:
+    """Make sure the schema is the code's before a step opens the warehouse.
+
+    ``when`` is the setting ``warehouse.migrate``: ``on_start`` (the embedded default: the first step
+    that finds the schema behind migrates it) or ``deploy`` (production: only
+    ``python -m runreport.warehouse migrate``, run once by the stack's ``airflow-init``, changes the
+    schema; a step finding it behind stops and says so)."""
+    if when == "deploy":
+        if not _at_head(url):
+            raise NotMigrated("Lagrets schema är inte uppdaterat till den här versionen: kör "
+                              "`python -m runreport.warehouse migrate` (docs/operations.md)")
+        return
+    migrate(url)
