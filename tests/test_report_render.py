@@ -11,11 +11,11 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
+from runreport.carry_over import BalanceRow
 from runreport.report import charts
 from runreport.report.build import ReportMeta, compose, parse_markdown
 from runreport.report.content import (
     ActivityReport,
-    BalanceChain,
     BudgetLine,
     ComparisonRow,
     ContributionLine,
@@ -62,7 +62,7 @@ def sample_content(narratives: dict | None = None, report_date: date = date(2021
                            Decimal(136000)),
                 BudgetLine("Aktiviteter", "2020-A01", act.activity_name, Decimal(750000), "Skolverket",
                            Decimal(50000), Decimal(334000))),
-        balance=BalanceChain(2020, Decimal(0), Decimal(925000), Decimal(0), Decimal(470000), Decimal(455000)),
+        balance=BalanceRow(2020, Decimal(0), Decimal(925000), Decimal(0), Decimal(470000)),
     )
     return compose(
         meta,

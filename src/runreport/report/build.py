@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from runreport.carry_over import BalanceRow
 from runreport.config import PROJECT_ROOT, Config
 from runreport.report.compose import (  # noqa: F401 - the names the report's callers know
     ACTIVITY_SECTIONS,
@@ -32,7 +33,6 @@ from runreport.report.compose import (  # noqa: F401 - the names the report's ca
 )
 from runreport.report.content import (
     ActivityReport,
-    BalanceChain,
     BudgetLine,
     ComparisonRow,
     ContributionLine,
@@ -185,8 +185,11 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
     balance = None
     if year in balances:
         r = balances[year]
-        balance = BalanceChain(year, as_decimal(r["opening_sek"]), as_decimal(r["contributions_sek"]),
-                               as_decimal(r["external_income_sek"]), as_decimal(r["costs_sek"]), as_decimal(r["closing_sek"]))
+        balance = BalanceRow(year, as_decimal(r["opening_sek"]), as_decimal(r["contributions_sek"]),
+                             as_decimal(r["external_income_sek"]), as_decimal(r["costs_sek"]))
+        if as_decimal(r["closing_sek"]) != balance.closing_sek:
+            warnings.append(f"Saldot {year} går inte ihop: utgående {as_decimal(r['closing_sek'])} i lagret men "
+                            f"beräknat {balance.closing_sek}")
         if year - 1 in balances and as_decimal(balances[year - 1]["closing_sek"]) != balance.opening_sek:
             warnings.append(f"Ingående överskjutande medel {year} ({balance.opening_sek}) är inte lika med "
                             f"utgående {year - 1} ({as_decimal(balances[year - 1]['closing_sek'])})")

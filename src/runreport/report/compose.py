@@ -279,9 +279,6 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
                 total=(f"Överskjutande medel till {year + 1}", money_text(bal.closing_sek)),
             ),
         ]
-        if bal.closing_sek != bal.computed_closing_sek:
-            warnings.append(f"Saldot {year} går inte ihop: utgående {bal.closing_sek} men beräknat "
-                            f"{bal.computed_closing_sek}")
         if eco.contributions and bal.contributions_sek != eco.contribution_total_sek:
             warnings.append(f"Kommunbidrag i saldot ({bal.contributions_sek}) skiljer sig från summan per "
                             f"kommun ({eco.contribution_total_sek})")

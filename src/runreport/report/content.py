@@ -16,6 +16,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from runreport.carry_over import BalanceRow
+
 Cell = str | int | float | Decimal | None
 
 PLACEHOLDER_PREFIX = "[Text saknas: "
@@ -228,25 +230,11 @@ class BudgetLine:
 
 
 @dataclass(frozen=True)
-class BalanceChain:
-    year: int
-    opening_sek: Decimal
-    contributions_sek: Decimal
-    external_income_sek: Decimal
-    costs_sek: Decimal
-    closing_sek: Decimal
-
-    @property
-    def computed_closing_sek(self) -> Decimal:
-        return self.opening_sek + self.contributions_sek + self.external_income_sek - self.costs_sek
-
-
-@dataclass(frozen=True)
 class Economy:
     contributions: tuple[ContributionLine, ...]
     in_kind_text: str
     budget: tuple[BudgetLine, ...]
-    balance: BalanceChain | None
+    balance: BalanceRow | None       # the year's link of the balance chain (runreport.carry_over)
 
     @property
     def contribution_total_sek(self) -> Decimal:
@@ -343,6 +331,8 @@ def _to_plain(value: Any) -> Any:
         out: dict[str, Any] = {"_type": type(value).__name__} if isinstance(value, Paragraph | Table | Chart) else {}
         for f in fields(value):
             out[f.name] = _to_plain(getattr(value, f.name))
+        if isinstance(value, BalanceRow):
+            out["closing_sek"] = _to_plain(value.closing_sek)   # computed, and what the report prints
         return out
     if isinstance(value, tuple | list):
         return [_to_plain(v) for v in value]
