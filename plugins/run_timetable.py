@@ -43,6 +43,11 @@ def _pendulum(dt) -> DateTime:
     return pendulum.instance(dt).in_timezone("UTC")
 
 
+
+def _week_time(obj: Any) -> dict[str, Any]:
+    """The ISO week, weekday, hour and time zone of a timetable or deadline, serialised."""
+    return {"iso_week": obj.iso_week, "iso_weekday": obj.iso_weekday, "hour": obj.hour, "timezone": obj.timezone}
+
 class IsoWeekAnnualTimetable(Timetable):
     """One run per reporting year Y, at ISO week ``iso_week``, day ``iso_weekday`` of Y+1.
 
@@ -91,12 +96,7 @@ class IsoWeekAnnualTimetable(Timetable):
         return f"ISO week {self.iso_week}/{self.iso_weekday} {self.hour:02d}:00 (year after)"
 
     def serialize(self) -> dict[str, Any]:
-        return {
-            "iso_week": self.iso_week,
-            "iso_weekday": self.iso_weekday,
-            "hour": self.hour,
-            "timezone": self.timezone,
-        }
+        return _week_time(self)
 
     @classmethod
     def deserialize(cls, data: dict[str, Any]) -> IsoWeekAnnualTimetable:
@@ -246,13 +246,7 @@ class ReportDeadline(BaseDeadlineReference):
         return self.deadline_for(decision.year)
 
     def serialize_reference(self) -> dict[str, Any]:
-        return {
-            **super().serialize_reference(),
-            "iso_week": self.iso_week,
-            "iso_weekday": self.iso_weekday,
-            "hour": self.hour,
-            "timezone": self.timezone,
-        }
+        return {**super().serialize_reference(), **_week_time(self)}
 
     @classmethod
     def deserialize_reference(cls, reference_data: dict[str, Any]) -> ReportDeadline:

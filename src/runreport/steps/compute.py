@@ -19,18 +19,24 @@ from runreport.warehouse import models as m
 log = logging.getLogger(__name__)
 
 
+def money_basis(s, tenant: str) -> tuple[list[MemberPeriod], list[Rate], dict[tuple[str, int], int]]:
+    """What the contributions are computed from: membership periods, agreement rates, population."""
+    members = [MemberPeriod(x.municipality_code, x.municipality_name, x.valid_from, x.valid_to)
+               for x in s.scalars(select(m.Member).where(m.Member.tenant == tenant))]
+    rates = [Rate(r.year_from, r.year_to, r.rate_sek)
+             for r in s.scalars(select(m.AgreementRate).where(m.AgreementRate.tenant == tenant))]
+    pop = {(p.municipality_code, p.year): p.population
+           for p in s.scalars(select(m.Population).where(m.Population.tenant == tenant))}
+    return members, rates, pop
+
+
 def compute(cfg: Config, year: int) -> dict:
     """Contributions for every year from ``balance.first_year`` to ``year`` and the balance chain."""
     Session = sessions(cfg)
     first = int(cfg["balance"]["first_year"])
     years = list(range(first, year + 1))
     with Session.begin() as s:
-        members = [MemberPeriod(x.municipality_code, x.municipality_name, x.valid_from, x.valid_to)
-                   for x in s.scalars(select(m.Member).where(m.Member.tenant == cfg.tenant))]
-        rates = [Rate(r.year_from, r.year_to, r.rate_sek)
-                 for r in s.scalars(select(m.AgreementRate).where(m.AgreementRate.tenant == cfg.tenant))]
-        pop = {(p.municipality_code, p.year): p.population
-               for p in s.scalars(select(m.Population).where(m.Population.tenant == cfg.tenant))}
+        members, rates, pop = money_basis(s, cfg.tenant)
         s.execute(delete(m.Contribution).where(m.Contribution.tenant == cfg.tenant, m.Contribution.year.in_(years)))
         rows_for_year = []
         gaps: list[str] = []
@@ -103,12 +109,7 @@ def contributions_for_invoicing(cfg: Config, year: int) -> list:
         gaps = completeness.gaps(s, cfg.tenant, year, completeness.required(cfg, "invoices"))
         if gaps:
             raise InvoicingRefused(f"Inga fakturor för {year}: underlag saknas:\n" + "\n".join(f"- {g}" for g in gaps))
-        members = [MemberPeriod(x.municipality_code, x.municipality_name, x.valid_from, x.valid_to)
-                   for x in s.scalars(select(m.Member).where(m.Member.tenant == cfg.tenant))]
-        rates = [Rate(r.year_from, r.year_to, r.rate_sek)
-                 for r in s.scalars(select(m.AgreementRate).where(m.AgreementRate.tenant == cfg.tenant))]
-        pop = {(p.municipality_code, p.year): p.population
-               for p in s.scalars(select(m.Population).where(m.Population.tenant == cfg.tenant))}
+        members, rates, pop = money_basis(s, cfg.tenant)
         try:
             rows = compute_contributions(year, members, rates, pop)
         except (MissingPopulation, MissingRate) as exc:

@@ -20,6 +20,12 @@ from runreport.validation.suites import LIKERT, Check
 
 MISSING = "(tomt)"
 MISSING_EN = "(empty)"
+# reasons of the checks of a code's form: (Swedish, English) of (what, what is wrong)
+_FORMATS = {
+    "code4": (("Kommunkoden", "är inte fyra siffror"), ("The municipality code", "is not four digits")),
+    "orgnr": (("Organisationsnumret", "är inte tio siffror"), ("The organisation number", "is not ten digits")),
+    "account": (("Kontot", "är inte ett BAS-konto med fyra siffror"), ("The account", "is not a four-digit BAS account")),
+}
 
 
 # --------------------------------------------------------------------------- value formatting
@@ -118,18 +124,10 @@ def row_reasons(check: Check, values: list[Any], ctx: ValidationContext, persona
                 sv.append(f"Okänd kommun eller organisation '{_fmt(v)}'")
                 en.append(f"Unknown municipality or organisation '{_fmt_en(v)}'")
         return sv, en
-    if r == "code4":
-        sv = [f"Kommunkoden '{_fmt(v)}' är inte fyra siffror" for v in values]
-        en = [f"The municipality code '{_fmt_en(v)}' is not four digits" for v in values]
-        return sv, en
-    if r == "orgnr":
-        sv = [f"Organisationsnumret '{_fmt(v)}' är inte tio siffror" for v in values]
-        en = [f"The organisation number '{_fmt_en(v)}' is not ten digits" for v in values]
-        return sv, en
-    if r == "account":
-        sv = [f"Kontot '{_fmt(v)}' är inte ett BAS-konto med fyra siffror" for v in values]
-        en = [f"The account '{_fmt_en(v)}' is not a four-digit BAS account" for v in values]
-        return sv, en
+    if r in _FORMATS:
+        (what_sv, rule_sv), (what_en, rule_en) = _FORMATS[r]
+        return ([f"{what_sv} '{_fmt(v)}' {rule_sv}" for v in values],
+                [f"{what_en} '{_fmt_en(v)}' {rule_en}" for v in values])
     if r == "pair_order":
         sv = [f"{p['a']} ({_fmt(v)}) ligger före {p['b']}" for v in values]
         en = [f"{p['a']} ({_fmt_en(v)}) is before {p['b']}" for v in values]
