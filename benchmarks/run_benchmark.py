@@ -202,6 +202,14 @@ def run_network(tenant: str, data: Path, work: Path, url: str, workers: str | in
         by_source[o["source"]] = by_source.get(o["source"], 0) + o["rows_in"]
     counts["files"] += len(outcomes)
     counts["files_checked"] += sum(o["status"] != "unchanged" for o in outcomes)  # new (or rejected) files
+    from sqlalchemy import select
+
+    from runreport.warehouse import models as m
+
+    with pipeline.sessions(cfg)() as session:   # which rows were quarantined (compared with the baseline)
+        quarantined = sorted({(f, r) for f, r in session.execute(
+            select(m.QuarantinedRow.file_name, m.QuarantinedRow.row_number)
+            .where(m.QuarantinedRow.tenant == tenant, m.QuarantinedRow.row_number > 0)).all()})
     stage("compute", lambda: pipeline.compute(cfg, YEAR))
 
     def _report():
@@ -215,7 +223,8 @@ def run_network(tenant: str, data: Path, work: Path, url: str, workers: str | in
             return prepare_invoices(session, cfg, YEAR, issue_date=date(YEAR, 1, 15))
 
     counts["invoices"] += len(stage("invoices", _invoices)["invoices"])
-    return {"times": times, "peaks": peaks, "counts": counts, "by_source": by_source}
+    return {"times": times, "peaks": peaks, "counts": counts, "by_source": by_source,
+            "quarantined": [[tenant, f, r] for f, r in quarantined]}
 
 
 def _network_process(args: tuple) -> dict:
@@ -258,6 +267,7 @@ def run_pipeline(size: str, scale: float, data: Path, work: Path, parallel: int 
     counts = {"rows_in": 0, "rows_loaded": 0, "files": 0, "files_checked": 0, "networks": 0, "invoices": 0,
               "rejected_files": 0}
     by_source: dict[str, int] = {}
+    quarantined: list = []
     tenants = [t for t, _ in s["tenants"]]
     t_all = time.perf_counter()
     if parallel <= 1:
@@ -278,12 +288,13 @@ def run_pipeline(size: str, scale: float, data: Path, work: Path, parallel: int 
             counts[k] = counts.get(k, 0) + v
         for k, v in r["by_source"].items():
             by_source[k] = by_source.get(k, 0) + v
+        quarantined += r["quarantined"]
     if pool is not None:
         pool.shutdown()
     total = time.perf_counter() - t_all
     return {"size": size, "scale": scale, "years": s["years"], "times": times, "peaks_mb": peaks, "total_s": total,
             "peak_mb": peak_mb(), "counts": counts, "rows_by_source": by_source, "parallel": parallel,
-            "schema_s": schema_s,
+            "schema_s": schema_s, "quarantined": sorted(quarantined),
             "warehouse": url.split(":", 1)[0].split("+")[0], "warehouse_mb": warehouse_size_mb(url, work)}
 
 
@@ -515,6 +526,21 @@ def run_child(kind: str, size: str, scale: float, work: Path, parallel: int = 1,
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
+def run_baseline(work: Path, tenants: list[str], repeat: int = 1) -> dict:
+    """The plain-pandas baseline (``benchmarks/baseline_pandas.py``) on the same data, in a fresh
+    process: the networks one after the other; with ``repeat`` 2 the second pass shows it warm."""
+    p = subprocess.run([PY, str(ROOT / "benchmarks" / "baseline_pandas.py"), str(work / "data"), ",".join(tenants),
+                        str(YEAR), "--repeat", str(repeat)], capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    if p.returncode != 0:
+        raise RuntimeError(f"baseline failed:\n{p.stderr[-3000:]}")
+    passes = json.loads(p.stdout.strip().splitlines()[-1])
+    first = passes[0]
+    return {"cold_s": first["wall_s"], "warm_s": passes[-1]["wall_s"] if repeat > 1 else None,
+            "peak_mb": first["peak_rss_mb"], "rows_in": first["rows_in"], "times": first["times"],
+            "quarantined": first["quarantined"]}
+
+
 @contextlib.contextmanager
 def warehouse_db(ns, size: str):
     """None (SQLite in the size's temporary directory) or the URL of a new PostgreSQL database."""
@@ -575,6 +601,11 @@ def main(argv=None) -> int:
             with warehouse_db(ns, size) as url:
                 r = run_child("pipeline", size, scale, work, parallel, url)
             r["generate_s"] = gen["seconds"]
+            if size == "network-year" or (size == "national-year" and scale == 1):
+                r["baseline"] = run_baseline(work, [t for t, _ in spec(size, scale)["tenants"]],
+                                             repeat=2 if size == "network-year" else 1)
+                print("baseline:", json.dumps({k: v for k, v in r["baseline"].items() if k != "quarantined"}),
+                      flush=True)
             results.append(r)
             print("\n".join(fmt_table([r])), flush=True)
             if size == "network-year" and not pdf:
@@ -622,6 +653,29 @@ def target_lines(results: list[dict], af: dict | None) -> list[str]:
                      f"{cold:.2f} s in a fresh process (libraries imported on the way)"
                      + (f"; {warm:.2f} s with the libraries imported" if warm is not None else ""),
                      verdict(ok) if ok or warm is None else f"{verdict(False)} cold, **met** warm"))
+    for r in (ny, by.get(("national-year", 1.0))):
+        base = (r or {}).get("baseline")
+        if not base:
+            continue
+        same = [tuple(q) for q in base["quarantined"]] == [tuple(q) for q in r["quarantined"]]
+        found = (f"the same {len(r['quarantined'])} quarantined rows" if same else
+                 f"**different** quarantined rows: pipeline {len(r['quarantined'])}, baseline {len(base['quarantined'])}")
+        if r["size"] == "network-year":
+            ratio = r["total_s"] / base["cold_s"]
+            rows.append(("network-year ≤ 2× the plain-pandas baseline, cold",
+                         f"{r['total_s']:.2f} s vs {base['cold_s']:.2f} s = **{ratio:.1f}×**"
+                         + (f" (warm: {r['warm']['total_s']:.2f} s vs {base['warm_s']:.2f} s = "
+                            f"{r['warm']['total_s'] / base['warm_s']:.1f}×)" if r.get("warm") and base.get("warm_s")
+                            else "") + f"; {found}", verdict(ratio <= 2.0)))
+            peak = r.get("tree_peak_mb", r["peak_mb"])
+            rows.append(("network-year peak memory ≤ 2× the baseline",
+                         f"{peak:,.0f} MB (process tree) vs {base['peak_mb']:,.0f} MB = **{peak / base['peak_mb']:.1f}×**",
+                         verdict(peak <= 2 * base["peak_mb"])))
+        else:
+            ratio = r["total_s"] / base["cold_s"]
+            rows.append(("national year ≤ 1.3× a single-process pandas baseline",
+                         f"{r['total_s']:.1f} s ({r['parallel']} networks at a time) vs {base['cold_s']:.1f} s = "
+                         f"**{ratio:.1f}×**; {found}", verdict(ratio <= 1.3)))
     dec = by.get(("national-decade", 1.0))
     if dec:
         c = dec["counts"]
