@@ -16,6 +16,7 @@ every case is validated against (ingest it first). See ``docs/bad-input-corpus.m
         rows_quarantined: 1
         reason_keyword: Okänd   # found (case-insensitively) in the rejection message, a reason or a rule
         literal_values: [...]   # optional: free-text values that must load unchanged
+        amount_sum: '12345.50'  # optional (ledger): the loaded amounts' exact sum
 
 The invariant for every loaded or rejected file: ``rows_in == rows_loaded + rows_quarantined``.
 """
@@ -50,6 +51,7 @@ class ExpectedFile:
     rows_quarantined: int | None = None
     reason_keyword: str | None = None
     literal_values: list[str] = field(default_factory=list)
+    amount_sum: str | None = None     # ledger: the sum of the loaded amounts, exactly
 
     @property
     def file_name(self) -> str:

@@ -72,6 +72,14 @@ def test_case(case, tmp_path, warehouse_url):
             if log.status == "loaded":
                 assert len(quarantined_rows - {0}) == log.rows_quarantined, log.file_name
         for f in case.files:
+            if f.amount_sum is not None:   # the money as the file meant it, to the öre
+                from decimal import Decimal
+
+                amounts = s.scalars(select(m.LedgerLine.amount_sek).join(
+                    m.IngestedFile, m.IngestedFile.id == m.LedgerLine.file_id)
+                    .where(m.IngestedFile.file_name == f.file_name)).all()
+                assert sum((Decimal(str(a)).quantize(Decimal("0.01")) for a in amounts), Decimal(0)) \
+                    == Decimal(f.amount_sum), f.file_name
             for value in f.literal_values:
                 texts = s.scalars(select(m.Evaluation.free_text)).all()
                 assert value in texts, value

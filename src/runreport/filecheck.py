@@ -75,10 +75,9 @@ class FileCheck:
 def _declared_total(text: str | None) -> Decimal | None:
     if text is None:
         return None
-    from runreport.ingest.parse import parse_decimal
+    from runreport.ingest.numbers import MONEY, read_number
 
-    parsed = parse_decimal(pd.Series([text])).iloc[0]
-    return None if pd.isna(parsed) else Decimal(str(parsed))
+    return read_number(text, MONEY).value if text.strip() else None
 
 
 _CONTEXTS: dict[str, Any] = {}   # one GX context per Data Docs folder, per process

@@ -11,6 +11,8 @@ from collections.abc import Callable
 import pandas as pd
 
 from runreport import privacy
+from runreport.ingest.numbers import INTEGER, MONEY, read_number
+from runreport.ingest.numbers import REASONS as NUMBER_REASONS
 from runreport.ingest.organisations import OrganisationResolver
 from runreport.ingest.pseudonym import pseudonymise
 from runreport.quality import RowIssue
@@ -65,21 +67,6 @@ def _parse_dates(s: pd.Series) -> pd.Series:
     return iso
 
 
-def parse_decimal(s: pd.Series) -> pd.Series:
-    return by_value(s, _parse_decimal)
-
-
-def _parse_decimal(s: pd.Series) -> pd.Series:
-    t = (s.astype(str).str.strip()
-         .str.replace(r"(?i)\s*(kr|sek|:-)\.?\s*$", "", regex=True)
-         .str.replace(r"[\s\u00a0\u202f']", "", regex=True)
-         .str.replace("\u2212", "-", regex=False))
-    both = t.str.contains(",", regex=False) & t.str.contains(".", regex=False)
-    t = t.where(~both, t.str.replace(".", "", regex=False))
-    t = t.str.replace(",", ".", regex=False)
-    return pd.to_numeric(t.where(t != ""), errors="coerce")
-
-
 def _clean(s: pd.Series) -> pd.Series:
     try:  # one search over all the values instead of one substitution per value
         control = CONTROL.search("\n".join(s.to_numpy(dtype=object))) is not None  # "\n" is not in CONTROL
@@ -121,17 +108,18 @@ def parse_frame(source: str, raw: pd.DataFrame, resolver: OrganisationResolver,
                               "Date '{v}' cannot be parsed (use YYYY-MM-DD)")
             out[f.name] = by_value(parsed, _to_date)
         elif f.type in ("int", "decimal"):
-            num = parse_decimal(col)
-            bad = num.isna() & ~empty
-            issues += _issues(df, bad, f.name, "not_a_number",
-                              "Värdet '{v}' är inte ett tal", "Value '{v}' is not a number")
+            number = INTEGER if f.type == "int" else MONEY
+            read = by_value(col, lambda u, n=number: u.map(lambda v, n=n: read_number(v, n) if v else None))
+            rules = read.map(lambda r: None if r is None else r.rule)
+            for rule in sorted(set(rules.dropna())):
+                sv, en = NUMBER_REASONS[rule]
+                issues += _issues(df, rules == rule, f.name, rule, sv.replace("{places}", str(number.places)),
+                                  en.replace("{places}", str(number.places)))
+            values = read.map(lambda r: None if r is None else r.value)
             if f.type == "int":
-                frac = num.notna() & (num != num.round())
-                issues += _issues(df, frac, f.name, "not_an_integer",
-                                  "Värdet '{v}' är inte ett heltal", "Value '{v}' is not a whole number")
-                out[f.name] = num.round().astype("Int64")
-            else:
-                out[f.name] = num.round(2)
+                out[f.name] = pd.array([None if x is None else int(x) for x in values], dtype="Int64")
+            else:   # Decimal from the file to the warehouse: never a float on the way
+                out[f.name] = values.astype(object)
         elif f.type == "municipality":
             code = by_value(col, lambda u: u.str.extract(r"^(\d{4})", expand=False))
             bad = code.isna() & ~empty

@@ -84,6 +84,13 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     if renames:
         frame = frame.rename(columns=renames)
     pseudonymised = "email" in renames.values()
+    # Amounts are Decimal in the product; GX's numeric checks (sum, bounds) need a numeric column, so
+    # GX is given a Float64 view of them (exact to the öre at these sizes; the values loaded stay Decimal)
+    amounts = [f.name for f in src.fields if f.type == "decimal" and f.name in frame.columns
+               and frame[f.name].dtype == object]
+    if amounts:
+        frame = frame.assign(**{c: pd.array([None if v is None else float(v) for v in frame[c]], dtype="Float64")
+                                for c in amounts})
     missing_required = [f.name for f in src.fields if f.required and f.name not in frame.columns
                         and not (pseudonymised and f.personal)]
     missing_optional = [f.name for f in src.fields if not f.required and f.name not in frame.columns]
