@@ -51,6 +51,11 @@ class RunSummary:
         return [o for o in self.outcomes if o.get("status") == "rejected" or o.get("critical")]
 
     @property
+    def set_aside(self) -> list[dict]:
+        """Entries of the inbox that are not read (lock files, subfolders, other types …) and why."""
+        return [o for o in self.outcomes if o.get("status") == "set_aside"]
+
+    @property
     def quarantined_rows(self) -> int:
         return sum(int(o.get("rows_quarantined") or 0) for o in self.outcomes)
 
@@ -115,6 +120,10 @@ def _facts(rs: RunSummary) -> list[tuple[str, str]]:
     return facts
 
 
+def _collected_status(c: dict) -> str:
+    return {"new": "ny", "set_aside": "läses inte", "copy": "kopia"}.get(c.get("status"), "redan inläst")
+
+
 def render_markdown(rs: RunSummary) -> str:
     def cell(x) -> str:
         return str(x).replace("|", "\\|").replace("\n", " ")
@@ -127,7 +136,11 @@ def render_markdown(rs: RunSummary) -> str:
     if rs.collected:
         lines += ["| Källa | Fil | År | Status |", "|---|---|---|---|"]
         lines += [f"| {cell(c['source'])} | {cell(file_name(file_name(c['file_name'])))} | {c.get('year') or '–'} | "
-                  f"{'ny' if c.get('status') == 'new' else 'redan inläst'} |" for c in rs.collected]
+                  f"{_collected_status(c)} |" for c in rs.collected]
+    if rs.set_aside:
+        lines += ["", "### Läses inte", ""]
+        lines += [f"- **{cell(o['source'])}/{cell(file_name(o['file_name']))}**: "
+                  f"{cell(safe_text(o.get('message')).split(': ', 1)[-1])}" for o in rs.set_aside]
     lines += ["", "## Validerat", "",
               f"Rader i karantän: {rs.quarantined_rows}. Avvisade filer: {len(rs.rejected)}. "
               "Detaljer: [valideringssammanfattningen](validation/sammanfattning.html).", ""]
@@ -151,7 +164,7 @@ def render_html(rs: RunSummary) -> str:
     from runreport.pages import render
 
     collected = [{"source": c["source"], "file_name": file_name(c["file_name"]), "year": c.get("year"),
-                  "new": c.get("status") == "new"} for c in rs.collected]
+                  "new": c.get("status") == "new", "status": _collected_status(c)} for c in rs.collected]
     outcomes = [{"source": o["source"], "file_name": file_name(o["file_name"]),
                  "status": STATUS_SV.get(o.get("status"), o.get("status") or ""), "rows_in": o.get("rows_in", 0),
                  "rows_loaded": o.get("rows_loaded", 0), "rows_quarantined": o.get("rows_quarantined", 0)}
@@ -159,7 +172,9 @@ def render_html(rs: RunSummary) -> str:
     return render("korning.html.j2", tenant=rs.tenant, year=rs.year, facts=[(k, str(v)) for k, v in _facts(rs)],
                   collected=collected, n_new=len(rs.new_files), quarantined_rows=rs.quarantined_rows,
                   outcomes=outcomes, products=rs.products,
-                  rejected=[(file_name(o["file_name"]), safe_text(o.get("message"))) for o in rs.rejected])
+                  rejected=[(file_name(o["file_name"]), safe_text(o.get("message"))) for o in rs.rejected],
+                  set_aside=[(f"{o['source']}/{file_name(o['file_name'])}",
+                              safe_text(o.get("message")).split(": ", 1)[-1]) for o in rs.set_aside])
 
 
 def write(rs: RunSummary, out_dir: Path | str) -> dict[str, str]:

@@ -1,5 +1,20 @@
 """Collect: list the inbox (one folder per source), fingerprint each file and decide what is new.
 
+Every entry of the inbox is accounted for (:func:`survey`): a file of a source folder is collected,
+or set aside with a reason the stewards see on the run page (never dropped without a word):
+
+- ``system_file``: hidden and system files (``.DS_Store``, ``Thumbs.db``, ``desktop.ini``);
+- ``lock_file``: an office program's lock file (``~$anmalningar.xlsx``): the file is open somewhere;
+- ``unsupported_type``: a type the reader does not read (``README.md``, ``.pdf``, ``.xls``);
+- ``subfolder``: a folder inside a source folder (its files are not read: put them in the source folder);
+- ``unknown_folder``: an entry of the inbox that is not a source's folder;
+- ``symlink``: a symbolic link (never followed, docs/security.md);
+- ``year_ambiguous``: a per-year file whose name holds two different years.
+
+A source's folder is found whatever its case (``Registrations/``). The year of a per-year file is
+the year in its name that is not part of a date (``anmalningar_vt2025_export_2026-01-15.csv`` is
+2025, not 2026); see docs/data-contract.md.
+
 The inbox may be a local folder or any Airflow ObjectStoragePath (s3://…): this module only uses
 ``iterdir()``, ``is_dir()``, ``name`` and ``read_bytes()``, which both provide.
 """
@@ -17,6 +32,20 @@ YEARLESS = {name for name, s in SOURCES.items() if s.yearless}
 VERSION_SUFFIX = re.compile(r"([_\- ](v\d+|version\d+|rättad|rattad|korr|korrigerad|corrected|rev\d*))+$",
                             re.IGNORECASE)
 YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
+DATE_IN_NAME = re.compile(r"(?<!\d)20\d\d(?:[-_.]?)(?:0[1-9]|1[0-2])(?:[-_.]?)(?:0[1-9]|[12]\d|3[01])(?!\d)")
+READ_TYPES = {".csv", ".txt", ".tsv", ".xlsx"}
+SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "icon\r"}
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """An entry of the inbox that is not collected, and why (a rule of the module docstring)."""
+
+    source: str | None
+    name: str
+    rule: str
+    reason_sv: str
+    reason_en: str
 
 
 @dataclass(frozen=True)
@@ -36,29 +65,92 @@ def slot_of(source: str, name: str) -> str:
     return f"{source}/{VERSION_SUFFIX.sub('', stem)}"
 
 
+def years_in_name(name: str) -> set[int]:
+    """The years a file name names, leaving out those that are part of a date (an export date)."""
+    return {int(y) for y in YEAR_IN_NAME.findall(DATE_IN_NAME.sub(" ", name))}
+
+
 def year_of(source: str, name: str) -> int | None:
+    """The year of a per-year file: the one year its name names (None: no year or several)."""
     if source in YEARLESS:
         return None
-    m = YEAR_IN_NAME.findall(name)
-    return int(m[-1]) if m else None
+    years = years_in_name(name)
+    return years.pop() if len(years) == 1 else None
 
 
-def collect(inbox, max_year: int | None = None) -> list[CollectedFile]:
-    """Every file of the inbox in load order (reference data first), skipping hidden files.
-    Per-year files later than ``max_year`` are left for their own run."""
+def source_folders(inbox) -> dict[str, object]:
+    """Each source's folder in the inbox, found whatever its case (``Registrations/``)."""
+    found: dict[str, object] = {}
+    if not inbox.exists():
+        return found
+    for p in sorted(inbox.iterdir(), key=lambda q: q.name):
+        source = p.name.casefold()
+        if source in SOURCES and p.is_dir() and source not in found:
+            found[source] = p
+    return found
+
+
+@dataclass
+class Survey:
+    files: list[CollectedFile]
+    set_aside: list[SetAside]
+
+
+def _set_aside(source: str | None, p, is_dir: bool) -> SetAside | None:
+    name = p.name
+    low = name.casefold()
+    if getattr(p, "is_symlink", lambda: False)():
+        return SetAside(source, name, "symlink", "symbolisk länk: följs aldrig", "a symbolic link: never followed")
+    if source is None:
+        return SetAside(None, name, "unknown_folder", "ingen källas mapp: läses inte (källorna: "
+                        + ", ".join(SOURCES) + ")", "not a source's folder: not read")
+    if low in SYSTEM_FILES or name.startswith("."):
+        return SetAside(source, name, "system_file", "dold fil eller systemfil: läses inte",
+                        "a hidden or system file: not read")
+    if name.startswith("~$"):
+        return SetAside(source, name, "lock_file", "låsfil (filen är öppen i ett program): läses inte",
+                        "a lock file (the file is open in a program): not read")
+    if is_dir:
+        return SetAside(source, name, "subfolder", f"undermapp: filerna i den läses inte, lägg dem direkt i {source}/",
+                        f"a subfolder: its files are not read, put them directly in {source}/")
+    suffix = ("." + low.rsplit(".", 1)[1]) if "." in low else ""
+    if suffix not in READ_TYPES:
+        return SetAside(source, name, "unsupported_type",
+                        f"filtypen {suffix or '(ingen)'} läses inte (spara som CSV eller .xlsx)",
+                        f"the type {suffix or '(none)'} is not read (save as CSV or .xlsx)")
+    if source not in YEARLESS and len(years_in_name(name)) > 1:
+        years = ", ".join(str(y) for y in sorted(years_in_name(name)))
+        return SetAside(source, name, "year_ambiguous", f"namnet anger flera år ({years}): byt namn så att "
+                        "bara verksamhetsåret står i det", f"the name gives several years ({years}): rename it")
+    return None
+
+
+def survey(inbox, max_year: int | None = None) -> Survey:
+    """Every entry of the inbox: the files collected, in load order (reference data first), and the
+    entries set aside with their reason. Per-year files later than ``max_year`` are left for their
+    own run (neither collected nor set aside)."""
     files: list[CollectedFile] = []
+    aside: list[SetAside] = []
+    folders = source_folders(inbox)
+    chosen = {f.name for f in folders.values()}
+    if inbox.exists():
+        for p in sorted(inbox.iterdir(), key=lambda q: q.name):
+            if p.name in chosen or p.name.startswith(".") or p.name.casefold() in SYSTEM_FILES:
+                continue   # a source's folder, or the inbox's own hidden entries (.gitkeep)
+            if p.name.casefold() in SOURCES:
+                aside.append(SetAside(None, p.name, "unknown_folder",
+                                      f"en andra mapp för {p.name.casefold()} (annat skiftläge): läses inte",
+                                      f"a second folder for {p.name.casefold()} (other case): not read"))
+            else:
+                aside.append(_set_aside(None, p, p.is_dir()))
     for source in SOURCE_ORDER:
-        folder = inbox / source
-        if not folder.exists() or not folder.is_dir():
+        folder = folders.get(source)
+        if folder is None:
             continue
         for p in sorted(folder.iterdir(), key=lambda q: q.name):
-            if p.name.startswith((".", "~$")) or p.is_dir():
-                continue
-            if getattr(p, "is_symlink", lambda: False)():  # never followed (docs/security.md)
-                import logging
-
-                logging.getLogger(__name__).warning("Inkorgen: %s/%s är en symbolisk länk och läses inte",
-                                                    source, p.name)
+            reason = _set_aside(source, p, p.is_dir())
+            if reason is not None:
+                aside.append(reason)
                 continue
             year = year_of(source, p.name)
             if max_year is not None and year is not None and year > max_year:
@@ -67,5 +159,9 @@ def collect(inbox, max_year: int | None = None) -> list[CollectedFile]:
             files.append(CollectedFile(source, p.name, data, hashlib.sha256(data).hexdigest(),
                                        slot_of(source, p.name), year))
     files.sort(key=lambda f: (SOURCE_ORDER.index(f.source), f.year or 0, f.slot, f.name))
-    return files
+    return Survey(files, aside)
 
+
+def collect(inbox, max_year: int | None = None) -> list[CollectedFile]:
+    """The files of the inbox collected for a run (see :func:`survey`)."""
+    return survey(inbox, max_year).files

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 
 from runreport.config import Config
-from runreport.ingest.collect import collect
+from runreport.ingest.collect import survey
 from runreport.steps.common import inbox, sessions
 from runreport.warehouse import staging
 from runreport.warehouse.load import already_ingested
 
 log = logging.getLogger(__name__)
+INBOX_ITSELF = "(inkorgen)"   # the "source" of an entry at the inbox's top level
 
 
 def collect_files(cfg: Config, year: int) -> dict:
@@ -21,9 +22,10 @@ def collect_files(cfg: Config, year: int) -> dict:
 
     Session = sessions(cfg)
     manifest = []
+    found = survey(inbox(cfg), max_year=year)
     with Session.begin() as s:
         first_name: dict[str, str] = {}
-        for f in collect(inbox(cfg), max_year=year):
+        for f in found.files:
             known = already_ingested(s, cfg.tenant, f.checksum)
             copy_of = first_name.get(f.checksum) if not known else None
             first_name.setdefault(f.checksum, f.name)
@@ -33,7 +35,17 @@ def collect_files(cfg: Config, year: int) -> dict:
             if copy_of:
                 log.warning("%s/%s has the same content as %s: not checked or loaded twice", f.source,
                             privacy.file_name(f.name), privacy.file_name(copy_of))
+        # every other entry of the inbox, set aside with its reason (on the run page; never loaded)
+        aside = [(a, a.source or INBOX_ITSELF) for a in found.set_aside]
+        manifest += [{"source": source, "file_name": a.name, "year": None, "checksum": "", "slot": "",
+                      "size_bytes": 0, "status": "set_aside"} for a, source in aside]
         staging.write_manifest(s, cfg.tenant, year, manifest)
+        for a, source in aside:
+            log.warning("Inkorgen: %s/%s läses inte: %s", source, privacy.file_name(a.name), a.reason_sv)
+            staging.save_decision(s, cfg.tenant, year, source, a.name, {
+                "source": source, "file_name": a.name, "year": None, "checksum": "", "slot": "", "status": "set_aside",
+                "rows_in": 0, "rows_loaded": 0, "rows_quarantined": 0, "issues": [], "critical": False, "checks": [],
+                "rule": a.rule, "message": f"{a.name}: {a.reason_sv} / {a.reason_en}"})
     new = sum(e["status"] == "new" for e in manifest)
     log.info("Collected %d files for %s %s: %d new, %d already ingested", len(manifest), cfg.tenant, year, new,
              len(manifest) - new)

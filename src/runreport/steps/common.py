@@ -58,7 +58,10 @@ def read_inbox_file(cfg: Config, source: str, file_name: str, checksum: str) -> 
     ObjectStoragePath), and checked against the checksum taken when it was collected."""
     import hashlib
 
-    data = (inbox(cfg) / source / file_name).read_bytes()
+    from runreport.ingest.collect import source_folders
+
+    root = inbox(cfg)
+    data = (source_folders(root).get(source, root / source) / file_name).read_bytes()
     if hashlib.sha256(data).hexdigest() != checksum:
         raise FileChanged(f"{source}/{file_name}")
     return data

@@ -261,7 +261,10 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     from runreport.validation import summary as stewards
 
     with sessions(cfg)() as s:
-        manifest = staging.manifest(s, cfg.tenant, year)
+        staged = staging.decisions(s, cfg.tenant, year)
+    manifest = [e for e, _ in staged]
+    aside_message = {(e["source"], e["file_name"]): (d or {}).get("message") for e, d in staged
+                     if e["status"] == "set_aside"}
     out_dir = cfg.output_dir(year) / "validation"
     out_dir.mkdir(parents=True, exist_ok=True)
     docs_dir = out_dir / "data_docs"
@@ -276,6 +279,9 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
         for e in manifest:
             fo = FileOutcome(e["source"], e["file_name"], e["year"], e["checksum"], e["slot"], e["status"])
             outcomes.append(fo)
+            if e["status"] == "set_aside":   # not a file to read (collect says why): shown, never loaded
+                fo.message = aside_message.get((fo.source, fo.file_name))
+                continue
             if e["status"] == "copy":
                 fo.message = (f"Samma innehåll som {e['copy_of']}: kontrolleras och läses in bara en gång / "
                               f"the same content as {e['copy_of']}: checked and loaded once")

@@ -29,7 +29,7 @@ CSV_COLUMNS = ("file", "row", "field", "rule", "reason_sv", "reason_en")
 
 STATUS_SV = {"loaded": "inläst", "new": "inläst", "rejected": "avvisad", "replaced": "ersatt",
              "skipped": "redan inläst", "unchanged": "redan inläst", "copy": "kopia (samma innehåll)",
-             "changed": "ändrad under körningen"}
+             "changed": "ändrad under körningen", "set_aside": "läses inte"}
 
 
 @dataclass
