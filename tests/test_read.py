@@ -271,3 +271,47 @@ def test_unreadable_xlsx_is_rejected_as_before(mappings, data, sheet):
         read_table(data, "anmalningar_2025.xlsx", "registrations", {}, sheet=sheet)
     assert exc.value.rule == "unreadable_xlsx"
     assert exc.value.reason_en.startswith("The Excel file cannot be read (")
+
+
+# --- exports as partners' programs write them (issue 14) ---------------------------------------------
+
+def test_utf16_export_reads_like_any_other(mappings):
+    """Excel's "Unicode text" is UTF-16 with a byte order mark and tabs: not "binary content"."""
+    for encoding in ("utf-16", "utf-16-be"):
+        data = REG.replace(";", "\t").encode(encoding)
+        if encoding == "utf-16-be":
+            data = b"\xfe\xff" + data
+        t = read_table(data, "anmalningar_2025.txt", "registrations", mappings)
+        assert list(t.df["organisation"]) == ["Östersunds kommun", "2281"] and t.encoding == "utf-16"
+
+
+@pytest.mark.parametrize("heading", [
+    "Kommun/organisation".replace("ö", "o\u0308"),       # a Mac export: decomposed ö
+    "Kommun/\u200borganisation",                          # a zero-width space inside
+    "Kommun/organisation\u00a0",                          # a trailing no-break space
+    "\ufeffKommun/organisation",                          # a stray byte order mark
+])
+def test_headings_that_look_the_same_are_the_same(mappings, heading):
+    import unicodedata
+
+    text = REG.replace("Kommun/organisation", heading)
+    if heading[0] != "\ufeff":
+        text = text.replace("Östersunds", unicodedata.normalize("NFD", "Östersunds"))
+    t = read_table(text.encode("utf-8"), "anmalningar_2025.csv", "registrations", mappings)
+    assert "organisation" in t.df.columns and list(t.df["_row"]) == [2, 4]
+
+
+def test_two_columns_for_one_field_are_not_guessed(mappings):
+    text = REG.replace("Roll;", "Roll;Kommun/organisation;").replace("Lärare;", "Lärare;2380;").replace(
+        "Rektor;", "Rektor;2281;")
+    with pytest.raises(FileRejected) as exc:
+        read_table(text.encode("utf-8"), "anmalningar_2025.csv", "registrations", mappings)
+    assert exc.value.rule == "heading_twice"
+    assert "'Kommun/organisation' och 'Kommun/organisation'" in exc.value.reason_sv
+
+
+def test_a_line_separator_in_a_title_line_does_not_shift_the_rows(mappings):
+    """U+2028 and form feeds are not line ends for the CSV reader: the row numbers stay the file's."""
+    text = "Anmälningar\u2028utdrag mars\n\n" + REG
+    t = read_table(text.encode("utf-8"), "anmalningar_2025.csv", "registrations", mappings)
+    assert list(t.df["_row"]) == [4, 6] and list(t.df["organisation"]) == ["Östersunds kommun", "2281"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -13,9 +14,31 @@ from runreport.config import PROJECT_ROOT
 DEFAULT_MAPPINGS = PROJECT_ROOT / "config" / "mappings.yaml"
 
 
+INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"), None)   # BOM, zero-width, soft hyphen
+
+
+def normalise_text(text: str) -> str:
+    """NFC (a Mac export's decomposed Å/Ä/Ö are the same letters), no invisible characters, and
+    no-break spaces as spaces: what looks the same is the same."""
+    text = unicodedata.normalize("NFC", str(text)).translate(INVISIBLE)
+    return text.replace("\u00a0", " ").replace("\u202f", " ").replace("\u2007", " ")
+
+
 def normalise_heading(text: str) -> str:
-    text = str(text).replace("\ufeff", "").replace("\u00a0", " ").strip().strip('"').strip()
+    text = normalise_text(text).strip().strip('"').strip()
     return re.sub(r"\s+", " ", text).casefold()
+
+
+def mapped_twice(source: str, headings: list[str], mappings: dict[str, dict[str, str]]) -> dict[str, list[str]]:
+    """Fields that two or more of the headings stand for ({field: [headings]}): which column holds
+    the field would be a guess."""
+    table = mappings.get(source, {})
+    seen: dict[str, list[str]] = {}
+    for h in headings:
+        canonical = table.get(normalise_heading(h))
+        if canonical:
+            seen.setdefault(canonical, []).append(str(h).strip())
+    return {k: v for k, v in seen.items() if len(v) > 1}
 
 
 @lru_cache(maxsize=4)

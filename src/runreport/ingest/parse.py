@@ -20,6 +20,8 @@ from runreport.schema import SOURCES
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FORMULA = re.compile(r"^\s*[=@]")
+INVISIBLE_CHARS = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
+NO_BREAK = re.compile("[\u00a0\u202f\u2007]")
 
 
 def by_value(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -68,12 +70,16 @@ def _parse_dates(s: pd.Series) -> pd.Series:
 
 
 def _clean(s: pd.Series) -> pd.Series:
-    try:  # one search over all the values instead of one substitution per value
-        control = CONTROL.search("\n".join(s.to_numpy(dtype=object))) is not None  # "\n" is not in CONTROL
+    """No control characters, Unicode in NFC (a decomposed Ö is an Ö) without invisible characters,
+    no-break spaces as spaces, stripped. One search over all the values decides what is needed."""
+    try:
+        joined = "\n".join(s.to_numpy(dtype=object))
     except TypeError:  # a missing value among them
-        control = True
-    if control:
+        joined = None
+    if joined is None or CONTROL.search(joined) is not None:  # "\n" is not in CONTROL
         s = s.str.replace(CONTROL, "", regex=True)
+    if joined is None or not joined.isascii():
+        s = s.str.normalize("NFC").str.replace(INVISIBLE_CHARS, "", regex=True).str.replace(NO_BREAK, " ", regex=True)
     return s.str.strip()
 
 

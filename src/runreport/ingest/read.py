@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from runreport.ingest.mapping import map_headings, normalise_heading
+from runreport.ingest.mapping import map_headings, mapped_twice, normalise_heading
 from runreport.schema import SOURCES
 
 TOTAL_ROW = re.compile(r"^\s*(summa|totalt?|total summa|s:a)\b", re.IGNORECASE)
@@ -47,7 +47,19 @@ class RawTable:
     declared_total: str | None = None    # the value in the total row's amount column, if any
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def lines(text: str) -> list[str]:
+    """The text's lines as the CSV reader sees them: only CR, LF and CRLF end a line (a U+2028 or a
+    form feed inside a title or a cell does not, unlike ``str.splitlines``)."""
+    out = _LINE_END.split(text)
+    return out[:-1] if out and out[-1] == "" else out
+
+
 def decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):   # UTF-16 with its byte order mark (Excel "Unicode text")
+        return data.decode("utf-16"), "utf-16"
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     try:
@@ -147,7 +159,7 @@ def check_csv_fields(text: str, limit: int = CSV_FIELD_LIMIT) -> None:
     """Name the line of a field longer than ``limit`` characters instead of crashing the reader."""
     if len(text) <= limit:
         return
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines(text), start=1):
         if len(line) > limit and max((len(f) for f in line.split(";")), default=0) > limit:
             raise FileRejected("field_too_large",
                                f"Rad {number} har ett fält längre än {limit // 1024} kB: kontrollera exporten",
@@ -166,12 +178,12 @@ def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: 
                                f"The Excel file cannot be read ({exc})") from exc
         encoding, delimiter, text = "xlsx", None, None
     else:
-        if b"\x00" in data[:8192]:
+        if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise FileRejected("binary_file", "Filen är inte en textfil (binärt innehåll) trots namnet",
                                "The file is not a text file (binary content) despite its name")
         text, encoding = decode(data)
         check_csv_fields(text)
-        head = text[:200_000].splitlines()[:60]
+        head = lines(text[:200_000])[:60]
         delimiter = sniff_delimiter(head)
         rows = list(csv.reader(head, delimiter=delimiter))
     if not any(any(c.strip() for c in r) for r in rows):
@@ -185,6 +197,15 @@ def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: 
             "No heading row with known column names found (see docs/data-contract.md)",
         )
     headings = [str(h).strip() for h in rows[header_idx]]
+    twice = mapped_twice(source, headings, mappings)
+    if twice:
+        field_name, names = next(iter(twice.items()))
+        shown = " och ".join(f"'{n}'" for n in names)
+        raise FileRejected("heading_twice",
+                           f"Kolumnerna {shown} betyder båda fältet {field_name}: vilken som gäller går inte att "
+                           "avgöra, ta bort eller byt namn på den ena",
+                           f"The columns {shown.replace(' och ', ' and ')} both stand for the field {field_name}: "
+                           "remove or rename one of them")
 
     if text is not None:
         try:
