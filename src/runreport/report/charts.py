@@ -42,15 +42,25 @@ _VALUE_FONT_SIZE = 8
 
 def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
                   value_label: str = "Antal deltagare", dpi: int = 200) -> bytes:
-    """Horizontal bars, first item on top, value (Swedish digits) at the end of each bar; PNG bytes."""
+    """Horizontal bars, first item on top, value (Swedish digits) at the end of each bar; PNG bytes.
+
+    The margins are set from the text they must hold (the longest label, the title, the axis label)
+    rather than by a layout engine, which would draw the figure once more only to measure it."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
     n = len(series)
-    fig = Figure(figsize=(_WIDTH_IN, max(1.6, 0.32 * n + 0.9)), dpi=dpi, layout="tight")
-    ax = fig.add_subplot()
+    height = max(1.6, 0.32 * n + 0.9)
+    fig = Figure(figsize=(_WIDTH_IN, height), dpi=dpi)
     labels = [" ".join(str(label).split()) for label, _ in series]   # one line each
     values = [int(value) for _, value in series]
+    # 9 pt text: about 0.55 em per character on average (DejaVu Sans), plus the tick and padding
+    label_in = max((len(label) for label in labels), default=0) * _FONT_SIZE * 0.55 / 72 + 0.25
+    top_in = 0.15 + (0.3 if title else 0.0)
+    bottom_in = 0.35 + (0.25 if value_label else 0.0)
+    fig.subplots_adjust(left=min(0.6, (label_in + 0.1) / _WIDTH_IN), right=1 - 0.45 / _WIDTH_IN,
+                        top=1 - top_in / height, bottom=bottom_in / height)
+    ax = fig.add_subplot()
     rows = list(range(n))
     ax.barh(rows, values, height=0.8, color=_BAR_COLOUR)
     ax.set_yticks(rows, labels, fontsize=_FONT_SIZE)
@@ -58,7 +68,7 @@ def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
     for row, value in zip(rows, values, strict=True):
         ax.text(value, row, f" {number(value)}", va="center", fontsize=_VALUE_FONT_SIZE)
     ax.set_xlim(0, max(max(values, default=0) * 1.12 + 0.5, 1.0))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.xaxis.set_major_formatter(lambda x, _pos: number(int(x)))
     ax.tick_params(labelsize=_FONT_SIZE)
     if value_label:
@@ -67,5 +77,5 @@ def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
         ax.set_title(title, loc="left", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     return buf.getvalue()
