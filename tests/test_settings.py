@@ -91,3 +91,29 @@ def test_in_production_only_the_deploy_migrates_the_warehouse(tmp_path):
         from sqlalchemy import text
 
         assert s.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
+
+
+def test_a_task_reads_the_variable_through_airflow(tmp_path):
+    """In a task (``airflow dags test``: Airflow's task runner answers Variable lookups) a run_config
+    stored in Airflow's database, not in the environment, applies."""
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    (dags / "probe.py").write_text(
+        "from airflow.sdk import dag, task\n\n\n"
+        "@dag(schedule=None)\n"
+        "def settings_probe():\n"
+        "    @task\n"
+        "    def probe():\n"
+        "        from runreport import settings\n\n"
+        "        print('PROBE', settings.load()['reporting']['demo_year'])\n\n"
+        "    probe()\n\n\n"
+        "settings_probe()\n", encoding="utf-8")
+    env = airflow_env(tmp_path / "home", AIRFLOW__CORE__DAGS_FOLDER=str(dags))
+    (tmp_path / "home").mkdir()
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    subprocess.run([AIRFLOW, "variables", "set", "run_config", json.dumps({"reporting": {"demo_year": 2019}})],
+                   env=env, check=True, capture_output=True, timeout=120)
+    p = subprocess.run([AIRFLOW, "dags", "test", "settings_probe"], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
+    assert "PROBE 2019" in p.stdout + p.stderr

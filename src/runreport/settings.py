@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -160,11 +161,11 @@ def validate(data: dict[str, Any]) -> Settings:
 # ------------------------------------------------------------------------------- the Variable
 
 def _in_task() -> bool:
-    try:
-        from airflow.sdk.execution_time import task_runner
-    except ImportError:
-        return False
-    return getattr(task_runner, "SUPERVISOR_COMMS", None) is not None
+    """A task (or DAG parsing) under Airflow's supervisor: it answers Variable lookups. Only a
+    process that has Airflow's task runner loaded can be one (never imported here: importing
+    Airflow costs a second and a half in a CLI or benchmark that has nothing to ask it)."""
+    task_runner = sys.modules.get("airflow.sdk.execution_time.task_runner")
+    return task_runner is not None and getattr(task_runner, "SUPERVISOR_COMMS", None) is not None
 
 
 def _from_metadata_db(name: str) -> str | None:
@@ -186,19 +187,22 @@ def run_config_text(name: str = VARIABLE) -> str | None:
     """The Variable ``run_config`` (YAML/JSON text) in whichever process asks, or None:
     a secrets backend's environment variable ``AIRFLOW_VAR_RUN_CONFIG`` first; in a task, Airflow's
     task SDK; in the scheduler, API server or triggerer (``_AIRFLOW_PROCESS_CONTEXT=server``), the
-    metadata database with a session of its own; anywhere else (tests, CLI) the SDK if it answers."""
+    metadata database with a session of its own; anywhere else (the CLI, a benchmark) nothing: there
+    is no Airflow to ask."""
     env = os.environ.get(f"AIRFLOW_VAR_{name.upper()}")
     if env is not None:
         return env
     try:
-        if not _in_task() and os.environ.get("_AIRFLOW_PROCESS_CONTEXT") == "server":
-            return _from_metadata_db(name)
-        from airflow.sdk import Variable
+        if _in_task():
+            from airflow.sdk import Variable
 
-        return Variable.get(name, default=None)
-    except Exception as exc:  # noqa: BLE001 - no Airflow here (CLI, tests): the file and environment decide
-        log.debug("run_config not read from Airflow (%s)", type(exc).__name__)
-        return None
+            return Variable.get(name, default=None)
+        if os.environ.get("_AIRFLOW_PROCESS_CONTEXT") == "server":
+            return _from_metadata_db(name)
+    except Exception as exc:  # noqa: BLE001 - Airflow cannot answer: the file and environment decide
+        log.warning("run_config not read from Airflow (%s): the settings file and environment apply",
+                    type(exc).__name__)
+    return None
 
 
 def load(tenant: str | None = None):
