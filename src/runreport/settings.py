@@ -78,6 +78,8 @@ class Validation(_Section):
     max_rejected_share: float = Field(ge=0, le=1)
     pseudonym_secret_variable: str
     workers: Literal["auto"] | int = "auto"
+    population_change_share: float = Field(default=0.2, gt=0, le=10)
+    accept_population_change: list[str] = []      # "<municipality code>:<year>"
 
 
 class Seller(BaseModel):

@@ -208,6 +208,12 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
     issues += _duplicates_against(typed, source, ref.seen_keys[skey])
     if source == "members":
         issues += _organisation_numbers(typed)
+    if source == "population":
+        from runreport.validation.plausibility import population_changes
+
+        v = cfg["validation"]
+        issues += population_changes(typed, float(v.get("population_change_share", 0.2)),
+                                     set(v.get("accept_population_change") or ()))
     good = _apply_policy(fo, typed, issues, float(cfg["validation"]["max_rejected_share"]))
     from runreport import privacy
 

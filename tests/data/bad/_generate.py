@@ -361,4 +361,12 @@ case("31_amount_forms", "ledger",
      "Amounts as partners write them: 1,234.50 / 1.234,50 / 1234.50 / \u22121 200,00 kr load exactly; the ambiguous "
      "12.500 and 12,345, 1e6, Infinity, a 20-digit amount and a third decimal are quarantined with the form named",
      [loaded("ledger", L, 200, 6, "tvetydigt", amount_sum=str(total))])
+# 32 a population typed with four zeros too many: held (rejected) for a steward, with both figures
+pop = ["region;2023;2024"] + [f"{c} {n};{10000 + i * 1000};{(10100 + i * 1000) * (10000 if c == '2380' else 1)}"
+                              for i, (c, n, _, _) in enumerate(MUNI)]
+w("32_population_typo", "BE0101_folkmangd_2025.csv", "\n".join(pop) + "\n")
+case("32_population_typo", "population",
+     "Östersund's 2024 population typed ten thousand times too large (would be invoiced): the file is rejected "
+     "naming both figures, until corrected or the change is accepted (validation.accept_population_change)",
+     [rejected("BE0101_folkmangd_2025.csv", "accept_population_change")])
 print(sorted(x.name for x in BAD.iterdir()))

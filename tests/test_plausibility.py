@@ -1,0 +1,31 @@
+"""runreport.validation.plausibility: a population figure that jumps from the year before is held
+(critical, both figures shown) unless a steward accepts that change."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from runreport.validation.plausibility import population_changes
+
+
+def _pop(rows):
+    return pd.DataFrame(rows, columns=["_row", "municipality_code", "year", "population"])
+
+
+def test_a_typed_population_is_held_with_both_figures():
+    typed = _pop([(2, "2380", 2023, 64_100), (2, "2380", 2024, 643_180_000), (3, "2281", 2023, 98_000),
+                  (3, "2281", 2024, 99_000)])
+    (issue,) = population_changes(typed, 0.2)
+    assert issue.critical and issue.row == 2 and issue.rule == "population_change"
+    assert "643\u00a0180\u00a0000" in issue.reason_sv.replace(" ", "\u00a0") and "64\u00a0100" in issue.reason_sv.replace(
+        " ", "\u00a0")
+    assert '"2380:2024"' in issue.reason_sv
+
+
+def test_ordinary_changes_gaps_and_accepted_changes_pass():
+    typed = _pop([(2, "2380", 2023, 64_100), (2, "2380", 2024, 70_000),          # +9 %: ordinary
+                  (3, "2281", 2021, 50_000), (3, "2281", 2024, 99_000),          # not consecutive years
+                  (4, "2262", 2023, 10_000), (4, "2262", 2024, 20_000)])         # +100 %, accepted below
+    assert [i.row for i in population_changes(typed, 0.2)] == [4]
+    assert population_changes(typed, 0.2, {"2262:2024"}) == []
+    assert population_changes(typed.iloc[0:0], 0.2) == []
