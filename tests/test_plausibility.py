@@ -29,3 +29,19 @@ def test_ordinary_changes_gaps_and_accepted_changes_pass():
     assert [i.row for i in population_changes(typed, 0.2)] == [4]
     assert population_changes(typed, 0.2, {"2262:2024"}) == []
     assert population_changes(typed.iloc[0:0], 0.2) == []
+
+
+def test_overlapping_memberships_and_rates_are_errors():
+    from datetime import date
+
+    from runreport.validation.plausibility import member_overlaps, rate_overlaps
+
+    members = pd.DataFrame({"_row": [2, 3, 4, 5], "municipality_code": ["2380", "2380", "2281", "2281"],
+                            "valid_from": [date(2020, 1, 1), date(2024, 1, 1), date(2020, 1, 1), date(2024, 1, 1)],
+                            "valid_to": [None, None, date(2023, 12, 31), None]})
+    (issue,) = member_overlaps(members)   # 2380 has two open periods; 2281's follow each other
+    assert issue.critical and issue.row == 3 and "rad 2" in issue.reason_sv and "2380" in issue.reason_sv
+    rates = pd.DataFrame({"_row": [2, 3, 4], "year_from": [2020, 2023, 2025], "year_to": [2022, 2025, None]})
+    (issue,) = rate_overlaps(rates)
+    assert issue.critical and issue.row == 4 and "rad 3" in issue.reason_sv
+    assert rate_overlaps(rates.iloc[:2]) == []

@@ -207,7 +207,13 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
         ref.seen_keys[skey] = _existing_keys(s, cfg, source, fo.year, ref.replacing.get(skey, {fo.slot}))
     issues += _duplicates_against(typed, source, ref.seen_keys[skey])
     if source == "members":
-        issues += _organisation_numbers(typed)
+        from runreport.validation.plausibility import member_overlaps
+
+        issues += _organisation_numbers(typed) + member_overlaps(typed)
+    if source == "agreements":
+        from runreport.validation.plausibility import rate_overlaps
+
+        issues += rate_overlaps(typed)
     if source == "population":
         from runreport.validation.plausibility import population_changes
 

@@ -7,6 +7,10 @@ decision instead of reaching an invoice.
   ``64 318`` would otherwise be invoiced as 1 286 360 000 kr. The file is rejected with both figures
   shown; a change that is real is accepted by listing ``"<code>:<year>"`` in
   ``validation.accept_population_change`` (or the file is corrected).
+- **Overlapping periods** (:func:`member_overlaps`, :func:`rate_overlaps`): a second membership of a
+  municipality that overlaps the first (another organisation number would be invoiced, by row
+  order), or agreement periods whose years overlap (two rates for one year): errors that reject the
+  file, naming both rows.
 """
 
 from __future__ import annotations
@@ -48,3 +52,44 @@ def population_changes(typed: pd.DataFrame, share: float, accepted: set[str] | f
             f"correct the file, or accept the change with \"{code}:{year}\" in validation.accept_population_change",
             critical=True))
     return out
+
+
+def _overlaps(frame: pd.DataFrame, key: str | None, start: str, end: str) -> list[tuple[int, int, str]]:
+    """(row, earlier row, key) for each row whose [start, end] overlaps an earlier row's (same key);
+    an empty end is open."""
+    cols = ["_row", start, end] + ([key] if key else [])
+    if frame.empty or not all(c in frame.columns for c in cols):
+        return []
+    df = frame[cols].dropna(subset=[start])
+    found = []
+    groups = df.groupby(key, sort=False) if key else [(None, df)]
+    for k, g in groups:
+        spans = sorted(((r[start], r[end], int(r["_row"])) for r in g.to_dict("records")),
+                       key=lambda x: (x[0], x[2]))
+        for i, (s, _e, row) in enumerate(spans):
+            for _s0, e0, row0 in spans[:i]:
+                if e0 is None or pd.isna(e0) or e0 >= s:
+                    found.append((row, row0, str(k) if k is not None else ""))
+                    break
+    return sorted(found)
+
+
+def member_overlaps(typed: pd.DataFrame) -> list[RowIssue]:
+    """Two membership periods of one municipality that overlap: which organisation is invoiced would
+    depend on row order (an error)."""
+    return [RowIssue(row, "valid_from", "member_overlap",
+                     f"Medlemsperioden för {code} överlappar perioden på rad {row0}: en kommun kan bara ha ett "
+                     "medlemskap åt gången (avsluta den tidigare med ett slutdatum)",
+                     f"The membership period of {code} overlaps the one on row {row0}: a municipality has one "
+                     "membership at a time (end the earlier one)", critical=True)
+            for row, row0, code in _overlaps(typed, "municipality_code", "valid_from", "valid_to")]
+
+
+def rate_overlaps(typed: pd.DataFrame) -> list[RowIssue]:
+    """Two agreement periods whose years overlap: which rate applies would depend on row order."""
+    return [RowIssue(row, "year_from", "rate_overlap",
+                     f"Avtalsperioden på rad {row} överlappar perioden på rad {row0}: varje år kan bara ha ett "
+                     "belopp per invånare",
+                     f"The agreement period on row {row} overlaps the one on row {row0}: each year has one rate",
+                     critical=True)
+            for row, row0, _ in _overlaps(typed, None, "year_from", "year_to")]
