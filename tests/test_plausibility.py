@@ -45,3 +45,13 @@ def test_overlapping_memberships_and_rates_are_errors():
     (issue,) = rate_overlaps(rates)
     assert issue.critical and issue.row == 4 and "rad 3" in issue.reason_sv
     assert rate_overlaps(rates.iloc[:2]) == []
+
+
+def test_a_corrected_file_with_far_fewer_rows_is_held():
+    from runreport.validation.plausibility import corrected_drop
+
+    (issue,) = corrected_drop(100, "anmalningar_2025_vt.csv", 1816, 0.5)
+    assert issue.critical and issue.rule == "corrected_drop"
+    assert "1 816" in issue.reason_sv.replace("\u00a0", " ") and "anmalningar_2025_vt.csv" in issue.reason_sv
+    assert corrected_drop(1700, "a.csv", 1816, 0.5) == []          # a correction that removes some rows
+    assert corrected_drop(100, "a.csv", 1816, 0.5, accepted=True) == []

@@ -214,6 +214,16 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
         from runreport.validation.plausibility import rate_overlaps
 
         issues += rate_overlaps(typed)
+    replaced = s.scalars(select(m.IngestedFile).where(
+        m.IngestedFile.tenant == cfg.tenant, m.IngestedFile.slot == fo.slot, m.IngestedFile.status == "loaded",
+        m.IngestedFile.checksum != fo.checksum).order_by(m.IngestedFile.id.desc())).first()
+    if replaced is not None:
+        from runreport.validation.plausibility import corrected_drop
+
+        v = cfg["validation"]
+        issues += corrected_drop(len(typed), replaced.file_name, replaced.rows_loaded,
+                                 float(v.get("corrected_drop_share", 0.5)),
+                                 fo.file_name in set(v.get("accept_corrected_drop") or ()))
     if source == "population":
         from runreport.validation.plausibility import population_changes
 

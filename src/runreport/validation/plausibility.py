@@ -7,6 +7,9 @@ decision instead of reaching an invoice.
   ``64 318`` would otherwise be invoiced as 1 286 360 000 kr. The file is rejected with both figures
   shown; a change that is real is accepted by listing ``"<code>:<year>"`` in
   ``validation.accept_population_change`` (or the file is corrected).
+- **A corrected file with far fewer rows** (:func:`corrected_drop`): a ``…_v2`` with less than half
+  (``validation.corrected_drop_share``) of the rows of the file it replaces is held, unless its name is
+  in ``validation.accept_corrected_drop``.
 - **Overlapping periods** (:func:`member_overlaps`, :func:`rate_overlaps`): a second membership of a
   municipality that overlaps the first (another organisation number would be invoiced, by row
   order), or agreement periods whose years overlap (two rates for one year): errors that reject the
@@ -93,3 +96,18 @@ def rate_overlaps(typed: pd.DataFrame) -> list[RowIssue]:
                      f"The agreement period on row {row} overlaps the one on row {row0}: each year has one rate",
                      critical=True)
             for row, row0, _ in _overlaps(typed, None, "year_from", "year_to")]
+
+
+def corrected_drop(rows_now: int, replaced_name: str, rows_before: int, share: float, accepted: bool = False
+                   ) -> list[RowIssue]:
+    """A corrected file (``…_v2``) that replaces a loaded file of its slot with far fewer rows (a
+    truncated export, a partial selection) is held: loading it would delete the other rows."""
+    if accepted or rows_before <= 0 or rows_now >= (1 - share) * rows_before:
+        return []
+    return [RowIssue(0, None, "corrected_drop",
+                     f"Filen har {number(rows_now)} rader men ersätter {replaced_name} med {number(rows_before)} "
+                     f"inlästa rader (mer än {share:.0%} färre): skicka hela filen, eller godkänn med filnamnet i "
+                     "validation.accept_corrected_drop",
+                     f"The file has {rows_now} rows but replaces {replaced_name} with {rows_before} loaded rows "
+                     f"(more than {share:.0%} fewer): send the whole file, or accept it in "
+                     "validation.accept_corrected_drop", critical=True)]

@@ -369,4 +369,13 @@ case("32_population_typo", "population",
      "Östersund's 2024 population typed ten thousand times too large (would be invoiced): the file is rejected "
      "naming both figures, until corrected or the change is accepted (validation.accept_population_change)",
      [rejected("BE0101_folkmangd_2025.csv", "accept_population_change")])
+# 33 a corrected file with a fraction of the rows it replaces: held, the loaded file stays
+rows = reg_rows()
+w("33_corrected_file_truncated", "drop1/anmalningar_2025_vt.csv", csv_text(REG_HEAD, rows))
+w("33_corrected_file_truncated", "drop2/anmalningar_2025_vt_v2.csv", csv_text(REG_HEAD, rows[:5]))
+case("33_corrected_file_truncated", "registrations",
+     "A _v2 with 5 of the 30 rows it would replace: rejected (the 30 loaded rows stay) until the whole file is "
+     "sent or the drop is accepted (validation.accept_corrected_drop)",
+     [{**loaded("registrations", "drop1/anmalningar_2025_vt.csv", N), "drop": 1},
+      {**rejected("drop2/anmalningar_2025_vt_v2.csv", "accept_corrected_drop", 5), "drop": 2}])
 print(sorted(x.name for x in BAD.iterdir()))
