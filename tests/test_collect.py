@@ -77,3 +77,20 @@ def test_junk_in_the_inbox_never_blocks_the_run_and_the_run_page_says_why(tmp_pa
     assert "<h3>Läses inte</h3>" in page
     assert "registrations/~$anmalningar_2025.xlsx</strong>: låsfil" in page
     assert "registrations/2025</strong>: undermapp" in page and "(inkorgen)/gammalt" in page
+
+
+def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):
+    import time
+
+    inbox = tmp_path / "inbox"
+    (inbox / "registrations").mkdir(parents=True)
+    fresh = inbox / "registrations" / "anmalningar_2025.csv"
+    fresh.write_text("Aktivitet;Namn\n")
+    settled = inbox / "registrations" / "anmalningar_2025_ht.csv"
+    settled.write_text("Aktivitet;Namn\n")
+    old = time.time() - 600
+    os.utime(settled, (old, old))
+    found = survey(inbox, 2025, settle_seconds=120)
+    assert [f.name for f in found.files] == ["anmalningar_2025_ht.csv"]
+    assert [(a.name, a.rule) for a in found.set_aside] == [("anmalningar_2025.csv", "being_written")]
+    assert [f.name for f in survey(inbox, 2025).files] == ["anmalningar_2025.csv", "anmalningar_2025_ht.csv"]

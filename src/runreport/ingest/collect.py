@@ -9,7 +9,8 @@ or set aside with a reason the stewards see on the run page (never dropped witho
 - ``subfolder``: a folder inside a source folder (its files are not read: put them in the source folder);
 - ``unknown_folder``: an entry of the inbox that is not a source's folder;
 - ``symlink``: a symbolic link (never followed, docs/security.md);
-- ``year_ambiguous``: a per-year file whose name holds two different years.
+- ``year_ambiguous``: a per-year file whose name holds two different years;
+- ``being_written``: a file changed less than ``validation.settle_seconds`` ago (the next run takes it).
 
 A source's folder is found whatever its case (``Registrations/``). The year of a per-year file is
 the year in its name that is not part of a date (``anmalningar_vt2025_export_2026-01-15.csv`` is
@@ -125,10 +126,24 @@ def _set_aside(source: str | None, p, is_dir: bool) -> SetAside | None:
     return None
 
 
-def survey(inbox, max_year: int | None = None) -> Survey:
+def _being_written(p, settle_seconds: float, now: float) -> bool:
+    """Changed less than ``settle_seconds`` ago: perhaps still being copied or exported."""
+    if settle_seconds <= 0:
+        return False
+    try:
+        return now - p.stat().st_mtime < settle_seconds
+    except (AttributeError, OSError, TypeError):   # a store without modification times: the checksum decides
+        return False
+
+
+def survey(inbox, max_year: int | None = None, settle_seconds: float = 0) -> Survey:
     """Every entry of the inbox: the files collected, in load order (reference data first), and the
     entries set aside with their reason. Per-year files later than ``max_year`` are left for their
-    own run (neither collected nor set aside)."""
+    own run (neither collected nor set aside). A file changed less than ``settle_seconds`` ago is set
+    aside as ``being_written`` and collected by the next run."""
+    import time
+
+    now = time.time()
     files: list[CollectedFile] = []
     aside: list[SetAside] = []
     folders = source_folders(inbox)
@@ -154,6 +169,13 @@ def survey(inbox, max_year: int | None = None) -> Survey:
                 continue
             year = year_of(source, p.name)
             if max_year is not None and year is not None and year > max_year:
+                continue
+            if _being_written(p, settle_seconds, now):
+                aside.append(SetAside(source, p.name, "being_written",
+                                      f"ändrades för mindre än {settle_seconds:.0f} s sedan (skrivs den fortfarande?): "
+                                      "tas med i nästa körning",
+                                      f"changed less than {settle_seconds:.0f} s ago (still being written?): "
+                                      "the next run takes it"))
                 continue
             data = p.read_bytes()
             files.append(CollectedFile(source, p.name, data, hashlib.sha256(data).hexdigest(),

@@ -22,7 +22,7 @@ def collect_files(cfg: Config, year: int) -> dict:
 
     Session = sessions(cfg)
     manifest = []
-    found = survey(inbox(cfg), max_year=year)
+    found = survey(inbox(cfg), max_year=year, settle_seconds=float(cfg["validation"].get("settle_seconds", 0)))
     with Session.begin() as s:
         first_name: dict[str, str] = {}
         for f in found.files:
