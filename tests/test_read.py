@@ -315,3 +315,15 @@ def test_a_line_separator_in_a_title_line_does_not_shift_the_rows(mappings):
     text = "Anmälningar\u2028utdrag mars\n\n" + REG
     t = read_table(text.encode("utf-8"), "anmalningar_2025.csv", "registrations", mappings)
     assert list(t.df["_row"]) == [4, 6] and list(t.df["organisation"]) == ["Östersunds kommun", "2281"]
+
+
+def test_data_on_another_sheet_is_named(mappings):
+    wb = Workbook()
+    wb.active.title = "Instruktioner"
+    wb.active.append(["Fyll i bladet Anmälningar"])
+    ws = wb.create_sheet("Anmälningar")
+    for line in REG.strip().splitlines():
+        ws.append(line.split(";") if line else [])
+    with pytest.raises(FileRejected) as exc:
+        read_table(_xlsx_bytes(wb), "anmalningar_2025.xlsx", "registrations", mappings)
+    assert exc.value.rule == "heading_on_other_sheet" and "'Anmälningar'" in exc.value.reason_sv

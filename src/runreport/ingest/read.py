@@ -115,6 +115,23 @@ def _xlsx_rows(data: bytes, sheet: str | None) -> list[list[str]]:
     return rows
 
 
+def _sheets_with_heading(data: bytes, source: str, mappings) -> list[str]:
+    """The other sheets of a workbook whose first rows hold the source's heading row."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        found = []
+        for ws in wb.worksheets[1:]:
+            head = [["" if v is None else str(v) for v in row]
+                    for row in ws.iter_rows(max_row=60, values_only=True)]
+            if _find_header(head, source, mappings)[0] >= 0:
+                found.append(ws.title)
+        return found
+    finally:
+        wb.close()
+
+
 def _find_header(rows: list[list[str]], source: str, mappings) -> tuple[int, dict[int, str]]:
     required = SOURCES[source].required
     best = (-1, {})
@@ -190,6 +207,16 @@ def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: 
         raise FileRejected("empty_file", "Filen innehåller inga rader", "The file contains no rows")
 
     header_idx, colmap = _find_header(rows, source, mappings)
+    if header_idx < 0 and text is None and sheet is None:
+        elsewhere = _sheets_with_heading(data, source, mappings)
+        if elsewhere:
+            names = ", ".join(f"'{n}'" for n in elsewhere)
+            raise FileRejected(
+                "heading_on_other_sheet",
+                f"Första bladet har ingen rubrikrad med kända kolumnnamn, men bladet {names} har det: lägg det "
+                "bladet först (eller ange bladet i konfigurationen)",
+                f"The first sheet has no heading row with known column names, but the sheet {names} has: "
+                "move that sheet first")
     if header_idx < 0:
         raise FileRejected(
             "no_heading_row",
