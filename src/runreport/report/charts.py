@@ -63,9 +63,13 @@ def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
     ax = fig.add_subplot()
     rows = list(range(n))
     ax.barh(rows, values, height=0.8, color=_BAR_COLOUR)
-    ax.set_yticks(rows, labels, fontsize=_FONT_SIZE)
-    ax.invert_yaxis()
-    for row, value in zip(rows, values, strict=True):
+    ax.set_ylim(n - 0.5 + 0.05 * n, -0.5 - 0.05 * n)   # first item on top, matplotlib's 5 % margins
+    # The labels as plain texts left of the axis rather than tick labels: a y tick is four artists
+    # (two marks, two labels) created and measured per bar, most of a chart's cost.
+    ax.set_yticks([])
+    left = ax.get_yaxis_transform()   # x in axes fractions, y in data
+    for row, (label, value) in enumerate(zip(labels, values, strict=True)):
+        ax.text(-0.012, row, label, transform=left, ha="right", va="center", fontsize=_FONT_SIZE)
         ax.text(value, row, f" {number(value)}", va="center", fontsize=_VALUE_FONT_SIZE)
     ax.set_xlim(0, max(max(values, default=0) * 1.12 + 0.5, 1.0))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
@@ -77,5 +81,5 @@ def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
         ax.set_title(title, loc="left", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     return buf.getvalue()
