@@ -156,7 +156,7 @@ def generate_large_ledger(path: Path, target_bytes: int = 100_000_000) -> int:
                 i = rows
                 chunk.append(f"V{100000 + i // 4};{1 + i % 4};2025-{1 + i % 12:02d}-{1 + i % 28:02d};"
                              f"{4010 + (i % 5) * 100};{codes[i % 5]};Leverantör {i % 97};"
-                             + f"{((i % 9000) + 1) * 1000 + (i * 7) % 1000:,}".replace(",", " ")   # 1 234 567,89
+                             + f"{((i % 90) + 1) * 1000 + (i * 7) % 1000:,}".replace(",", " ")   # 12 345,67: within the budgets
                              + f",{i % 100:02d};"
                              f"Kostnad för träff, rad {i}\r\n")
                 rows += 1

@@ -34,6 +34,11 @@ def test_certain_forms_are_read_exactly(text, value):
     ("NaN", "not_a_number"), ("12 50", "not_a_number"), ("ca 5000", "not_a_number"), ("(1 234)", "not_a_number"),
     ("1.234.5", "not_a_number"), ("12,50,00", "not_a_number"), ("0x1F", "not_a_number"), ("١٢٣", "not_a_number"),
     ("12345678901234567890", "number_too_large"), ("1000000000000", "number_too_large"),
+    # found by an adversarial review: long values crashed, leading zeros hid the ambiguity, a space
+    # grouping with a three-digit decimal part could be a third group
+    ("1" * 27, "number_too_large"), ("9" * 28, "number_too_large"), ("1" * 30 + ",5", "number_too_large"),
+    ("1" * 70, "number_too_large"), ("0012,500", "ambiguous_number"), ("-0012.500", "ambiguous_number"),
+    ("1 000.000", "ambiguous_number"), ("1 234,500", "ambiguous_number"),
 ])
 def test_uncertain_forms_are_refused_and_named(text, rule):
     r = read_number(text, MONEY)
@@ -75,3 +80,15 @@ def test_a_ledger_keeps_decimal_amounts_and_names_each_refused_form():
     assert by_row[3].rule == "ambiguous_number" and "'12.500'" in by_row[3].reason_sv and "tvetydigt" in by_row[3].reason_sv
     assert by_row[4].rule == "not_a_number" and "'Infinity'" in by_row[4].reason_sv
     assert set(by_row) == {3, 4}
+
+
+def test_characters_inside_a_number_are_not_removed_to_make_it_one():
+    """A control or zero-width character between digits makes the cell not a number; cleaning the
+    text must not glue the digits together into another amount."""
+    raw = pd.DataFrame({"_row": [2, 3, 4, 5], "voucher_no": ["V1"] * 4, "line_no": ["1", "2", "3", "4"],
+                        "booking_date": ["2025-01-02"] * 4, "account": ["4010"] * 4, "activity_code": ["A"] * 4,
+                        "counterparty": ["x"] * 4, "amount_sek": ["12\x0c500", "1\u200b234,50", "1\u2060000", "\u00a0500,00 "],
+                        "text": ["t"] * 4})
+    typed, issues = parse_frame("ledger", raw, OrganisationResolver({}, load_partners()), b"k")
+    assert list(typed["amount_sek"])[:3] == [None, None, None] and typed["amount_sek"].iloc[3] == Decimal("500.00")
+    assert {i.row for i in issues if i.field == "amount_sek"} == {2, 3, 4}

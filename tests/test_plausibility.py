@@ -55,3 +55,19 @@ def test_a_corrected_file_with_far_fewer_rows_is_held():
     assert "1 816" in issue.reason_sv.replace("\u00a0", " ") and "anmalningar_2025_vt.csv" in issue.reason_sv
     assert corrected_drop(1700, "a.csv", 1816, 0.5) == []          # a correction that removes some rows
     assert corrected_drop(100, "a.csv", 1816, 0.5, accepted=True) == []
+
+
+def test_a_ledger_line_above_its_activitys_whole_budget_is_held():
+    from decimal import Decimal
+
+    from runreport.validation.plausibility import amounts_over_budget
+
+    ledger = pd.DataFrame({"_row": [2, 3, 4], "voucher_no": ["V1", "V1", "V2"], "line_no": [1, 2, 1],
+                           "activity_code": ["A-01", "A-01", "B-02"],
+                           "amount_sek": [Decimal("9500.00"), Decimal("1000000.00"), Decimal("-20000.00")]})
+    budgets = {"A-01": Decimal("10000"), "B-02": Decimal("50000")}
+    (issue,) = amounts_over_budget(ledger, budgets, 1.0)
+    assert issue.critical and issue.row == 3 and "1 000 000,00" in issue.reason_sv.replace("\u00a0", " ")
+    assert "10 000 kr" in issue.reason_sv.replace("\u00a0", " ") and '"V1:2"' in issue.reason_sv
+    assert amounts_over_budget(ledger, budgets, 1.0, {"V1:2"}) == []
+    assert amounts_over_budget(ledger, {}, 1.0) == []

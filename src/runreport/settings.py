@@ -80,6 +80,8 @@ class Validation(_Section):
     workers: Literal["auto"] | int = "auto"
     population_change_share: float = Field(default=0.2, gt=0, le=10)
     accept_population_change: list[str] = []      # "<municipality code>:<year>"
+    ledger_line_budget_share: float = Field(default=1.0, gt=0)   # one ledger line above this share of its budget is held
+    accept_over_budget: list[str] = []            # "<voucher>:<line>" of lines that really are that large
     settle_seconds: float = Field(default=0, ge=0)   # a file changed more recently is left for the next run
     corrected_drop_share: float = Field(default=0.5, gt=0, le=1)
     accept_corrected_drop: list[str] = []         # file names whose drop of rows is real

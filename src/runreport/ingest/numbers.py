@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 _SPACES = "\u0020\u00a0\u202f\u2009"
 _SUFFIX = re.compile(r"(?i)\s*(kr|sek|:-)\.?\s*$")
@@ -79,39 +79,46 @@ def read_number(text: str, spec: NumberSpec) -> Reading:
                 return Reading(None, "not_a_number")          # 1.234.5
             if grouping is None and len(frac) == 3 and (spec.places < 3) and _is_ambiguous(m.group("int"), mark):
                 return Reading(None, "ambiguous_number")     # 12.500 / 12,500
+            if grouping is not None and grouping not in ".," and len(frac) == 3 and spec.places < 3:
+                return Reading(None, "ambiguous_number")     # 1 000.000: a third group, or decimals?
             whole = m.group("int")
             if grouping is not None:
                 whole = whole.replace(grouping, "")
             digits = f"{whole}.{frac}"
     if digits is None:
         return Reading(None, "not_a_number")
-    try:
-        value = Decimal(digits)
-    except InvalidOperation:
-        return Reading(None, "not_a_number")
-    if value != value.quantize(Decimal(1).scaleb(-spec.places)):
-        return Reading(None, "not_an_integer" if spec.places == 0 else "too_many_decimals")
-    if abs(value) >= Decimal(10) ** spec.integer_digits:
+    whole_digits = digits.lstrip("+-").split(".")[0].lstrip("0")
+    if len(whole_digits) > spec.integer_digits:   # before any arithmetic: a 40-digit value is refused, not a crash
         return Reading(None, "number_too_large")
-    value = value.quantize(Decimal(1).scaleb(-spec.places))
-    return Reading(value + 0 if value else Decimal(0).quantize(value))   # -0 reads as 0
+    if len(digits) > 64:
+        return Reading(None, "not_a_number")
+    with localcontext() as ctx:
+        ctx.prec = 80
+        try:
+            value = Decimal(digits)
+        except InvalidOperation:
+            return Reading(None, "not_a_number")
+        kept = value.quantize(Decimal(1).scaleb(-spec.places))
+        if value != kept:
+            return Reading(None, "not_an_integer" if spec.places == 0 else "too_many_decimals")
+        return Reading(kept + 0 if kept else Decimal(0).quantize(kept))   # -0 reads as 0
 
 
 def _is_ambiguous(whole: str, mark: str) -> bool:
     """``12.500``: a point with three digits after it may group thousands (Swedish, German) or mark
     decimals (English); ``12,500``: a comma with three digits the other way round. Only when the part
     before it could itself be a group (1–3 digits) is it ambiguous; ``12500.125`` is not."""
-    digits = whole.lstrip("+-")
-    return len(digits) <= 3 and digits.strip("0") != ""   # 0,001 is a thousandth whichever way
+    digits = whole.lstrip("+-").lstrip("0")   # 0012,500 is as ambiguous as 12,500
+    return 0 < len(digits) <= 3   # 0,001 is a thousandth whichever way
 
 
 # Swedish and English reasons, with the value (``{v}``) and the column's decimals (``{places}``)
 REASONS = {
     "not_a_number": ("Värdet '{v}' är inte ett tal", "Value '{v}' is not a number"),
     "ambiguous_number": ("Talet '{v}' är tvetydigt: tre siffror efter punkt eller komma kan vara tusental "
-                         "eller decimaler (skriv 12 500 eller 12,5)",
+                         "eller decimaler (skriv tusental med mellanslag, 12 500, och decimaler med komma)",
                          "The number '{v}' is ambiguous: three digits after a point or comma may be thousands "
-                         "or decimals (write 12 500 or 12,5)"),
+                         "or decimals (write thousands with a space, 12 500, and decimals with a comma)"),
     "too_many_decimals": ("Beloppet '{v}' har fler än {places} decimaler",
                           "The amount '{v}' has more than {places} decimals"),
     "number_too_large": ("Talet '{v}' är större än kolumnen rymmer", "The number '{v}' is larger than the column holds"),

@@ -96,7 +96,8 @@ def parse_frame(source: str, raw: pd.DataFrame, resolver: OrganisationResolver,
     out = pd.DataFrame({"_row": df["_row"].astype(int)}, index=df.index)
 
     for f in spec.fields:
-        col = by_value(df[f.name].astype(str), _clean)
+        written = df[f.name].astype(str)
+        col = by_value(written, _clean)
         df[f.name] = col
         empty = col == ""
         if f.required:
@@ -115,7 +116,10 @@ def parse_frame(source: str, raw: pd.DataFrame, resolver: OrganisationResolver,
             out[f.name] = by_value(parsed, _to_date)
         elif f.type in ("int", "decimal"):
             number = INTEGER if f.type == "int" else MONEY
-            read = by_value(col, lambda u, n=number: u.map(lambda v, n=n: read_number(v, n) if v else None))
+            # read from the cell as written: cleaning must not join digits around a control or
+            # zero-width character ("1\u200b234" is not a number)
+            as_written = by_value(written, lambda u: u.str.strip(" \t\u00a0\u202f")).where(~empty, "")
+            read = by_value(as_written, lambda u, n=number: u.map(lambda v, n=n: read_number(v, n) if v else None))
             rules = read.map(lambda r: None if r is None else r.rule)
             for rule in sorted(set(rules.dropna())):
                 sv, en = NUMBER_REASONS[rule]

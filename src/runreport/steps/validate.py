@@ -8,6 +8,7 @@ import logging
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -30,11 +31,14 @@ from runreport.warehouse.load import TABLES, already_ingested
 log = logging.getLogger(__name__)
 
 
-def _reference_context(s, cfg: Config) -> tuple[dict, list, set]:
+def _reference_context(s, cfg: Config) -> tuple[dict, list, set, dict]:
     members = s.scalars(select(m.Member).where(m.Member.tenant == cfg.tenant)).all()
     periods = [MemberPeriod(x.municipality_code, x.municipality_name, x.valid_from, x.valid_to) for x in members]
-    acts = s.execute(select(m.Activity.year, m.Activity.activity_code).where(m.Activity.tenant == cfg.tenant)).all()
-    return {p.municipality_code: p.municipality_name for p in periods}, periods, {(y, c) for y, c in acts}
+    acts = s.execute(select(m.Activity.year, m.Activity.activity_code, m.Activity.municipal_budget_sek,
+                            m.Activity.external_budget_sek).where(m.Activity.tenant == cfg.tenant)).all()
+    budgets = {(y, c): Decimal(str(mb or 0)) + Decimal(str(eb or 0)) for y, c, mb, eb in acts}
+    return ({p.municipality_code: p.municipality_name for p in periods}, periods, {(y, c) for y, c, _, _ in acts},
+            budgets)
 
 
 def _members_in(periods: list[MemberPeriod], year: int | None) -> set[str]:
@@ -103,6 +107,7 @@ class _RunReference:
     names: dict[str, str]                 # municipality code -> name
     periods: list[MemberPeriod]
     activities: set[tuple[int, str]]      # (year, activity code)
+    budgets: dict[tuple[int, str], Decimal]   # (year, activity code) -> the activity's whole budget, kr
     partners: dict
     seen_keys: dict[tuple, set] = field(default_factory=dict)
     replacing: dict[tuple, set[str]] = field(default_factory=dict)  # (source, year) -> slots of new files
@@ -125,6 +130,9 @@ class _RunReference:
                 self.periods.append(MemberPeriod(r.municipality_code, r.municipality_name, r.valid_from, r.valid_to))
         elif source == "budget":
             self.activities |= {(file_year, c) for c in good["activity_code"]}
+            for code, mb, eb in good[["activity_code", "municipal_budget_sek", "external_budget_sek"]].itertuples(
+                    index=False):
+                self.budgets[(file_year, code)] = (mb or Decimal(0)) + (eb or Decimal(0))
 
 
 def _key_columns(source: str) -> list[str]:
@@ -224,6 +232,13 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
         issues += corrected_drop(len(typed), replaced.file_name, replaced.rows_loaded,
                                  float(v.get("corrected_drop_share", 0.5)),
                                  fo.file_name in set(v.get("accept_corrected_drop") or ()))
+    if source == "ledger":
+        from runreport.validation.plausibility import amounts_over_budget
+
+        v = cfg["validation"]
+        issues += amounts_over_budget(typed, {c: b for (y, c), b in ref.budgets.items() if y == fo.year},
+                                      float(v.get("ledger_line_budget_share", 1.0)),
+                                      set(v.get("accept_over_budget") or ()))
     if source == "population":
         from runreport.validation.plausibility import population_changes
 

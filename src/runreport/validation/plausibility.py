@@ -10,6 +10,9 @@ decision instead of reaching an invoice.
 - **A corrected file with far fewer rows** (:func:`corrected_drop`): a ``…_v2`` with less than half
   (``validation.corrected_drop_share``) of the rows of the file it replaces is held, unless its name is
   in ``validation.accept_corrected_drop``.
+- **An amount far above its activity's budget** (:func:`amounts_over_budget`): one ledger line larger
+  than the activity's whole budget for the year (``validation.ledger_line_budget_share``) holds the
+  file, unless the line is listed in ``validation.accept_over_budget``.
 - **Overlapping periods** (:func:`member_overlaps`, :func:`rate_overlaps`): a second membership of a
   municipality that overlaps the first (another organisation number would be invoiced, by row
   order), or agreement periods whose years overlap (two rates for one year): errors that reject the
@@ -111,3 +114,30 @@ def corrected_drop(rows_now: int, replaced_name: str, rows_before: int, share: f
                      f"The file has {rows_now} rows but replaces {replaced_name} with {rows_before} loaded rows "
                      f"(more than {share:.0%} fewer): send the whole file, or accept it in "
                      "validation.accept_corrected_drop", critical=True)]
+
+
+def amounts_over_budget(typed: pd.DataFrame, budgets: dict, share: float, accepted: set[str] | frozenset = frozenset()
+                        ) -> list[RowIssue]:
+    """Ledger lines larger than ``share`` × their activity's whole budget for the year (a typed
+    1 000 000 for 10 000): held, with the line and the budget shown, unless ``"<voucher>:<line>"`` is
+    accepted. Activities without a budget are left to the activity check."""
+    cols = ["_row", "voucher_no", "line_no", "activity_code", "amount_sek"]
+    if typed.empty or not budgets or not all(c in typed.columns for c in cols):
+        return []
+    out = []
+    from decimal import Decimal
+
+    for row, voucher, line, code, amount in typed[cols].itertuples(index=False, name=None):
+        budget = budgets.get(code)
+        if amount is None or budget is None or budget <= 0 or pd.isna(amount):
+            continue
+        if abs(Decimal(str(amount))) > Decimal(str(share)) * budget and f"{voucher}:{line}" not in accepted:
+            out.append(RowIssue(
+                int(row), "amount_sek", "amount_over_budget",
+                f"Beloppet {number(amount, 2)} kr på {voucher} rad {line} är större än hela budgeten för {code} "
+                f"({number(budget)} kr): rätta filen, eller godkänn raden med \"{voucher}:{line}\" i "
+                "validation.accept_over_budget",
+                f"The amount {amount} on {voucher} line {line} is larger than the whole budget of {code} ({budget}): "
+                f"correct the file, or accept the line with \"{voucher}:{line}\" in validation.accept_over_budget",
+                critical=True))
+    return out
