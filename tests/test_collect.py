@@ -94,3 +94,33 @@ def test_a_file_still_being_written_is_left_for_the_next_run(tmp_path):
     assert [f.name for f in found.files] == ["anmalningar_2025_ht.csv"]
     assert [(a.name, a.rule) for a in found.set_aside] == [("anmalningar_2025.csv", "being_written")]
     assert [f.name for f in survey(inbox, 2025).files] == ["anmalningar_2025.csv", "anmalningar_2025_ht.csv"]
+
+
+def test_links_pipes_odd_names_and_dates_found_by_review(tmp_path):
+    """An adversarial review's findings: a symlinked source folder is not followed, a pipe does not
+    hang the survey, README.txt and LibreOffice lock files are set aside, day-first and unpadded
+    export dates are not years, a year followed by a day-month code stays the year, and a later
+    year's file is accounted for."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "handlingsplan_2025.csv").write_text("x")
+    inbox = tmp_path / "inbox"
+    (inbox / "registrations").mkdir(parents=True)
+    os.symlink(outside, inbox / "budget")
+    (inbox / "members").write_text("not a folder")
+    reg = inbox / "registrations"
+    for name in ("README.txt", ".~lock.anmalningar_2025.csv#", "anmalningar_export_15-01-2026.csv",
+                 "anmalningar_ht25_export_2026-1-15.csv", "anmalningar_2025_1101.csv", "anmalningar_2026.csv"):
+        (reg / name).write_text("Aktivitet\n")
+    os.mkfifo(reg / "anmalningar_2025_pipe.csv")
+    found = survey(inbox, 2025)
+    aside = {(a.source, a.name): a.rule for a in found.set_aside}
+    assert aside[(None, "budget")] == "symlink" and aside[(None, "members")] == "unknown_folder"
+    assert aside[("registrations", "README.txt")] == "name_not_matching"
+    assert aside[("registrations", ".~lock.anmalningar_2025.csv#")] == "lock_file"
+    assert aside[("registrations", "anmalningar_2025_pipe.csv")] == "not_a_file"
+    assert aside[("registrations", "anmalningar_2026.csv")] == "later_year"
+    years = {f.name: f.year for f in found.files}
+    assert years == {"anmalningar_export_15-01-2026.csv": None, "anmalningar_ht25_export_2026-1-15.csv": None,
+                     "anmalningar_2025_1101.csv": 2025}
+    assert "handlingsplan_2025.csv" not in {f.name for f in found.files}

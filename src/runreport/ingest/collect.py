@@ -10,7 +10,10 @@ or set aside with a reason the stewards see on the run page (never dropped witho
 - ``unknown_folder``: an entry of the inbox that is not a source's folder;
 - ``symlink``: a symbolic link (never followed, docs/security.md);
 - ``year_ambiguous``: a per-year file whose name holds two different years;
-- ``being_written``: a file changed less than ``validation.settle_seconds`` ago (the next run takes it).
+- ``being_written``: a file changed less than ``validation.settle_seconds`` ago (the next run takes it);
+- ``name_not_matching``: a name that follows none of the source's file patterns (``README.txt``);
+- ``not_a_file``: a pipe or other special file;
+- ``later_year``: a file of a later year than the run's (its own year's run reads it).
 
 A source's folder is found whatever its case (``Registrations/``). The year of a per-year file is
 the year in its name that is not part of a date (``anmalningar_vt2025_export_2026-01-15.csv`` is
@@ -33,7 +36,10 @@ YEARLESS = {name for name, s in SOURCES.items() if s.yearless}
 VERSION_SUFFIX = re.compile(r"([_\- ](v\d+|version\d+|rättad|rattad|korr|korrigerad|corrected|rev\d*))+$",
                             re.IGNORECASE)
 YEAR_IN_NAME = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
-DATE_IN_NAME = re.compile(r"(?<!\d)20\d\d(?:[-_.]?)(?:0[1-9]|1[0-2])(?:[-_.]?)(?:0[1-9]|[12]\d|3[01])(?!\d)")
+DATE_IN_NAME = re.compile(
+    r"(?<!\d)20\d\d(-?)(?:0[1-9]|1[0-2])\1(?:0[1-9]|[12]\d|3[01])(?!\d)"       # 2026-01-15, 20260115
+    r"|(?<!\d)20\d\d-(?:[1-9]|1[0-2])-(?:[1-9]|[12]\d|3[01])(?!\d)"             # 2026-1-15
+    r"|(?<!\d)(?:0?[1-9]|[12]\d|3[01])[-.](?:0?[1-9]|1[0-2])[-.]20\d\d(?!\d)")   # 15-01-2026, 15.1.2026
 READ_TYPES = {".csv", ".txt", ".tsv", ".xlsx"}
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "icon\r"}
 
@@ -79,6 +85,17 @@ def year_of(source: str, name: str) -> int | None:
     return years.pop() if len(years) == 1 else None
 
 
+def _is_link(p) -> bool:
+    return bool(getattr(p, "is_symlink", lambda: False)())
+
+
+def _pattern_matches(source: str, name: str) -> bool:
+    """The name follows one of the source's file patterns (``schema.Source.file_pattern``), any case."""
+    import fnmatch
+
+    return any(fnmatch.fnmatch(name.casefold(), pat.casefold()) for pat in SOURCES[source].file_pattern.split("|"))
+
+
 def source_folders(inbox) -> dict[str, object]:
     """Each source's folder in the inbox, found whatever its case (``Registrations/``)."""
     found: dict[str, object] = {}
@@ -86,7 +103,7 @@ def source_folders(inbox) -> dict[str, object]:
         return found
     for p in sorted(inbox.iterdir(), key=lambda q: q.name):
         source = p.name.casefold()
-        if source in SOURCES and p.is_dir() and source not in found:
+        if source in SOURCES and not _is_link(p) and p.is_dir() and source not in found:
             found[source] = p
     return found
 
@@ -100,17 +117,29 @@ class Survey:
 def _set_aside(source: str | None, p, is_dir: bool) -> SetAside | None:
     name = p.name
     low = name.casefold()
-    if getattr(p, "is_symlink", lambda: False)():
+    if _is_link(p):
         return SetAside(source, name, "symlink", "symbolisk länk: följs aldrig", "a symbolic link: never followed")
+    if source is None and low in SOURCES and not is_dir:
+        return SetAside(None, name, "unknown_folder", f"en fil med källan {low}s namn, inte en mapp: läses inte",
+                        f"a file named like the source {low}, not a folder: not read")
+    if source is None and low in SOURCES:
+        return SetAside(None, name, "unknown_folder", f"en andra mapp för {low} (annat skiftläge): läses inte",
+                        f"a second folder for {low} (other case): not read")
     if source is None:
         return SetAside(None, name, "unknown_folder", "ingen källas mapp: läses inte (källorna: "
                         + ", ".join(SOURCES) + ")", "not a source's folder: not read")
+    if name.startswith(("~$", ".~lock.")):
+        return SetAside(source, name, "lock_file", "låsfil (filen är öppen i ett program): läses inte",
+                        "a lock file (the file is open in a program): not read")
     if low in SYSTEM_FILES or name.startswith("."):
         return SetAside(source, name, "system_file", "dold fil eller systemfil: läses inte",
                         "a hidden or system file: not read")
     if name.startswith("~$"):
         return SetAside(source, name, "lock_file", "låsfil (filen är öppen i ett program): läses inte",
                         "a lock file (the file is open in a program): not read")
+    if not is_dir and not _is_regular(p):
+        return SetAside(source, name, "not_a_file", "inte en vanlig fil (t.ex. en pipe): läses inte",
+                        "not a regular file (e.g. a pipe): not read")
     if is_dir:
         return SetAside(source, name, "subfolder", f"undermapp: filerna i den läses inte, lägg dem direkt i {source}/",
                         f"a subfolder: its files are not read, put them directly in {source}/")
@@ -119,11 +148,23 @@ def _set_aside(source: str | None, p, is_dir: bool) -> SetAside | None:
         return SetAside(source, name, "unsupported_type",
                         f"filtypen {suffix or '(ingen)'} läses inte (spara som CSV eller .xlsx)",
                         f"the type {suffix or '(none)'} is not read (save as CSV or .xlsx)")
+    if not _pattern_matches(source, name):
+        patterns = ", ".join(SOURCES[source].file_pattern.split("|"))
+        return SetAside(source, name, "name_not_matching",
+                        f"namnet följer inte källans mönster ({patterns}): läses inte, byt namn om det är data",
+                        f"the name does not follow the source's patterns ({patterns}): rename it if it is data")
     if source not in YEARLESS and len(years_in_name(name)) > 1:
         years = ", ".join(str(y) for y in sorted(years_in_name(name)))
         return SetAside(source, name, "year_ambiguous", f"namnet anger flera år ({years}): byt namn så att "
                         "bara verksamhetsåret står i det", f"the name gives several years ({years}): rename it")
     return None
+
+
+def _is_regular(p) -> bool:
+    try:
+        return bool(p.is_file())
+    except (AttributeError, OSError):
+        return True   # a store that cannot tell: read it
 
 
 def _being_written(p, settle_seconds: float, now: float) -> bool:
@@ -152,23 +193,20 @@ def survey(inbox, max_year: int | None = None, settle_seconds: float = 0) -> Sur
         for p in sorted(inbox.iterdir(), key=lambda q: q.name):
             if p.name in chosen or p.name.startswith(".") or p.name.casefold() in SYSTEM_FILES:
                 continue   # a source's folder, or the inbox's own hidden entries (.gitkeep)
-            if p.name.casefold() in SOURCES:
-                aside.append(SetAside(None, p.name, "unknown_folder",
-                                      f"en andra mapp för {p.name.casefold()} (annat skiftläge): läses inte",
-                                      f"a second folder for {p.name.casefold()} (other case): not read"))
-            else:
-                aside.append(_set_aside(None, p, p.is_dir()))
+            aside.append(_set_aside(None, p, not _is_link(p) and p.is_dir()))
     for source in SOURCE_ORDER:
         folder = folders.get(source)
         if folder is None:
             continue
         for p in sorted(folder.iterdir(), key=lambda q: q.name):
-            reason = _set_aside(source, p, p.is_dir())
+            reason = _set_aside(source, p, not _is_link(p) and p.is_dir())
             if reason is not None:
                 aside.append(reason)
                 continue
             year = year_of(source, p.name)
             if max_year is not None and year is not None and year > max_year:
+                aside.append(SetAside(source, p.name, "later_year", f"hör till {year}: läses i körningen för det året",
+                                      f"belongs to {year}: read by that year's run"))
                 continue
             if _being_written(p, settle_seconds, now):
                 aside.append(SetAside(source, p.name, "being_written",

@@ -47,6 +47,7 @@ def collect_files(cfg: Config, year: int) -> dict:
                 "rows_in": 0, "rows_loaded": 0, "rows_quarantined": 0, "issues": [], "critical": False, "checks": [],
                 "rule": a.rule, "message": f"{a.name}: {a.reason_sv} / {a.reason_en}"})
     new = sum(e["status"] == "new" for e in manifest)
-    log.info("Collected %d files for %s %s: %d new, %d already ingested", len(manifest), cfg.tenant, year, new,
-             len(manifest) - new)
-    return {"files": len(manifest), "new": new}
+    files = len(found.files)
+    log.info("Collected %d files for %s %s: %d new, %d already ingested; %d entries of the inbox set aside",
+             files, cfg.tenant, year, new, files - new, len(found.set_aside))
+    return {"files": files, "new": new, "set_aside": len(found.set_aside)}
