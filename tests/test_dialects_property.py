@@ -106,3 +106,73 @@ def test_a_ledger_in_any_dialect_reads_back_as_written(data, delimiter, encoding
         assert r["counterparty"] == unicodedata.normalize("NFC", party)
     if total:
         assert table.total_rows   # the total row is not a data row
+
+
+# --- SCB population files and registrations -----------------------------------------------------------
+
+MUNICIPALITIES = {"2380": "Östersund", "2281": "Sundsvall", "2262": "Timrå", "2361": "Härjedalen"}
+
+
+def _int_text(n: int, grouped: bool, space: str) -> str:
+    return f"{n:,}".replace(",", space) if grouped else str(n)
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(pops=st.dictionaries(st.sampled_from(sorted(MUNICIPALITIES)), st.tuples(st.integers(500, 999_999),
+                                                                               st.integers(500, 999_999)),
+                            min_size=1),
+       delimiter=st.sampled_from([";", "\t", ","]), encoding=st.sampled_from(["utf-8-sig", "cp1252", "utf-16"]),
+       grouped=st.booleans(), space=st.sampled_from([" ", "\u00a0"]), titles=st.integers(0, 2),
+       heading=st.sampled_from(["region", "Region", "Kommun"]))
+def test_an_scb_population_file_reads_back_as_written(pops, delimiter, encoding, grouped, space, titles, heading):
+    """SCB's wide export (a region label, then one column per year): every figure as written."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    for k in range(titles):
+        w.writerow([f"Folkmängd efter region och år, tabell {k + 1}"])
+    w.writerow([heading, "2023", "2024"])
+    for code, (a, b) in pops.items():
+        w.writerow([f"{code} {MUNICIPALITIES[code]}", _int_text(a, grouped, space), _int_text(b, grouped, space)])
+    text = buf.getvalue()
+    if encoding == "cp1252":
+        text = text.replace("\u00a0", " ")
+    table = read_table(text.encode(encoding), "BE0101_folkmangd_2023-2024.csv", "population", MAPPINGS)
+    typed, issues = parse_frame("population", table.df, OrganisationResolver({}, load_partners()), b"k")
+    assert not issues, [(i.row, i.field, i.rule, i.reason_en) for i in issues]
+    got = {(r["municipality_code"], int(r["year"])): int(r["population"]) for r in typed.to_dict("records")}
+    want = {(c, y): v for c, (a, b) in pops.items() for y, v in ((2023, a), (2024, b))}
+    assert got == want
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(regs=st.lists(st.tuples(
+           st.sampled_from(["A-2025-01", "A-2025-02"]),
+           st.text(alphabet="abcåäöé ", min_size=2, max_size=15).map(str.strip).filter(lambda s: len(s) > 1),
+           st.sampled_from(sorted(MUNICIPALITIES)), st.booleans(),
+           st.dates(min_value=date(2025, 1, 1), max_value=date(2025, 12, 31)),
+           st.sampled_from(["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%Y%m%d"]),
+           st.sampled_from(["anmäld", "avbokad", "deltog"])), min_size=1, max_size=20),
+       delimiter=st.sampled_from([";", ",", "\t"]), encoding=st.sampled_from(["utf-8", "utf-16", "cp1252"]),
+       nfd=st.booleans())
+def test_registrations_read_back_as_written(regs, delimiter, encoding, nfd):
+    """Organisations by code or by 'X kommun', dates in the formats partners use, names and e-mail
+    pseudonymised (the same e-mail, the same key), every row with its own number."""
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    headings = ["Aktivitet", "Namn", "E-post", "Kommun/organisation", "Anmälningsdatum", "Status"]
+    if nfd and encoding != "cp1252":
+        headings = [unicodedata.normalize("NFD", h) for h in headings]
+    w.writerow(headings)
+    for k, (activity, name, code, by_name, day, fmt, status) in enumerate(regs):
+        org = f"{MUNICIPALITIES[code]}s kommun" if by_name else code
+        w.writerow([activity, name, f"person{k % 5}@example.se", org, day.strftime(fmt), status])
+    table = read_table(buf.getvalue().encode(encoding), "anmalningar_2025.csv", "registrations", MAPPINGS)
+    typed, issues = parse_frame("registrations", table.df, OrganisationResolver(MUNICIPALITIES, load_partners()),
+                                b"k")
+    assert not issues, [(i.row, i.field, i.rule, i.reason_en) for i in issues]
+    assert list(typed["_row"]) == list(range(2, len(regs) + 2))
+    assert "person_name" not in typed.columns and "email" not in typed.columns
+    for r, (activity, _name, code, _by, day, _fmt, status) in zip(typed.to_dict("records"), regs, strict=True):
+        assert (r["activity_code"], r["org_code"], r["registration_date"], r["status"]) == (activity, code, day, status)
+    keys = list(typed["person_key"])
+    assert all(keys[i] == keys[i + 5] for i in range(len(keys) - 5))   # the same e-mail, the same key
