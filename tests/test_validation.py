@@ -206,7 +206,7 @@ def test_gx_keeps_the_results_without_the_partners_values(tmp_path):
     (stored,) = list(stores.glob("uncommitted/validations/**/*.json"))
     text = stored.read_text(encoding="utf-8")
     result = json.loads(text)
-    assert result["meta"]["run_id"]["run_name"] == "t1" and result["success"] is False
+    assert result["meta"]["run_id"]["run_name"] == "t1.utvarderingar_2025.csv" and result["success"] is False
     failed = [r for r in result["results"] if not r["success"]]
     assert failed and all("unexpected_list" not in r["result"] for r in failed)
     assert any(r["result"].get("unexpected_index_list") for r in failed)

@@ -51,3 +51,17 @@ def test_workers_end_when_their_task_process_is_killed():
     for p in left:
         os.kill(p, signal.SIGKILL)
     assert not left, f"validation workers {left} outlived their killed task process"
+
+
+def test_auto_starts_no_pool_for_little_data(monkeypatch):
+    """``workers: auto`` checks a network-year's few megabytes in this process (a pool's start costs
+    more than it saves) and uses the CPUs for more data; a number is taken as given."""
+    from runreport import filecheck
+
+    monkeypatch.delenv("AIRFLOW_CTX_DAG_ID", raising=False)
+    monkeypatch.delenv("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", raising=False)
+    assert filecheck.worker_count("auto", 500_000, 8_000_000) == 1
+    assert filecheck.worker_count("auto", 9_000_000, 8_000_000) == max(1, min(len(os.sched_getaffinity(0)), 4))
+    assert filecheck.worker_count(2, 500_000, 8_000_000) == 2
+    monkeypatch.setenv("AIRFLOW_CTX_DAG_ID", "run_annual_report")
+    assert filecheck.worker_count("auto", 9_000_000, 8_000_000) == 1

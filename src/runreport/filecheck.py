@@ -181,12 +181,16 @@ def in_airflow_task() -> bool:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "").startswith("airflow-db-not-allowed")
 
 
-def worker_count(setting: Any) -> int:
-    """``validation.workers``: a number, or ``auto`` (the CPUs this process may use, at most 4).
-    Inside an Airflow task always 1 (see :func:`in_airflow_task`)."""
+def worker_count(setting: Any, new_bytes: int | None = None, pool_min_bytes: int = 0) -> int:
+    """``validation.workers``: a number, or ``auto`` (the CPUs this process may use, at most 4; 1
+    when the run's new files hold fewer than ``pool_min_bytes`` bytes: starting a pool costs each
+    worker an import of Great Expectations, about 2.5 s, more than a network-year's checks take in
+    one process). Inside an Airflow task always 1 (see :func:`in_airflow_task`)."""
     if in_airflow_task():
         return 1
     if setting in (None, "", "auto"):
+        if new_bytes is not None and new_bytes < pool_min_bytes:
+            return 1
         try:
             cpus = len(os.sched_getaffinity(0))
         except AttributeError:  # not Linux

@@ -78,6 +78,7 @@ class Validation(_Section):
     max_rejected_share: float = Field(ge=0, le=1)
     pseudonym_secret_variable: str
     workers: Literal["auto"] | int = "auto"
+    pool_min_bytes: int = Field(default=8_000_000, ge=0)   # "auto": a pool only for at least this much new data
     population_change_share: float = Field(default=0.2, gt=0, le=10)
     accept_population_change: list[str] = []      # "<municipality code>:<year>"
     ledger_line_budget_share: float = Field(default=1.0, gt=0)   # one ledger line above this share of its budget is held

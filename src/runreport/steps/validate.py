@@ -348,7 +348,9 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                     batch.append((fo, data, None))
                     continue
                 if pool is None:
-                    pool = executor(worker_count(cfg["validation"].get("workers", "auto")))
+                    pool = executor(worker_count(
+                        cfg["validation"].get("workers", "auto"),
+                        sum(len(d) for d in data_of.values() if d), cfg["validation"].get("pool_min_bytes", 8_000_000)))
                 job = _job(cfg, year, fo, data, ref, secret, mappings, docs_dir, run_name)
                 batch.append((fo, data, (job, _submit(pool, job))))
             for fo, data, pending in batch:

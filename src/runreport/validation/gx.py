@@ -1,8 +1,9 @@
 """Great Expectations, through its public API only.
 
 One place knows how RUN drives GX (1.x): a context per process and stores folder, a pandas data
-source per source, a dataframe asset per file, and per file a ``ValidationDefinition`` (the
-source's suite on the file's batch) run by a ``Checkpoint``. GX stores every result in the
+source per source with one whole-dataframe asset, and per source a ``ValidationDefinition`` (the source's
+suite on that asset's batch) run by a ``Checkpoint`` once per file, the file's frame as the batch
+and the file in the run's name. GX stores every result in the
 context's validation-results store itself.
 
 What GX keeps: the result format asks for the failing rows' *positions* (``unexpected_index_list``)
@@ -89,18 +90,32 @@ def _batch_definition(ctx: Any, source: str, asset_name: str) -> Any:
         return asset.add_batch_definition_whole_dataframe(BATCH)
 
 
-def validate(ctx: Any, *, source: str, asset_name: str, suite: Any, frame: Any, run_name: str) -> Any:
-    """Run ``suite`` on ``frame`` (one file of ``source``) with a Checkpoint; GX stores the result.
-    Returns the file's ``ExpectationSuiteValidationResult``."""
+def _checkpoint(ctx: Any, source: str, suite: Any) -> Any:
+    """The source's Checkpoint in ``ctx`` (one ``ValidationDefinition``: the suite on the source's
+    whole-dataframe batch), stored once per process and suite version, not once per file: storing
+    them is most of GX's cost per file (profile in benchmarks/RESULTS.md)."""
     import great_expectations as gx
+
+    cache = ctx.__dict__.setdefault("_runreport_checkpoints", {})
+    cached = cache.get((source, suite.name))
+    if cached is None or cached[0] is not suite:   # the suite object save_suite keeps while unchanged
+        batch_definition = _batch_definition(ctx, source, source)
+        name = safe_name(suite.name)
+        definition = ctx.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
+        cached = cache[(source, suite.name)] = (suite, ctx.checkpoints.add_or_update(
+            gx.Checkpoint(name=name, validation_definitions=[definition], actions=[], result_format=RESULT_FORMAT)))
+    return cached[1]
+
+
+def validate(ctx: Any, *, source: str, asset_name: str, suite: Any, frame: Any, run_name: str) -> Any:
+    """Run ``suite`` on ``frame`` (one file of ``source``, named ``asset_name``) with the source's
+    Checkpoint; GX stores the result under the run and the file (run name ``<run>.<file>``).
+    Returns the file's ``ExpectationSuiteValidationResult``."""
     from great_expectations.core.run_identifier import RunIdentifier
 
-    batch_definition = _batch_definition(ctx, source, asset_name)
-    name = safe_name(f"{suite.name}.{asset_name}")
-    definition = ctx.validation_definitions.add_or_update(
-        gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
-    checkpoint = ctx.checkpoints.add_or_update(
-        gx.Checkpoint(name=name, validation_definitions=[definition], actions=[], result_format=RESULT_FORMAT))
-    result = checkpoint.run(batch_parameters={"dataframe": frame}, run_id=RunIdentifier(run_name=run_name))
+    checkpoint = _checkpoint(ctx, source, suite)
+    result = checkpoint.run(batch_parameters={"dataframe": frame},
+                            run_id=RunIdentifier(run_name=safe_name(f"{run_name}.{asset_name}")))
     (only,) = result.run_results.values()
     return only
