@@ -109,3 +109,26 @@ def test_report_structure_charts_and_language(report):
     text = "\n".join(p.text for p in d.paragraphs)
     assert "[Text saknas" in text  # the one activity without a narrative text (MANIFEST.md)
     assert "@" not in text  # no e-mail addresses
+
+
+def test_a_rerun_keeps_an_unchanged_report_and_renders_a_changed_one(report):
+    """The same content, template and code: the document is kept as it is (not rendered again);
+    a document edited since, or a new report date, is rendered again."""
+    cfg, _ = report
+    from runreport.report import report_path
+
+    out = report_path(cfg, YEAR)
+    before, mtime = out.read_bytes(), out.stat().st_mtime_ns
+
+    def again(day: int = 2):
+        with pipeline.sessions(cfg)() as s:
+            return write_report(s, cfg, YEAR, report_date=date(2026, 2, day), pdf=False)
+
+    assert again()["docx"] == out
+    assert out.stat().st_mtime_ns == mtime and out.read_bytes() == before
+    out.write_bytes(b"edited by hand")
+    again()
+    assert out.read_bytes() == before                  # rendered again: the same bytes as the first time
+    again(3)
+    assert out.read_bytes() != before                  # another date on the title page
+    assert not any(p.name.startswith(".") for p in cfg.output_dir(YEAR).iterdir() if p.suffix == ".docx")

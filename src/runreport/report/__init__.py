@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -41,8 +43,19 @@ def write_report(session: Any, cfg: Any, year: int, *, report_date: date | None 
     out = report_path(cfg, year, draft=bool(draft_gaps))
     out.parent.mkdir(parents=True, exist_ok=True)
     template = cfg.path("templates") / "report_template.docx"
-    render_docx(content, out, template=template)
-    pdf_path = to_pdf(out) if pdf else None
+    fingerprint = _fingerprint(content, template)
+    stamp = _read_stamp(out)
+    if stamp.get("fingerprint") == fingerprint and _sha256(out) == stamp.get("docx"):
+        pdf_path = out.with_suffix(".pdf")   # the same content, template and code: the same bytes
+        if pdf and (stamp.get("pdf") is None or _sha256(pdf_path) != stamp.get("pdf")):
+            pdf_path = to_pdf(out)
+        elif not pdf:
+            pdf_path = None
+    else:
+        render_docx(content, out, template=template)
+        pdf_path = to_pdf(out) if pdf else None
+    _write_stamp(out, {"fingerprint": fingerprint, "docx": _sha256(out),
+                       "pdf": _sha256(pdf_path) if pdf_path is not None else stamp.get("pdf")})
     warnings = list(content.warnings)
     if pdf and pdf_path is None:
         from runreport.report.pdf import find_soffice
@@ -51,3 +64,44 @@ def write_report(session: Any, cfg: Any, year: int, *, report_date: date | None 
                         else "PDF-konverteringen misslyckades: ingen PDF skapades")
     return {"paths": [p for p in (out, pdf_path) if p is not None], "docx": out, "pdf": pdf_path,
             "warnings": warnings}
+
+
+def _sha256(path: Path | None) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path is not None else None
+    except FileNotFoundError:
+        return None
+
+
+def _fingerprint(content: ReportContent, template: Path) -> str:
+    """What the document's bytes depend on: the content (frozen dataclasses, a stable ``repr``), the
+    template and the code that renders (this package's modules)."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(repr(content).encode("utf-8"))
+    h.update(template.read_bytes() if template.exists() else b"")
+    h.update(f"{version('python-docx')} {version('matplotlib')}".encode())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(module.read_bytes())
+    return h.hexdigest()
+
+
+def _stamp_path(docx: Path) -> Path:
+    return docx.with_name(f".{docx.name}.stamp.json")   # hidden: never served to stewards
+
+
+def _read_stamp(docx: Path) -> dict[str, Any]:
+    try:
+        return json.loads(_stamp_path(docx).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _write_stamp(docx: Path, stamp: dict[str, Any]) -> None:
+    """The report's fingerprint beside it: a re-run whose content, template and code are unchanged
+    keeps the document (and its PDF) as they are instead of rendering them again (byte-identical
+    anyway); a document edited or deleted since is rendered again."""
+    path = _stamp_path(docx)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
