@@ -327,3 +327,49 @@ def test_data_on_another_sheet_is_named(mappings):
     with pytest.raises(FileRejected) as exc:
         read_table(_xlsx_bytes(wb), "anmalningar_2025.xlsx", "registrations", mappings)
     assert exc.value.rule == "heading_on_other_sheet" and "'Anmälningar'" in exc.value.reason_sv
+
+
+def _workbook(change) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Anmälningar 2025"])
+    ws.merge_cells("A1:G1")                      # a title across the columns: above the heading, harmless
+    for line in REG.splitlines():
+        if line:
+            ws.append(line.split(";"))
+    ws.append(["RUN25-02", "Eva Lund", "eva@example.se", "2380", "Lärare", "2025-04-01", "deltog"])
+    change(ws)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_workbook_with_a_merged_title_reads(mappings):
+    raw = read_table(_workbook(lambda ws: None), "a.xlsx", "registrations", mappings)
+    assert raw.df["_row"].tolist() == [3, 4, 5]
+
+
+def _hide(ws):
+    ws.row_dimensions[4].hidden = True
+
+
+def _merge(ws):
+    ws.merge_cells("D3:D5")
+
+
+def _formulas(ws):
+    ws["G4"] = '=IF(1,"deltog","")'
+    ws["G5"] = "=G4"
+
+
+@pytest.mark.parametrize(("change", "rule", "said"), [
+    (_hide, "hidden_rows", "Rad 4 är dold i Excel"),
+    (_merge, "merged_cells", "sammanfogade celler bland raderna (D3:D5)"),
+    (_formulas, "formula_without_value", "Cellerna G4, G5 innehåller formler utan beräknat värde"),
+])
+def test_what_the_value_reader_cannot_see_is_named(mappings, change, rule, said):
+    """Merged cells, hidden rows with data and formulas saved without a value would each change
+    what a row means without a word: the file is rejected naming the cells or rows."""
+    with pytest.raises(FileRejected) as exc:
+        read_table(_workbook(change), "a.xlsx", "registrations", mappings)
+    assert exc.value.rule == rule and said in exc.value.reason_sv

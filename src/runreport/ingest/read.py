@@ -1,7 +1,8 @@
 """Read a partner file, whatever its dialect, into a frame of strings with canonical column names.
 
 Handles: CSV with sniffed delimiter (``;``, ``,``, tab), encodings UTF-8, UTF-8 with BOM and
-cp1252, ``.xlsx`` (first sheet or a configured one), title lines above the heading row (as in SCB
+cp1252, UTF-16, ``.xlsx`` (first sheet or a configured one; merged cells, hidden rows and formulas
+without a value below the heading reject the file, :mod:`runreport.ingest.xlsx_layout`), title lines above the heading row (as in SCB
 exports), blank lines, trailing total rows ("Summa …"), and the SCB wide population layout.
 
 Row numbers (``_row``) are the line in the partner's file as a spreadsheet shows it (the heading row
@@ -274,6 +275,12 @@ def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: 
     keep = ~blank & ~body["_row"].isin(total_rows)
     blank_rows = int(blank.sum())
     body = body[keep]
+    if text is None:   # a workbook: what the value reader cannot see in the data rows
+        from runreport.ingest import xlsx_layout
+
+        found = xlsx_layout.findings(xlsx_layout.scan(data, sheet), set(body["_row"].astype(int)))
+        if found:
+            raise FileRejected(found[0][0], ". ".join(f[1] for f in found), ". ".join(f[2] for f in found))
 
     if source == "population":
         return _population_long(body, headings, colmap, encoding, delimiter, blank_rows, total_rows)
