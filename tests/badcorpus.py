@@ -10,7 +10,9 @@ every case is validated against (ingest it first). See ``docs/bad-input-corpus.m
     generate: {kind, bytes, name}   # optional: the file is generated at test time (100 MB case)
     files:                      # in drop order; ``drop`` (default 1) = the pipeline run it is dropped in
       - name: anmalningar_2025.csv
-        status: loaded | rejected | unchanged
+        status: loaded | rejected | unchanged | set_aside | copy
+        place: registrations/2025/x.csv   # optional: where in the inbox (default <source>/<name>)
+        entry: "2025"           # optional: the name the run's summary lists (a set-aside folder)
         rows_in: 30             # "generated" for generated files
         rows_loaded: 29
         rows_quarantined: 1
@@ -18,7 +20,8 @@ every case is validated against (ingest it first). See ``docs/bad-input-corpus.m
         literal_values: [...]   # optional: free-text values that must load unchanged
         amount_sum: '12345.50'  # optional (ledger): the loaded amounts' exact sum
 
-The invariant for every loaded or rejected file: ``rows_in == rows_loaded + rows_quarantined``.
+The invariant for every loaded or rejected file: ``rows_in == rows_loaded + rows_quarantined``; every
+other entry of the inbox is listed in the run's summary as set aside (with its reason) or as a copy.
 """
 
 from __future__ import annotations
@@ -52,6 +55,12 @@ class ExpectedFile:
     reason_keyword: str | None = None
     literal_values: list[str] = field(default_factory=list)
     amount_sum: str | None = None     # ledger: the sum of the loaded amounts, exactly
+    place: str | None = None          # where it goes in the inbox (default ``<source>/<file name>``)
+    entry: str | None = None          # the name the run's summary lists (default the file name)
+
+    @property
+    def summary_name(self) -> str:
+        return self.entry or self.file_name
 
     @property
     def file_name(self) -> str:

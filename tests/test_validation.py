@@ -274,11 +274,13 @@ def test_bad_corpus_is_complete():
     import badcorpus
 
     cases = badcorpus.cases()
-    assert len(cases) >= 25
+    assert len(cases) >= 60
+    listed = (Path(__file__).parents[1] / "docs" / "bad-input-corpus.md").read_text(encoding="utf-8")
     for case in cases:
         assert case.files, case.id
+        assert f"`{case.id}`" in listed, f"{case.id} is not described in docs/bad-input-corpus.md"
         for f in case.files:
-            assert f.status in {"loaded", "rejected", "unchanged"}, case.id
+            assert f.status in {"loaded", "rejected", "unchanged", "set_aside", "copy"}, case.id
             assert case.generate or case.file_path(f).exists(), (case.id, f.name)
             if f.status == "loaded" and isinstance(f.rows_in, int):
                 assert f.rows_in == f.rows_loaded + f.rows_quarantined, case.id

@@ -332,6 +332,7 @@ case("29_unknown_activity", "registrations", "An activity that is not in the 202
 from openpyxl import Workbook  # noqa: E402
 
 wb = Workbook()
+wb.properties.created = wb.properties.modified = __import__("datetime").datetime(2025, 1, 1)
 ws = wb.active
 for line in [REG_HEAD] + reg_rows():
     ws.append(line.split(";"))
@@ -378,4 +379,217 @@ case("33_corrected_file_truncated", "registrations",
      "sent or the drop is accepted (validation.accept_corrected_drop)",
      [{**loaded("registrations", "drop1/anmalningar_2025_vt.csv", N), "drop": 1},
       {**rejected("drop2/anmalningar_2025_vt_v2.csv", "accept_corrected_drop", 5), "drop": 2}])
+
+
+# ---------------------------------------------------------------- 34-: files as partners really make them
+def xlsx(case_id: str, name: str, lines: list[str], change=None, sheet_title: str | None = None) -> None:
+    """A workbook of ``lines`` (``;``-separated) with fixed document times (the same bytes every time)."""
+    import datetime as dt
+
+    book = Workbook()
+    book.properties.created = book.properties.modified = dt.datetime(2025, 1, 1)
+    sheet = book.active
+    if sheet_title:
+        sheet.title = sheet_title
+    for line in lines:
+        sheet.append(line.split(";"))
+    if change:
+        change(book, sheet)
+    target = BAD / case_id / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+
+
+def aside(name, keyword, place=None, entry=None):
+    e = {"name": name, "status": "set_aside", "reason_keyword": keyword}
+    if place:
+        e["place"] = place
+    if entry:
+        e["entry"] = entry
+    return e
+
+
+# numbers in other columns than the ledger's amount
+rows = sess_rows()
+for k, seats in ((1, "inf"), (2, "12,5"), (3, "1e3")):
+    parts = rows[k].split(";")
+    parts[5] = seats
+    rows[k] = ";".join(parts)
+w("34_seats_not_whole_numbers", S, csv_text(SESS_HEAD, rows))
+case("34_seats_not_whole_numbers", "sessions",
+     "Seats written inf, 12,5 and 1e3: each quarantined with the form named, the file checked to its end "
+     "(3 of 30 rows is above the 5 % share: the file is rejected, every row accounted for)",
+     [rejected(S, "inf", 30)])
+rows = ledger_rows()
+for k, amount in ((1, "12\u00a0345,50"), (2, "12\u202f345,50"), (3, "12 345,50 SEK"), (4, "-1 200,00")):
+    parts = rows[k].split(";")
+    parts[6] = amount
+    rows[k] = ";".join(parts)
+total = sum(Decimal(r.split(";")[6].replace("\u00a0", "").replace("\u202f", "").replace(" SEK", "")
+                    .replace(" ", "").replace(",", ".")) for r in rows)
+w("35_amount_space_characters", L, csv_text(LEDGER_HEAD, rows))
+case("35_amount_space_characters", "ledger",
+     "Thousands separated by a no-break or narrow no-break space (Excel and LibreOffice in Swedish), SEK after "
+     "the amount, a minus sign: all load to the öre",
+     [loaded("ledger", L, N, amount_sum=str(total))])
+# plausibility against the other sources
+rows = ledger_rows()
+parts = rows[5].split(";")
+parts[6] = "1 500 000,00"
+rows[5] = ";".join(parts)
+w("36_ledger_line_over_budget", L, csv_text(LEDGER_HEAD, rows))
+case("36_ledger_line_over_budget", "ledger",
+     "One line of 1 500 000 kr on an activity whose whole budget is 100 000 kr (a typo of 1 500,00?): the file "
+     "is held with the line and the budget shown, until corrected or accepted (validation.accept_over_budget)",
+     [rejected(L, "accept_over_budget")])
+overlap = ref[:]
+overlap.append(f"2380;Östersund;Jämtland;västra;{luhn_complete('212099999')};RUN-2380B;2024-01-01;")
+w("37_members_overlap", "medlemmar.csv", "\n".join(overlap) + "\n")
+case("37_members_overlap", "members",
+     "A second open membership for Östersund with another organisation number (would move its invoice): an "
+     "error naming both periods, the members loaded before stay",
+     [rejected("medlemmar.csv", "2380")])
+w("38_agreements_overlap", "avtal.csv", "Från år;Till år;Kr per invånare\n2020;2022;2\n2023;2023;1\n2024;2027;2\n"
+  "2025;2025;5\n")
+case("38_agreements_overlap", "agreements",
+     "Two rates for 2025 (2 kr and 5 kr): an error naming the years, never resolved by row order",
+     [rejected("avtal.csv", "överlappar")])
+# collection: every entry of the inbox accounted for
+w("39_file_in_subfolder", F, csv_text(REG_HEAD, reg_rows()))
+case("39_file_in_subfolder", "registrations",
+     "A file in a subfolder of its source (registrations/2025/): the folder is listed as set aside with the "
+     "reason, its files are not read",
+     [aside(F, "undermapp", place=f"registrations/2025/{F}", entry="2025")])
+w("40_folder_other_case", F, csv_text(REG_HEAD, reg_rows()))
+case("40_folder_other_case", "registrations",
+     "The source's folder named Registrations/: found whatever its case, the file loads",
+     [{**loaded("registrations", F, N), "place": f"Registrations/{F}"}])
+w("41_system_and_lock_files", F, csv_text(REG_HEAD, reg_rows()))
+w("41_system_and_lock_files", "Thumbs.db", b"\x00\x01binary thumbnail cache")
+w("41_system_and_lock_files", "~$anmalningar_2025.xlsx", b"\x00lock")
+w("41_system_and_lock_files", "README.md", "# Anmälningar\nLägg filerna här.\n")
+w("41_system_and_lock_files", ".DS_Store", b"\x00\x00\x00\x01Bud1")
+case("41_system_and_lock_files", "registrations",
+     "Thumbs.db, a lock file, README.md and .DS_Store beside the data: each set aside with its reason, the data "
+     "loads and the run is not blocked",
+     [loaded("registrations", F, N), aside("Thumbs.db", "systemfil"), aside("~$anmalningar_2025.xlsx", "låsfil"),
+      aside("README.md", "filtypen .md"), aside(".DS_Store", "dold fil")])
+w("42_copy_named_kopia", F, csv_text(REG_HEAD, reg_rows()))
+w("42_copy_named_kopia", "anmalningar_2025 - Kopia.csv", csv_text(REG_HEAD, reg_rows()))
+case("42_copy_named_kopia", "registrations",
+     "The same file saved twice (… - Kopia.csv): the copy is named as such, the original's rows load once",
+     [loaded("registrations", F, N),
+      {"name": "anmalningar_2025 - Kopia.csv", "status": "copy", "reason_keyword": F}])
+w("43_export_date_in_name", "anmalningar_vt2025_export_2026-01-15.csv", csv_text(REG_HEAD, reg_rows()))
+case("43_export_date_in_name", "registrations",
+     "An export date in the name (…_export_2026-01-15): the file belongs to 2025, the year that is not a date",
+     [loaded("registrations", "anmalningar_vt2025_export_2026-01-15.csv", N)])
+w("44_later_year", "anmalningar_2026.csv", csv_text(REG_HEAD, reg_rows()))
+case("44_later_year", "registrations", "A 2026 file in the inbox during the 2025 run: listed as 2026's, not read",
+     [aside("anmalningar_2026.csv", "2026")])
+w("45_unsupported_type", "anmalningar_2025.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+w("45_unsupported_type", "anmalningar_2025.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old excel")
+case("45_unsupported_type", "registrations", "A PDF and an old .xls: set aside naming the type (save as CSV or .xlsx)",
+     [aside("anmalningar_2025.pdf", ".pdf"), aside("anmalningar_2025.xls", ".xls")])
+w("46_name_two_years", "anmalningar_2024_2025.csv", csv_text(REG_HEAD, reg_rows()))
+case("46_name_two_years", "registrations", "A name with two years (2024 and 2025): set aside, never guessed",
+     [aside("anmalningar_2024_2025.csv", "flera år")])
+w("47_file_named_like_source", "registrations", "not a folder\n")
+case("47_file_named_like_source", "registrations",
+     "A file named registrations at the inbox's top (not the folder): set aside with the reason",
+     [aside("registrations", "inte en mapp", place="registrations", entry="registrations")])
+# readers
+w("48_utf16_tab", F, csv_text(REG_HEAD, reg_rows(), sep="\t"), "utf-16")
+case("48_utf16_tab", "registrations", "Excel's 'Unicode text': UTF-16 with BOM, tab-separated: loads",
+     [loaded("registrations", F, N)])
+import unicodedata  # noqa: E402
+
+w("49_nfd_headings", F, csv_text(unicodedata.normalize("NFD", REG_HEAD), reg_rows()))
+case("49_nfd_headings", "registrations", "A Mac export: Å/Ä/Ö in the headings decomposed (NFD): loads",
+     [loaded("registrations", F, N)])
+w("50_invisible_in_headings", F, csv_text(REG_HEAD.replace("Status", "Status\u200b").replace("E-post", "E-post\u00a0"),
+                                          reg_rows()))
+case("50_invisible_in_headings", "registrations",
+     "A zero-width space and a no-break space in the headings: removed before mapping, the file loads",
+     [loaded("registrations", F, N)])
+w("51_heading_twice", F, csv_text(REG_HEAD + ";E-postadress", [r + ";annan@example.se" for r in reg_rows()]))
+case("51_heading_twice", "registrations",
+     "Two columns for one field (E-post and E-postadress): rejected naming both, never guessed",
+     [rejected(F, "heading_twice")])
+w("52_line_separator_in_title", F, "Anmälningar\u2028utdrag 2025\r\n" + csv_text(REG_HEAD, reg_rows()))
+case("52_line_separator_in_title", "registrations",
+     "A U+2028 line separator in the title line: one line as the CSV reader sees it, no row lost or shifted",
+     [loaded("registrations", F, N)])
+w("53_cr_line_ends", F, csv_text(REG_HEAD, reg_rows()).replace("\r\n", "\r"))
+case("53_cr_line_ends", "registrations", "Classic Mac line ends (CR only): loads", [loaded("registrations", F, N)])
+X = "anmalningar_2025.xlsx"
+REG_LINES = [REG_HEAD] + reg_rows()
+
+
+def _second_sheet(book, sheet):
+    sheet.title = "Instruktioner"
+    for line in REG_LINES:
+        sheet.delete_rows(1)
+    sheet.append(["Fyll i bladet Anmälningar"])
+    data = book.create_sheet("Anmälningar")
+    for line in REG_LINES:
+        data.append(line.split(";"))
+
+
+xlsx("54_data_on_second_sheet", X, REG_LINES, _second_sheet)
+case("54_data_on_second_sheet", "registrations",
+     "An instructions sheet first, the data on the second: rejected naming the sheet that has the heading",
+     [rejected(X, "Anmälningar")])
+xlsx("55_merged_cells", X, REG_LINES, lambda b, s: s.merge_cells("A5:A9"))
+case("55_merged_cells", "registrations",
+     "Cells merged across five data rows (the value only in the first): rejected naming the range",
+     [rejected(X, "A5:A9")])
+
+
+def _formulas(book, sheet):
+    sheet["G4"] = '=IF(1,"deltog","")'
+
+
+xlsx("56_formula_without_value", X, REG_LINES, _formulas)
+case("56_formula_without_value", "registrations",
+     "A formula saved without a computed value (a file written by a program): rejected naming the cell",
+     [rejected(X, "G4")])
+
+
+def _hidden(book, sheet):
+    sheet.row_dimensions[7].hidden = True
+    sheet.row_dimensions[8].hidden = True
+
+
+xlsx("57_hidden_rows", X, REG_LINES, _hidden)
+case("57_hidden_rows", "registrations",
+     "Two data rows hidden in Excel: rejected naming the rows (neither loaded nor skipped without a decision)",
+     [rejected(X, "7, 8")])
+rows = eval_rows()
+parts = rows[4].split(";")
+parts[8] = q("x" * 200_000)
+rows[4] = ";".join(parts)
+w("58_field_over_128kb", E, csv_text(EVAL_HEAD, rows))
+case("58_field_over_128kb", "evaluations", "A free-text field of 200 000 characters: rejected naming its line",
+     [rejected(E, "Rad 6")])
+rows = ledger_rows()
+total = sum(Decimal(r.split(";")[6].replace(",", ".")) for r in rows)
+w("59_total_row_variants", L, csv_text(LEDGER_HEAD, rows + [f"S:a;;;;;;{str(total).replace('.', ',')};"]))
+case("59_total_row_variants", "ledger", "A total row that starts 'S:a': not a data row, checked against the lines",
+     [loaded("ledger", L, N, amount_sum=str(total))])
+rows = reg_rows()
+w("60_title_and_blank_lines", F, "Anmälningar till RUN 2025\r\nUtdrag ur anmälningssystemet\r\n\r\n"
+  + csv_text(REG_HEAD, rows[:10]) + "\r\n\r\n" + "\r\n".join(rows[10:]) + "\r\n")
+case("60_title_and_blank_lines", "registrations",
+     "Two title lines and blank lines above and among the rows: 30 rows, none lost, row numbers as in Excel",
+     [loaded("registrations", F, N)])
+rows = eval_rows()
+for k, text in ((2, "Bra;\r\nmen för kort"), (3, 'Hon sa "tack"')):
+    parts = rows[k].split(";")
+    parts[8] = q(text)
+    rows[k] = ";".join(parts)
+w("61_quoted_free_text", E, csv_text(EVAL_HEAD, rows))
+case("61_quoted_free_text", "evaluations",
+     "Free text with a semicolon, a line break and quotes inside quotes: one row each, the text as written",
+     [loaded("evaluations", E, N, literal_values=['Hon sa "tack"'])])
 print(sorted(x.name for x in BAD.iterdir()))
