@@ -31,7 +31,8 @@ def _ledger() -> pd.DataFrame:
         "account": pd.array(["6550", "5010", "3010", "6550"], dtype=STR),
         "activity_code": pd.array(["A-01", "A-01", "A-02", "A-02"], dtype=STR),
         "counterparty": pd.array([TRICKY[0], None, TRICKY[2], TRICKY[6]], dtype=STR),
-        "amount_sek": np.array([110.0, -2500.5, 0.1 + 0.2, 1234.565], dtype="float64"),
+        "amount_sek": pd.Series([Decimal("110"), Decimal("-2500.5"), Decimal("0.30"), Decimal("1234.57")],
+                                dtype=object),   # the parser's Decimals (ingest/numbers.py)
         "text": pd.array([TRICKY[1], TRICKY[3], None, TRICKY[4]], dtype=STR),
     })
 
@@ -56,7 +57,7 @@ def _budget() -> pd.DataFrame:
         "term": pd.array(["VT", "VT+HT"], dtype=STR),
         "municipal_budget_sek": np.array([55000, 0], dtype="int64"),
         "external_funder": pd.array([None, "Skolverket"], dtype=STR),
-        "external_budget_sek": np.array([np.nan, 12500.0], dtype="float64"),
+        "external_budget_sek": pd.Series([None, Decimal("12500")], dtype=object),
     })
 
 
@@ -201,14 +202,14 @@ def test_column_conversion_matches_row_by_row():
         "f": np.array([1.5, np.nan, 2.0]),
         "s": pd.array(["a", None, ""], dtype=STR),
         "o": pd.Series([date(2020, 1, 1), None, np.int64(7)], dtype=object),
-        "money": np.array([1.005, np.nan, -0.0]),
+        "money": pd.Series([Decimal("1.01"), None, Decimal("-0")], dtype=object),
     })
 
     def old(v, money):
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             return None
         if money:
-            return Decimal(f"{float(v):.2f}")
+            return Decimal(v).quantize(Decimal("0.01"))
         return v.item() if hasattr(v, "item") else v
 
     for col in frame.columns:
@@ -217,3 +218,14 @@ def test_column_conversion_matches_row_by_row():
         want = [old(v, money) for v in frame[col].tolist()]
         assert got == want and [type(v) for v in got] == [type(v) for v in want], col
         assert [str(v) for v in got] == [str(v) for v in want], col
+
+
+def test_an_amount_as_a_float_never_reaches_the_warehouse():
+    """Money goes from the parser's Decimal to the database; a float would already have changed it
+    (470 000 as 469 999.99999999994), so the loader refuses it instead of rounding it quietly."""
+    import pytest
+
+    with pytest.raises(TypeError, match="float"):
+        load_mod._column(pd.Series([Decimal("1.00"), 469_999.99999999994], dtype=object), True)
+    assert load_mod._column(pd.Series([Decimal("470000"), 12, None], dtype=object), True) == [
+        Decimal("470000.00"), Decimal("12.00"), None]

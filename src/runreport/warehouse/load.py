@@ -53,14 +53,26 @@ def already_ingested(session: Session, tenant: str, checksum: str) -> m.Ingested
     ).first()
 
 
+_ORE = Decimal("0.01")
+
+
+def _money(value) -> Decimal:
+    """An amount for a money column: a ``Decimal`` (or a whole number) as it is, to the öre. A float
+    is refused: it would already have changed the amount (470 000 stored as 469 999.99999999994)."""
+    if isinstance(value, Decimal):
+        return value.quantize(_ORE)
+    if isinstance(value, int) or (hasattr(value, "dtype") and getattr(value.dtype, "kind", "") in "iu"):
+        return Decimal(int(value)).quantize(_ORE)
+    raise TypeError(f"an amount reached the warehouse as {type(value).__name__}, not Decimal: {value!r}")
+
+
 def _column(values: pd.Series, money: bool) -> list:
     """One frame column as a list of Python values for the warehouse, converted in one pass:
-    missing (None, NaN, NA, NaT) -> None; money -> ``Decimal`` with two decimals (from the value as a
-    float, as before); numpy/pandas scalars -> their Python equivalent (int, float, bool)."""
+    missing (None, NaN, NA, NaT) -> None; money -> ``Decimal`` with two decimals, from the parser's
+    ``Decimal`` (no float on the way); numpy/pandas scalars -> their Python equivalent (int, float, bool)."""
     missing = values.isna().to_numpy(dtype=bool)
     if money:
-        return [None if gone else Decimal(f"{float(v):.2f}")
-                for v, gone in zip(values.to_numpy(dtype=object), missing, strict=True)]
+        return [None if gone else _money(v) for v, gone in zip(values.to_numpy(dtype=object), missing, strict=True)]
     arr = values.to_numpy(dtype=object)  # numeric numpy and masked (Int64, ...) dtypes box to Python scalars
     if missing.any():
         arr = arr.copy()
