@@ -10,7 +10,7 @@ every case is validated against (ingest it first). See ``docs/bad-input-corpus.m
     generate: {kind, bytes, name}   # optional: the file is generated at test time (100 MB case)
     files:                      # in drop order; ``drop`` (default 1) = the pipeline run it is dropped in
       - name: anmalningar_2025.csv
-        status: loaded | rejected | unchanged | set_aside | copy
+        status: loaded | rejected | held | unchanged | set_aside | copy
         place: registrations/2025/x.csv   # optional: where in the inbox (default <source>/<name>)
         entry: "2025"           # optional: the name the run's summary lists (a set-aside folder)
         rows_in: 30             # "generated" for generated files
@@ -20,7 +20,8 @@ every case is validated against (ingest it first). See ``docs/bad-input-corpus.m
         literal_values: [...]   # optional: free-text values that must load unchanged
         amount_sum: '12345.50'  # optional (ledger): the loaded amounts' exact sum
 
-The invariant for every loaded or rejected file: ``rows_in == rows_loaded + rows_quarantined``; every
+A held file (a plausibility finding: a steward accepts it or the partner corrects it) loads nothing and
+counts its rows as quarantined until then, like a rejected one. The invariant for every file read: ``rows_in == rows_loaded + rows_quarantined``; every
 other entry of the inbox is listed in the run's summary as set aside (with its reason) or as a copy.
 """
 

@@ -57,7 +57,7 @@ def test_case(case, tmp_path, warehouse_url):
             if f.status == "unchanged":
                 assert o["status"] in ("unchanged", "rejected")
                 continue
-            assert o["status"] == ("rejected" if f.status == "rejected" else "new"), (f.file_name, o["message"])
+            assert o["status"] == (f.status if f.status in ("rejected", "held") else "new"), (f.file_name, o["message"])
             for attr in ("rows_in", "rows_loaded", "rows_quarantined"):
                 want = getattr(f, attr)
                 if isinstance(want, int):
@@ -66,7 +66,7 @@ def test_case(case, tmp_path, warehouse_url):
                 text = " ".join([o["message"] or "", rejection or ""]
                                 + [f"{i['rule']} {i['reason_sv']} {i['reason_en']}" for i in o["issues"]])
                 assert f.reason_keyword.casefold() in text.casefold()
-            if f.status == "rejected":
+            if f.status in ("rejected", "held"):   # both stop the run, naming the file
                 assert rejection and f.file_name in rejection
         if all(f.status in ("loaded", "set_aside", "copy", "unchanged") for f in drop):
             assert rejection is None, rejection   # set-aside entries and copies never block the run

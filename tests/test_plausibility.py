@@ -71,3 +71,63 @@ def test_a_ledger_line_above_its_activitys_whole_budget_is_held():
     assert "10 000 kr" in issue.reason_sv.replace("\u00a0", " ") and '"V1:2"' in issue.reason_sv
     assert amounts_over_budget(ledger, budgets, 1.0, {"V1:2"}) == []
     assert amounts_over_budget(ledger, {}, 1.0) == []
+
+
+# ------------------------------------------------------------- the steward's decision, end to end
+def _corpus_run(tmp_path, warehouse_url, accept: dict | None = None):
+    import shutil
+
+    import badcorpus
+
+    from runreport import config, pipeline
+    from runreport.quality import SourceRejected
+
+    inbox = tmp_path / "inbox"
+    cfg = config.load(overrides={"warehouse": {"url": warehouse_url},
+                                 "paths": {"inbox": str(inbox), "output": str(tmp_path / "out")},
+                                 "validation": accept or {}}, environ={})
+    if not inbox.exists():
+        for source, path in badcorpus.reference_files():
+            (inbox / source).mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, inbox / source / path.name)
+    pipeline.collect_files(cfg, badcorpus.YEAR)
+    try:
+        pipeline.validate_files(cfg, badcorpus.YEAR, b"s", run_name="t")
+        rejected = None
+    except SourceRejected as exc:
+        rejected = str(exc)
+    pipeline.load_files(cfg, badcorpus.YEAR, b"s")
+    outcomes = {o["file_name"]: o for o in pipeline.staged_summary(cfg, badcorpus.YEAR)[1]}
+    return cfg, rejected, outcomes
+
+
+def test_a_held_file_loads_once_the_steward_accepts_it(tmp_path, warehouse_url):
+    """The message says 'accept the change with "2380:2024" in validation.accept_population_change';
+    doing so must load the same file in the next run (not only a file sent again), and the run goes
+    on. Until then every run holds it, with the reason, and the earlier population stays."""
+    import shutil
+
+    import badcorpus
+    from sqlalchemy import func, select
+
+    from runreport import pipeline
+    from runreport.warehouse import models as m
+
+    _corpus_run(tmp_path, warehouse_url)
+    typo = tmp_path / "inbox" / "population" / "BE0101_folkmangd_v2.csv"   # a corrected SCB file, mistyped
+    shutil.copy(badcorpus.BAD_DIR / "32_population_typo" / "BE0101_folkmangd_2025.csv", typo)
+    for _ in range(2):   # held in every run until decided
+        _, rejected, outcomes = _corpus_run(tmp_path, warehouse_url)
+        held = outcomes[typo.name]
+        assert held["status"] == "held" and "accept_population_change" in rejected, held
+        assert held["rows_in"] == held["rows_loaded"] + held["rows_quarantined"] and held["rows_loaded"] == 0
+    cfg, rejected, outcomes = _corpus_run(tmp_path, warehouse_url,
+                                          {"accept_population_change": ["2380:2024"]})
+    assert rejected is None and outcomes[typo.name]["status"] == "new", outcomes[typo.name]
+    with pipeline.sessions(cfg)() as s:
+        log = s.scalars(select(m.IngestedFile).where(m.IngestedFile.file_name == typo.name)).one()
+        assert log.status == "loaded" and log.rows_loaded == log.rows_in
+        assert s.scalar(select(func.max(m.Population.population)).where(
+            m.Population.municipality_code == "2380", m.Population.year == 2024)) == 171_000_000
+    _, rejected, outcomes = _corpus_run(tmp_path, warehouse_url, {"accept_population_change": ["2380:2024"]})
+    assert rejected is None and outcomes[typo.name]["status"] == "unchanged"

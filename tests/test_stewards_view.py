@@ -67,7 +67,7 @@ def test_run_page_lists_collected_validated_and_products(outputs):
     for text in (page, md):
         assert "anmalningar_2025_vt.csv" in text and "members_2020-2025.csv" in text
         assert "varav 2 nya" in text
-        assert "Rader i karantän: 13" in text and "Avvisade filer: 1" in text
+        assert "Rader i karantän: 13" in text and "Avvisade eller väntande filer: 1" in text
         plain = text.replace("\u00a0", " ")  # Swedish amounts use no-break spaces
         assert "1 234 567 kr" in plain and "455 000 kr" in plain
         assert "anna.andersson@example.org" not in text  # messages are masked like the validation summary

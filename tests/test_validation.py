@@ -206,6 +206,9 @@ def test_gx_keeps_the_results_without_the_partners_values(tmp_path):
     (stored,) = list(stores.glob("uncommitted/validations/**/*.json"))
     text = stored.read_text(encoding="utf-8")
     result = json.loads(text)
+    import re
+
+    text = re.sub(r'"[^"]*(_id|_time|id)": "[^"]*"', "", text)   # GX's own uuids and times, not values
     assert result["meta"]["run_id"]["run_name"] == "t1.utvarderingar_2025.csv" and result["success"] is False
     failed = [r for r in result["results"] if not r["success"]]
     assert failed and all("unexpected_list" not in r["result"] for r in failed)
@@ -280,7 +283,7 @@ def test_bad_corpus_is_complete():
         assert case.files, case.id
         assert f"`{case.id}`" in listed, f"{case.id} is not described in docs/bad-input-corpus.md"
         for f in case.files:
-            assert f.status in {"loaded", "rejected", "unchanged", "set_aside", "copy"}, case.id
+            assert f.status in {"loaded", "rejected", "held", "unchanged", "set_aside", "copy"}, case.id
             assert case.generate or case.file_path(f).exists(), (case.id, f.name)
             if f.status == "loaded" and isinstance(f.rows_in, int):
                 assert f.rows_in == f.rows_loaded + f.rows_quarantined, case.id

@@ -68,10 +68,10 @@ def gaps(s: Session, tenant: str, year: int, sources: list[str]) -> list[Gap]:
 
 
 def rejected_files(s: Session, tenant: str, year: int) -> list[m.IngestedFile]:
-    """Files of ``year`` (and year-less reference files) rejected and not yet replaced by a corrected
-    file of their slot."""
+    """Files of ``year`` (and year-less reference files) rejected, or held for a steward's decision,
+    and not yet replaced by a corrected file of their slot."""
     rows = s.scalars(select(m.IngestedFile).where(m.IngestedFile.tenant == tenant,
-                                                  m.IngestedFile.status == "rejected")).all()
+                                                  m.IngestedFile.status.in_(("rejected", "held")))).all()
     out = []
     for r in rows:
         if r.year not in (None, year):

@@ -48,7 +48,7 @@ class RunSummary:
 
     @property
     def rejected(self) -> list[dict]:
-        return [o for o in self.outcomes if o.get("status") == "rejected" or o.get("critical")]
+        return [o for o in self.outcomes if o.get("status") in ("rejected", "held") or o.get("critical")]
 
     @property
     def set_aside(self) -> list[dict]:
@@ -142,7 +142,7 @@ def render_markdown(rs: RunSummary) -> str:
         lines += [f"- **{cell(o['source'])}/{cell(file_name(o['file_name']))}**: "
                   f"{cell(safe_text(o.get('message')).split(': ', 1)[-1])}" for o in rs.set_aside]
     lines += ["", "## Validerat", "",
-              f"Rader i karantän: {rs.quarantined_rows}. Avvisade filer: {len(rs.rejected)}. "
+              f"Rader i karantän: {rs.quarantined_rows}. Avvisade eller väntande filer: {len(rs.rejected)}. "
               "Detaljer: [valideringssammanfattningen](validation/sammanfattning.html).", ""]
     if rs.outcomes:
         lines += ["| Källa | Fil | Status | Rader in | Inlästa | Karantän |", "|---|---|---|---:|---:|---:|"]
@@ -150,7 +150,7 @@ def render_markdown(rs: RunSummary) -> str:
                   f"| {o.get('rows_in', 0)} | {o.get('rows_loaded', 0)} | {o.get('rows_quarantined', 0)} |"
                   for o in rs.outcomes]
     if rs.rejected:
-        lines += ["", "### Avvisade filer", ""]
+        lines += ["", "### Avvisade filer och filer som väntar på beslut", ""]
         lines += [f"- **{cell(file_name(file_name(o['file_name'])))}**: {cell(safe_text(o.get('message')))}" for o in rs.rejected]
     lines += ["", "## Resultat", ""]
     for p in rs.products:

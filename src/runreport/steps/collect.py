@@ -27,6 +27,8 @@ def collect_files(cfg: Config, year: int) -> dict:
         first_name: dict[str, str] = {}
         for f in found.files:
             known = already_ingested(s, cfg.tenant, f.checksum)
+            if known is not None and known.status == "held" and not _superseded(s, known):
+                known = None   # held for a steward's decision: checked again (an accept setting may load it)
             copy_of = first_name.get(f.checksum) if not known else None
             first_name.setdefault(f.checksum, f.name)
             manifest.append({"source": f.source, "file_name": f.name, "year": f.year, "checksum": f.checksum,
@@ -51,3 +53,14 @@ def collect_files(cfg: Config, year: int) -> dict:
     log.info("Collected %d files for %s %s: %d new, %d already ingested; %d entries of the inbox set aside",
              files, cfg.tenant, year, new, files - new, len(found.set_aside))
     return {"files": files, "new": new, "set_aside": len(found.set_aside)}
+
+
+def _superseded(s, logged) -> bool:
+    """A later file of the same slot has loaded since ``logged`` (a corrected file replaced it)."""
+    from sqlalchemy import select
+
+    from runreport.warehouse import models as m
+
+    return s.scalars(select(m.IngestedFile.id).where(
+        m.IngestedFile.tenant == logged.tenant, m.IngestedFile.slot == logged.slot, m.IngestedFile.id > logged.id,
+        m.IngestedFile.status.in_(("loaded", "replaced")))).first() is not None

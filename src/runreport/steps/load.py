@@ -34,7 +34,8 @@ def load_files(cfg: Config, year: int, secret: bytes) -> dict:
         issues = [RowIssue(**i) for i in d["issues"]]
         raw_rows = {int(k): v for k, v in d["raw_rows"].items()}
         frame = None
-        if d["status"] != "rejected":
+        stopped = d["status"] in ("rejected", "held")
+        if not stopped:
             try:
                 frame = _accepted_rows(cfg, e, d, issues, mappings, partners, secret)
             except FileChanged:
@@ -42,21 +43,25 @@ def load_files(cfg: Config, year: int, secret: bytes) -> dict:
                             _shown_name(e["file_name"]))
                 continue
         with Session.begin() as s:
-            if already_ingested(s, cfg.tenant, e["checksum"]):
+            logged = already_ingested(s, cfg.tenant, e["checksum"])
+            if logged is not None and logged.status != "held":
                 continue
-            if d["status"] != "rejected":
+            if logged is not None:   # held before and checked again: this run's decision replaces the entry
+                s.delete(logged)
+                s.flush()
+            if not stopped:
                 slot_files = s.scalars(select(m.IngestedFile).where(
                     m.IngestedFile.tenant == cfg.tenant, m.IngestedFile.slot == e["slot"])
                     .order_by(m.IngestedFile.id)).all()
                 last_good = max((f.id for f in slot_files if f.status in ("loaded", "replaced")), default=0)
-                earlier = [f for f in slot_files if f.status == "rejected" and f.id > last_good]
+                earlier = [f for f in slot_files if f.status in ("rejected", "held") and f.id > last_good]
                 totals["resolved"] += [{"file_name": e["file_name"], "checksum": e["checksum"], "source": e["source"],
                                         "replaces": ", ".join(r.file_name for r in earlier)}
                                        for _ in earlier[:1]]
             load_file(s, tenant=cfg.tenant, source=e["source"], file_name=e["file_name"], slot=e["slot"],
                       year=e["year"], checksum=e["checksum"], size_bytes=e["size_bytes"], rows_in=d["rows_in"],
                       frame=frame, issues=issues, raw_rows=raw_rows,
-                      status="rejected" if d["status"] == "rejected" else "loaded", message=d["message"],
+                      status=d["status"] if stopped else "loaded", message=d["message"],
                       checks=d.get("checks"))
         totals["files_loaded"] += 1
         totals["rows_loaded"] += d["rows_loaded"]

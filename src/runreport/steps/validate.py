@@ -158,7 +158,7 @@ def _apply_policy(fo: FileOutcome, typed: pd.DataFrame, issues: list[RowIssue], 
     fo.rows_in, fo.rows_loaded, fo.rows_quarantined = d.rows_in, d.rows_loaded, d.rows_quarantined
     fo.issues, fo.message = d.issues, d.message
     if d.rejected:
-        fo.status, fo.critical = "rejected", True
+        fo.status, fo.critical = d.status, True   # "held" (a steward decides) or "rejected"
         return None
     return typed[d.ok_mask(typed["_row"])]
 
@@ -325,7 +325,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                 continue
             if e["status"] != "new":
                 _from_log(s, cfg, fo)  # already ingested: the summary still accounts for its rows
-                if fo.status == "rejected" and not _corrected_since(s, cfg, fo):
+                if fo.status in ("rejected", "held") and not _corrected_since(s, cfg, fo):
                     earlier_rejected.append(fo)
             else:
                 todo.append((fo, e))
@@ -367,7 +367,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                     check = _result(*pending, fo.file_name)
                 good, raw_rows = _settle(s, cfg, fo, data, check, ref)
                 _stage(s, cfg, year, fo, raw_rows, pending[0].names if pending else {})
-                if fo.status == "rejected":
+                if fo.status in ("rejected", "held"):
                     rejected_now.append(fo)
         checked = {(fo.source, fo.file_name) for fo, _ in todo}
         for fo in outcomes:   # ingested before, or a copy: on the run page too, never loaded again

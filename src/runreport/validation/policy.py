@@ -10,6 +10,9 @@ validation issues from :func:`runreport.validation.run.validate_frame`):
   rule) when a critical issue exists or when the share of quarantined rows exceeds
   ``validation.max_rejected_share`` (``config/pipeline.yaml``). A rejected file loads nothing:
   all its rows count as quarantined;
+- a file stopped only by plausibility findings (:data:`HELD_RULES`) is **held** for a steward's
+  decision: it loads nothing, blocks like a rejected file, and is checked again in every run, so a
+  ``validation.accept_*`` setting loads the same file (its rows count as quarantined until then);
 - the invariant ``rows_in == rows_loaded + rows_quarantined`` is asserted.
 
 The :class:`Decision` travels on the exception (``exc.decision``) so the caller can still log
@@ -28,6 +31,10 @@ import pandas as pd
 from runreport.quality import RowIssue, SourceRejected
 
 DEFAULT_MAX_REJECTED_SHARE = 0.05
+# Plausibility findings (runreport.validation.plausibility) that hold a file for a steward's decision:
+# the figures parse and pass their checks but are unlikely; a validation.accept_* setting (or a
+# corrected file) decides. A file stopped only by these is "held", not "rejected".
+HELD_RULES = frozenset({"population_change", "corrected_drop", "amount_over_budget"})
 NOT_NULL = "expect_column_values_to_not_be_null"
 
 
@@ -53,8 +60,14 @@ class Decision:
         return self.rows_in - self.rows_quarantined
 
     @property
+    def held(self) -> bool:
+        """Stopped only by plausibility findings (:data:`HELD_RULES`), waiting for a steward's decision."""
+        critical = [i for i in self.found if i.critical]
+        return self.rejected and bool(critical) and all(i.rule in HELD_RULES for i in critical)
+
+    @property
     def status(self) -> str:
-        return "rejected" if self.rejected else "loaded"
+        return ("held" if self.held else "rejected") if self.rejected else "loaded"
 
     @property
     def issues(self) -> list[RowIssue]:

@@ -29,7 +29,8 @@ CSV_COLUMNS = ("file", "row", "field", "rule", "reason_sv", "reason_en")
 
 STATUS_SV = {"loaded": "inläst", "new": "inläst", "rejected": "avvisad", "replaced": "ersatt",
              "skipped": "redan inläst", "unchanged": "redan inläst", "copy": "kopia (samma innehåll)",
-             "changed": "ändrad under körningen", "set_aside": "läses inte"}
+             "changed": "ändrad under körningen", "set_aside": "läses inte",
+             "held": "väntar på beslut"}
 
 
 @dataclass
@@ -130,7 +131,7 @@ def _per_source(results: list[FileResult]) -> list[tuple[str, int, int, int, int
         a[1] += fr.rows_in
         a[2] += fr.rows_loaded
         a[3] += fr.rows_quarantined
-        a[4] += fr.status == "rejected"
+        a[4] += fr.status in ("rejected", "held")
     return [(src, *vals) for src, vals in sorted(agg.items())]
 
 
@@ -186,7 +187,7 @@ def render_markdown(results: list[FileResult], run_name: str, file_links: list[s
         "",
         "## Per källa",
         "",
-        "| Källa | Filer | Rader in | Inlästa | Karantän | Avvisade filer |",
+        "| Källa | Filer | Rader in | Inlästa | Karantän | Avvisade eller väntande filer |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     lines += [f"| {_md(s)} | {n} | {i} | {lo} | {q} | {rej} |" for s, n, i, lo, q, rej in _per_source(results)]
@@ -201,6 +202,10 @@ def render_markdown(results: list[FileResult], run_name: str, file_links: list[s
     if rejected:
         lines += ["", "## Avvisade filer", ""]
         lines += [f"- **{_md(fr.file_name)}**: {_md(safe_text(fr.message))}" for fr in rejected]
+    held = [fr for fr in results if fr.status == "held"]
+    if held:
+        lines += ["", "## Väntar på beslut (rätta filen eller godkänn värdet)", ""]
+        lines += [f"- **{_md(fr.file_name)}**: {_md(safe_text(fr.message))}" for fr in held]
     lines += ["", "## Länkar", ""]
     lines.append(f"- [Karantänfil med alla rader och orsaker]({csv_link})")
     lines.append("")
@@ -218,7 +223,8 @@ def render_html(results: list[FileResult], run_name: str, file_links: list[str],
     return render("sammanfattning.html.j2", run_name=run_name, files=files, per_source=list(_per_source(results)),
                   total_in=sum(r.rows_in for r in results), total_loaded=sum(r.rows_loaded for r in results),
                   total_q=sum(r.rows_quarantined for r in results),
-                  n_rejected=sum(r.status == "rejected" for r in results), csv_link=csv_link,
+                  n_rejected=sum(r.status in ("rejected", "held") for r in results), csv_link=csv_link,
+                  held=[(fr.file_name, safe_text(fr.message)) for fr in results if fr.status == "held"],
                   rejected=[(fr.file_name, safe_text(fr.message)) for fr in results if fr.status == "rejected"])
 
 

@@ -123,6 +123,12 @@ def rejected(name, keyword, rows_in=None):
     return e
 
 
+def held(name, keyword, rows_in=None):
+    """Held for a steward's decision (plausibility): loads nothing, blocks like a rejection, checked again
+    in every run."""
+    return {**rejected(name, keyword, rows_in), "status": "held"}
+
+
 def case(cid, source, description, files, decision=None):
     exp(cid, {"source": source, "description": description, **({"decision": decision} if decision else {}),
               "files": files})
@@ -369,7 +375,7 @@ w("32_population_typo", "BE0101_folkmangd_2025.csv", "\n".join(pop) + "\n")
 case("32_population_typo", "population",
      "Östersund's 2024 population typed ten thousand times too large (would be invoiced): the file is rejected "
      "naming both figures, until corrected or the change is accepted (validation.accept_population_change)",
-     [rejected("BE0101_folkmangd_2025.csv", "accept_population_change")])
+     [held("BE0101_folkmangd_2025.csv", "accept_population_change")])
 # 33 a corrected file with a fraction of the rows it replaces: held, the loaded file stays
 rows = reg_rows()
 w("33_corrected_file_truncated", "drop1/anmalningar_2025_vt.csv", csv_text(REG_HEAD, rows))
@@ -378,7 +384,7 @@ case("33_corrected_file_truncated", "registrations",
      "A _v2 with 5 of the 30 rows it would replace: rejected (the 30 loaded rows stay) until the whole file is "
      "sent or the drop is accepted (validation.accept_corrected_drop)",
      [{**loaded("registrations", "drop1/anmalningar_2025_vt.csv", N), "drop": 1},
-      {**rejected("drop2/anmalningar_2025_vt_v2.csv", "accept_corrected_drop", 5), "drop": 2}])
+      {**held("drop2/anmalningar_2025_vt_v2.csv", "accept_corrected_drop", 5), "drop": 2}])
 
 
 # ---------------------------------------------------------------- 34-: files as partners really make them
@@ -441,7 +447,7 @@ w("36_ledger_line_over_budget", L, csv_text(LEDGER_HEAD, rows))
 case("36_ledger_line_over_budget", "ledger",
      "One line of 1 500 000 kr on an activity whose whole budget is 100 000 kr (a typo of 1 500,00?): the file "
      "is held with the line and the budget shown, until corrected or accepted (validation.accept_over_budget)",
-     [rejected(L, "accept_over_budget")])
+     [held(L, "accept_over_budget")])
 overlap = ref[:]
 overlap.append(f"2380;Östersund;Jämtland;västra;{luhn_complete('212099999')};RUN-2380B;2024-01-01;")
 w("37_members_overlap", "medlemmar.csv", "\n".join(overlap) + "\n")
@@ -452,7 +458,7 @@ case("37_members_overlap", "members",
 w("38_agreements_overlap", "avtal.csv", "Från år;Till år;Kr per invånare\n2020;2022;2\n2023;2023;1\n2024;2027;2\n"
   "2025;2025;5\n")
 case("38_agreements_overlap", "agreements",
-     "Two rates for 2025 (2 kr and 5 kr): an error naming the years, never resolved by row order",
+     "Two rates for 2025 (2 kr and 5 kr): an error naming both rows, never resolved by row order",
      [rejected("avtal.csv", "överlappar")])
 # collection: every entry of the inbox accounted for
 w("39_file_in_subfolder", F, csv_text(REG_HEAD, reg_rows()))
