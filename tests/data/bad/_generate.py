@@ -534,8 +534,7 @@ REG_LINES = [REG_HEAD] + reg_rows()
 
 def _second_sheet(book, sheet):
     sheet.title = "Instruktioner"
-    for line in REG_LINES:
-        sheet.delete_rows(1)
+    sheet.delete_rows(1, len(REG_LINES))
     sheet.append(["Fyll i bladet Anmälningar"])
     data = book.create_sheet("Anmälningar")
     for line in REG_LINES:
