@@ -10,6 +10,9 @@ export AIRFLOW__CORE__UNIT_TEST_MODE="${AIRFLOW__CORE__UNIT_TEST_MODE:-False}"
 export AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="${AIRFLOW__DATABASE__SQL_ALCHEMY_CONN:-sqlite:///$AIRFLOW_HOME/airflow.db}"
 export AIRFLOW__LOGGING__LOGGING_LEVEL="${AIRFLOW__LOGGING__LOGGING_LEVEL:-WARNING}"
 export PYTHONWARNINGS="${PYTHONWARNINGS:-ignore::DeprecationWarning}"
+# matplotlib's font list per checkout: made after the fonts are installed (Carlito for the charts and
+# the report's table widths), never a list from before they were
+export MPLCONFIGDIR="${MPLCONFIGDIR:-$ROOT/var/matplotlib}"
 # The pseudonymisation key is a secret: never in the repository. Locally it is generated once into
 # var/ and handed to Airflow as the Variable run_pseudonym_secret (AIRFLOW_VAR_* environment form).
 if [ -z "${AIRFLOW_VAR_RUN_PSEUDONYM_SECRET:-}" ]; then

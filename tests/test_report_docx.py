@@ -23,8 +23,10 @@ YEAR = 2025
 
 
 def money(value) -> str:
-    value = Decimal(value)
-    return kronor(value, 2 if value % 1 else 0)
+    """Whole kronor, as the report prints every amount (rounded half up; öre only for finance)."""
+    from decimal import ROUND_HALF_UP
+
+    return kronor(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP), 0)
 
 
 @pytest.fixture

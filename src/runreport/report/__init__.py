@@ -34,7 +34,6 @@ def write_report(session: Any, cfg: Any, year: int, *, report_date: date | None 
     import dataclasses
 
     from runreport.report.build import build_content
-    from runreport.report.pdf import to_pdf
     from runreport.report.render_docx import render_docx
 
     content = build_content(session, cfg, year, report_date=report_date)
@@ -48,12 +47,12 @@ def write_report(session: Any, cfg: Any, year: int, *, report_date: date | None 
     if stamp.get("fingerprint") == fingerprint and _sha256(out) == stamp.get("docx"):
         pdf_path = out.with_suffix(".pdf")   # the same content, template and code: the same bytes
         if pdf and (stamp.get("pdf") is None or _sha256(pdf_path) != stamp.get("pdf")):
-            pdf_path = to_pdf(out)
+            pdf_path = _printed(content, out, template)
         elif not pdf:
             pdf_path = None
     else:
         render_docx(content, out, template=template)
-        pdf_path = to_pdf(out) if pdf else None
+        pdf_path = _printed(content, out, template) if pdf else None
     _write_stamp(out, {"fingerprint": fingerprint, "docx": _sha256(out),
                        "pdf": _sha256(pdf_path) if pdf_path is not None else stamp.get("pdf")})
     warnings = list(content.warnings)
@@ -105,3 +104,30 @@ def _write_stamp(docx: Path, stamp: dict[str, Any]) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(stamp, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
+
+
+def _printed(content: ReportContent, out: Path, template: Path) -> Path | None:
+    """The PDF, with the table of contents' page numbers as LibreOffice prints them: the document is
+    printed once with placeholder numbers, the headings' pages are read back from the PDF, and the
+    document is rendered and printed again with them (a third time if that moved a heading)."""
+    from runreport.report.pdf import heading_pages, to_pdf
+    from runreport.report.render_docx import render_docx, toc_headings
+
+    headings = toc_headings(content)
+    labels = ["00"] * len(headings)          # as wide as the numbers will be
+    for _ in range(3):
+        render_docx(content, out, template=template, toc_pages=labels)
+        pdf_path = to_pdf(out)
+        if pdf_path is None:
+            return None
+        pages = heading_pages(pdf_path, headings)
+        if pages is None:   # pdftotext missing or a heading not found: the contents without numbers
+            import logging
+
+            logging.getLogger(__name__).warning("Innehållsförteckningens sidnummer kunde inte läsas ur PDF:en")
+            render_docx(content, out, template=template)
+            return to_pdf(out)
+        if [str(p) for p in pages] == labels:
+            return pdf_path
+        labels = [str(p) for p in pages]
+    return pdf_path

@@ -1,7 +1,8 @@
 """Charts for the annual report: a horizontal bar chart of participants per organisation.
 
 Drawn with matplotlib's public figure API (``matplotlib.figure.Figure``, no pyplot and no global
-state, so it is safe in any worker) and written as a PNG at 200 dpi: 213 dpi at the 150 mm the
+state, so it is safe in any worker) in the report's typeface (Carlito, Calibri's metric twin, when
+installed; else matplotlib's DejaVu Sans) and written as a PNG at 200 dpi: 213 dpi at the 150 mm the
 report prints it, print quality. The PNG carries no ``Software`` metadata and no timestamp, so the
 same data gives the same bytes (with the same matplotlib, FreeType and fonts).
 
@@ -46,6 +47,13 @@ def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
 
     The margins are set from the text they must hold (the longest label, the title, the axis label)
     rather than by a layout engine, which would draw the figure once more only to measure it."""
+    from matplotlib import rc_context
+
+    with rc_context({"font.family": "sans-serif", "font.sans-serif": ["Carlito", "DejaVu Sans"]}):
+        return _bar_chart_png(series, title, value_label, dpi)
+
+
+def _bar_chart_png(series: Sequence[tuple[str, int]], title: str, value_label: str, dpi: int) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 

@@ -26,7 +26,7 @@ from runreport.report.content import (
     Section,
     Table,
 )
-from runreport.report.convert import money_text, signed_text
+from runreport.report.convert import money_text, signed_text, whole_kronor
 from runreport.report.narrative import narrative_sections
 from runreport.sweformat import number, percent
 
@@ -201,14 +201,14 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
         rate_txt = f" ({money_text(next(iter(rates)))} per invånare)" if len(rates) == 1 else ""
         blocks.append(Paragraph.of(
             f"Medlemskommunernas bidrag för {year} uppgick till sammanlagt "
-            f"{money_text(eco.contribution_total_sek)}{rate_txt}."))
+            f"{whole_kronor(eco.contribution_total_sek)}{rate_txt}."))
         blocks.append(Table(
             caption=f"Kommunbidrag {year} per kommun",
             header=("Kommun", "Invånare", "Bidrag"),
-            rows=tuple((c.municipality_name, c.population, money_text(c.amount_sek))
+            rows=tuple((c.municipality_name, c.population, whole_kronor(c.amount_sek))
                        for c in sorted(eco.contributions, key=lambda c: charts.swedish_key(c.municipality_name))),
             align=("left", "right", "right"),
-            total=("Summa", sum(c.population for c in eco.contributions), money_text(eco.contribution_total_sek)),
+            total=("Summa", sum(c.population for c in eco.contributions), whole_kronor(eco.contribution_total_sek)),
         ))
     else:
         warnings.append(f"Kommunbidrag saknas för {year}")
@@ -220,7 +220,8 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
     # Budget vs outcome
     blocks = [Paragraph.of(
         f"Tabellerna visar budget enligt handlingsplanen för {year} per avsnitt och verksamhet, med "
-        "kommunernas medel (Kommun) och extern finansiering (Extern), samt utfall (bokförda kostnader).")]
+        "kommunernas medel (Kommun) och extern finansiering (Extern), samt utfall (bokförda kostnader). "
+        "Beloppen är avrundade till hela kronor; summorna är räknade på de exakta beloppen.")]
     by_section: dict[str, list[BudgetLine]] = {}
     for b in eco.budget:
         by_section.setdefault(b.section, []).append(b)
@@ -229,27 +230,27 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
         for b in lines:
             ext = b.external_funder or ""
             if b.external_budget_sek:
-                ext = f"{ext} {money_text(b.external_budget_sek)}".strip()
-            rows.append((b.activity_name, money_text(b.municipal_budget_sek), ext, money_text(b.outcome_sek)))
+                ext = f"{ext} {whole_kronor(b.external_budget_sek)}".strip()
+            rows.append((b.activity_name, whole_kronor(b.municipal_budget_sek), ext, whole_kronor(b.outcome_sek)))
         ext_sum = sum((b.external_budget_sek or Decimal(0) for b in lines), Decimal(0))
         blocks.append(Table(
             caption=f"Budget och utfall {year}: {section}",
             header=("Verksamhet", "Kommun", "Extern", "Utfall"),
             rows=tuple(rows), align=("left", "right", "left", "right"),
-            total=("Summa", money_text(sum((b.municipal_budget_sek for b in lines), Decimal(0))),
-                   money_text(ext_sum) if ext_sum else "",
-                   money_text(sum((b.outcome_sek for b in lines), Decimal(0)))),
+            total=("Summa", whole_kronor(sum((b.municipal_budget_sek for b in lines), Decimal(0))),
+                   whole_kronor(ext_sum) if ext_sum else "",
+                   whole_kronor(sum((b.outcome_sek for b in lines), Decimal(0)))),
         ))
     if eco.budget:
         sums = eco.section_sums()
         blocks.append(Table(
             caption=f"Budget och utfall {year}: sammanställning",
             header=("Avsnitt", "Kommun", "Extern", "Utfall"),
-            rows=tuple((s, money_text(k), money_text(e) if e else "", money_text(u)) for s, k, e, u in sums),
+            rows=tuple((s, whole_kronor(k), whole_kronor(e) if e else "", whole_kronor(u)) for s, k, e, u in sums),
             align=("left", "right", "right", "right"),
-            total=("Total summa", money_text(eco.budget_total_sek),
-                   money_text(eco.external_budget_total_sek) if eco.external_budget_total_sek else "",
-                   money_text(eco.outcome_total_sek)),
+            total=("Total summa", whole_kronor(eco.budget_total_sek),
+                   whole_kronor(eco.external_budget_total_sek) if eco.external_budget_total_sek else "",
+                   whole_kronor(eco.outcome_total_sek)),
         ))
     else:
         warnings.append(f"Budget saknas för {year}")
@@ -265,18 +266,18 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
         available = bal.opening_sek + bal.contributions_sek + bal.external_income_sek
         blocks = [
             Paragraph.of(
-                f"Tillgängliga medel för {year} var {money_text(available)}: överskjutande medel från "
+                f"Tillgängliga medel för {year} var {whole_kronor(available)}: överskjutande medel från "
                 f"{year - 1}, kommunbidrag och externa intäkter. Kostnaderna uppgick till "
-                f"{money_text(bal.costs_sek)}, och {money_text(bal.closing_sek)} förs över till {year + 1}."),
+                f"{whole_kronor(bal.costs_sek)}, och {whole_kronor(bal.closing_sek)} förs över till {year + 1}."),
             Table(
                 caption=f"Överskjutande medel {year}",
                 header=("Post", "Belopp"),
-                rows=((f"Ingående överskjutande medel från {year - 1}", money_text(bal.opening_sek)),
-                      (f"Kommunbidrag {year}", money_text(bal.contributions_sek)),
-                      ("Externa intäkter", money_text(bal.external_income_sek)),
-                      ("Kostnader", money_text(-bal.costs_sek))),
+                rows=((f"Ingående överskjutande medel från {year - 1}", whole_kronor(bal.opening_sek)),
+                      (f"Kommunbidrag {year}", whole_kronor(bal.contributions_sek)),
+                      ("Externa intäkter", whole_kronor(bal.external_income_sek)),
+                      ("Kostnader", whole_kronor(-bal.costs_sek))),
                 align=("left", "right"),
-                total=(f"Överskjutande medel till {year + 1}", money_text(bal.closing_sek)),
+                total=(f"Överskjutande medel till {year + 1}", whole_kronor(bal.closing_sek)),
             ),
         ]
         if eco.contributions and bal.contributions_sek != eco.contribution_total_sek:

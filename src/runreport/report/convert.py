@@ -4,7 +4,7 @@ signed figures for the report's text."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from runreport.sweformat import kronor, number
@@ -30,6 +30,12 @@ def normalised(name: str) -> str:
 
 def money_text(v: Decimal) -> str:
     return kronor(v, 0 if v == v.to_integral_value() else 2)
+
+
+def whole_kronor(v: Decimal) -> str:
+    """An amount as the report's reader reads it: whole kronor (``851 550 kr`` for 851 550,23);
+    öre only in the invoice material, where finance needs them."""
+    return kronor(Decimal(v).quantize(Decimal(1), rounding=ROUND_HALF_UP), 0)
 
 
 def signed_text(n: int) -> str:

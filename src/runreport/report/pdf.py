@@ -1,12 +1,19 @@
 """PDF copy of the report through LibreOffice (``soffice --headless --convert-to pdf``).
 
+The PDF is tagged (``UseTaggedPDF``, and PDF/UA where LibreOffice can: headings, reading order and
+the charts' alternative texts reach a screen reader) with its bookmarks from the headings; the fonts
+are embedded (Carlito for the template's Calibri, ``fonts-crosextra-carlito``).
+
 LibreOffice is optional: without it, :func:`to_pdf` logs a clear message and returns ``None``.
 Each conversion uses its own temporary LibreOffice profile, so parallel runs do not collide.
+:func:`heading_pages` reads back on which page each heading was printed (for the table of contents).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
@@ -15,6 +22,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 MISSING = "LibreOffice (soffice) saknas: ingen PDF skapades"
+# LibreOffice's PDF export filter options (JSON form, LibreOffice 7.4 and later)
+EXPORT_OPTIONS = json.dumps({"UseTaggedPDF": {"type": "boolean", "value": "true"},
+                             "PDFUACompliance": {"type": "boolean", "value": "true"},
+                             "ExportBookmarks": {"type": "boolean", "value": "true"}}, separators=(",", ":"))
 
 
 def find_soffice() -> str | None:
@@ -32,7 +43,7 @@ def to_pdf(docx: Path, outdir: Path | None = None, timeout: int = 180) -> Path |
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="runreport-lo-") as profile:
         cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-               "--convert-to", "pdf", "--outdir", str(outdir), str(docx)]
+               "--convert-to", f"pdf:writer_pdf_Export:{EXPORT_OPTIONS}", "--outdir", str(outdir), str(docx)]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -44,3 +55,37 @@ def to_pdf(docx: Path, outdir: Path | None = None, timeout: int = 180) -> Path |
                     (proc.stderr or proc.stdout).strip()[:500])
         return None
     return pdf
+
+
+def page_texts(pdf: Path) -> list[str] | None:
+    """The text of each page (poppler's ``pdftotext``), or None without it."""
+    exe = shutil.which("pdftotext")
+    if exe is None:
+        return None
+    proc = subprocess.run([exe, "-layout", str(pdf), "-"], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.split("\f")
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+
+
+def heading_pages(pdf: Path, headings: list[str], after_page: int = 1) -> list[int] | None:
+    """The page each of ``headings`` (in document order) is printed on, found line by line after
+    ``after_page`` (the table of contents) and never before the previous heading's page; None when
+    the PDF cannot be read or a heading is not found."""
+    pages = page_texts(pdf)
+    if pages is None:
+        return None
+    lines = [[_plain(ln) for ln in page.splitlines()] for page in pages]
+    out, page = [], after_page
+    for heading in headings:
+        want = _plain(heading)
+        found = next((n for n in range(page, len(lines)) if want in lines[n]), None)
+        if found is None:
+            return None
+        out.append(found + 1)
+        page = found
+    return out

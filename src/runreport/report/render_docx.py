@@ -30,12 +30,12 @@ from pathlib import Path
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_TAB_ALIGNMENT, WD_TAB_LEADER
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.table import CT_Tbl, CT_Tc
 from docx.oxml.text.run import CT_R
-from docx.shared import Length, Mm
+from docx.shared import Length, Mm, Pt
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from runreport.report import charts as chart_mod
@@ -46,6 +46,7 @@ DEFAULT_TEMPLATE = Path(__file__).resolve().parents[3] / "include" / "templates"
 LANGUAGE = "sv-SE"
 TABLE_STYLE = "RUN Tabell"
 CHART_WIDTH = Mm(150)
+KEEP_WHOLE_ROWS = 15   # a table of at most this many rows is kept on one page
 
 # XML 1.0 forbids C0 controls except tab/newline/CR, surrogates and U+FFFE/U+FFFF.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -71,18 +72,31 @@ def cell_text(value: object) -> str:
 
 
 class _Renderer:
-    def __init__(self, content: ReportContent, template: Path) -> None:
+    def __init__(self, content: ReportContent, template: Path, toc_pages: list[str] | None = None) -> None:
         self.content = content
+        self.toc_pages = toc_pages
         self.doc = Document(str(template))
         self.figure_no = 0
         self.table_no = 0
         self._style_names: dict[str, str] = {}
         self._style_ids: dict[tuple[str, WD_STYLE_TYPE], str | None] = {}
         self._cells: dict[tuple[WD_ALIGN_PARAGRAPH, bool], CT_Tc] = {}
+        self.table_pt = self._table_font_size()
         body = self.doc.element.body
         for child in list(body):
             if child.tag != qn("w:sectPr"):
                 body.remove(child)
+
+    def _table_font_size(self) -> float:
+        """The point size of the template's table style (then Normal's; 10 pt if neither says)."""
+        for name in (TABLE_STYLE, "Normal"):
+            try:
+                size = self.doc.styles[name].font.size
+            except KeyError:
+                continue
+            if size is not None:
+                return size.pt
+        return 10.0
 
     # -- helpers --------------------------------------------------------------------------------
     # Style names are resolved to ids once per document: python-docx resolves a name on every
@@ -112,9 +126,13 @@ class _Renderer:
             para._p.style = self._style_id(style)
         return para
 
-    def paragraph(self, p: Paragraph) -> None:
+    def paragraph(self, p: Paragraph, keep_with_next: bool = False) -> None:
+        """A paragraph; ``keep_with_next`` when it introduces what follows (a chart, a table), so
+        "Figuren nedan visar …" never ends a page with its figure on the next."""
         style = {"bullet": self._style("List Bullet"), "subtitle": self._style("Subtitle")}.get(p.style, "Normal")
         para = self.add_paragraph(style=style)
+        if keep_with_next:
+            para.paragraph_format.keep_with_next = True
         for run in p.runs:
             r = para.add_run(clean(run.text))
             if run.bold or p.placeholder:
@@ -144,7 +162,7 @@ class _Renderer:
         tbl_look.set(qn("w:lastRow"), "1" if t.total else "0")
         tbl_look.set(qn("w:firstColumn"), "0")
         tbl_look.set(qn("w:noVBand"), "1")
-        widths = self._column_widths(rows)
+        widths = self._column_widths(rows, [t.alignment(j) == "right" for j in range(len(t.header))], bool(t.total))
         table.autofit = False
         for grid_col, width in zip(tbl.tblGrid.gridCol_lst, widths, strict=True):
             grid_col.w = width  # w:gridCol, which LibreOffice follows
@@ -163,9 +181,14 @@ class _Renderer:
                 tr_pr.append(el)
             cant = OxmlElement("w:cantSplit")
             tr_pr.insert(0, cant)
+            # No row left alone at a page's foot or head: a short table stays whole, a long one keeps
+            # its first two and last three rows together (keep-with-next on the rows' paragraphs).
+            keep = i < len(rows) - 1 and (len(rows) <= KEEP_WHOLE_ROWS or i < 2 or i >= len(rows) - 3)
             for tc, value, pair in zip(tr.tc_lst, values, columns, strict=True):
                 cell = copy.deepcopy(pair[bold])
                 _set_run_text(cell[-1][-1], cell_text(value))  # w:tc/w:p/w:r
+                if keep:
+                    DocxParagraph(cell[-1], None).paragraph_format.keep_with_next = True
                 tr.replace(tc, cell)
         self.doc.add_paragraph()  # air after the table
 
@@ -180,24 +203,25 @@ class _Renderer:
             para.alignment = align
             para.paragraph_format.space_after = 0
             run = para.add_run("x")
+            run.font.size = Pt(self.table_pt)   # as the table style says: LibreOffice ignores its size
             if bold:
                 run.bold = True
             self._cells[key] = tc
         return self._cells[key]
 
-    @staticmethod
-    def _column_widths(rows) -> list[Length]:
-        """Columns share the text width in proportion to their longest entry (words may wrap, so a
-        long text column is capped), instead of Word's equal split that breaks words in narrow
-        columns."""
+    def _column_widths(self, rows, whole: list[bool], total: bool) -> list[Length]:
+        """Columns as wide as their widest unbreakable piece (an amount whole, a word), the rest of
+        the text width to the columns that would wrap (:mod:`runreport.report.measure`), instead of
+        Word's equal split that breaks amounts and words in narrow columns."""
         from docx.shared import Cm
 
-        weights = []
-        for j in range(len(rows[0])):
-            longest = max(len(cell_text(r[j])) for r in rows)
-            weights.append(min(max(longest, 4), 36))
-        total = sum(weights)
-        return [Cm(16.0 * w / total) for w in weights]
+        from runreport.report import measure
+
+        section = self.doc.sections[-1]
+        text_cm = (section.page_width - section.left_margin - section.right_margin) / 360000
+        texts = [[cell_text(v) for v in r] for r in rows]
+        return [Cm(w) for w in measure.column_widths(texts, text_cm, whole, size_pt=self.table_pt,
+                                                     total_bold=total)]
 
     def chart(self, c: Chart) -> None:
         self.figure_no += 1
@@ -213,8 +237,9 @@ class _Renderer:
         self.caption(f"Figur {self.figure_no}. {c.caption or c.title}")
 
     def toc(self) -> None:
-        """A TOC field (headings 1–2) whose cached result lists the headings; Word refreshes
-        the page numbers when the document is opened (``updateFields``)."""
+        """A TOC field (headings 1–2) whose cached result lists the headings, with the page numbers
+        when they are known (``toc_pages``: from the PDF LibreOffice printed); Word refreshes them
+        when the document is opened (``updateFields``)."""
         self.add_paragraph("Innehåll", style=self._style("TOC Heading"))
         para = self.doc.add_paragraph()
         run = para.add_run()
@@ -228,12 +253,19 @@ class _Renderer:
         sep.set(qn("w:fldCharType"), "separate")
         run._r.extend([begin, instr, sep])
         first = True
+        labels = iter(self.toc_pages or ())
+        section = self.doc.sections[-1]
+        right = section.page_width - section.left_margin - section.right_margin
         for s in self.content.sections:
             if s.level > 2:
                 continue
             p = para if first else self.doc.add_paragraph()
             p._p.style = self._style_id(self._style(f"TOC {s.level}"))
-            p.add_run(clean(s.heading))
+            if self.toc_pages is None:
+                p.add_run(clean(s.heading))
+            else:   # the page LibreOffice printed the heading on (report.pdf.heading_pages)
+                p.paragraph_format.tab_stops.add_tab_stop(right, WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+                p.add_run(clean(f"{s.heading}\t{next(labels, '')}"))
             first = False
         end_run = (self.doc.paragraphs[-1]).add_run()
         end = OxmlElement("w:fldChar")
@@ -283,9 +315,10 @@ class _Renderer:
             h = self.add_paragraph(clean(s.heading), f"Heading {level}")  # as Document.add_heading
             if s.page_break_before:
                 h.paragraph_format.page_break_before = True
-            for block in s.blocks:
+            for k, block in enumerate(s.blocks):
                 if isinstance(block, Paragraph):
-                    self.paragraph(block)
+                    following = s.blocks[k + 1] if k + 1 < len(s.blocks) else None
+                    self.paragraph(block, keep_with_next=isinstance(following, (Chart, Table)))
                 elif isinstance(block, Table):
                     self.table(block)
                 elif isinstance(block, Chart):
@@ -342,9 +375,16 @@ def fixed_zip(data: bytes, when: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def render_docx(content: ReportContent, out: Path | None = None, template: Path | None = None) -> bytes:
-    """Render ``content``; write to ``out`` when given. Returns the .docx bytes."""
-    data = _Renderer(content, template or DEFAULT_TEMPLATE).render()
+def toc_headings(content: ReportContent) -> list[str]:
+    """The headings the table of contents lists, in order."""
+    return [clean(s.heading) for s in content.sections if s.level <= 2]
+
+
+def render_docx(content: ReportContent, out: Path | None = None, template: Path | None = None,
+                toc_pages: list[str] | None = None) -> bytes:
+    """Render ``content``; write to ``out`` when given. Returns the .docx bytes. ``toc_pages``: the
+    page of each of :func:`toc_headings`, shown in the table of contents."""
+    data = _Renderer(content, template or DEFAULT_TEMPLATE, toc_pages).render()
     if out is not None:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
