@@ -224,14 +224,3 @@ def test_the_stack_migrates_the_warehouse_once_at_deploy():
         if name.startswith("airflow-"):
             assert service["environment"]["RUN_WAREHOUSE__MIGRATE"] == "deploy", name
 
-
-def test_amounts_in_the_report_are_whole_kronor():
-    """The meeting reads whole kronor (851 550 kr, not 851 550,23 kr); the rate per inhabitant keeps
-    its öre; halves round up."""
-    from decimal import Decimal
-
-    from runreport.report.convert import money_text, whole_kronor
-
-    assert whole_kronor(Decimal("851550.23")) == "851\u00a0550\u00a0kr"
-    assert whole_kronor(Decimal("0.50")) == "1\u00a0kr" and whole_kronor(Decimal("-1200.49")) == "\u22121\u00a0200\u00a0kr"
-    assert money_text(Decimal("1.50")) == "1,50\u00a0kr"

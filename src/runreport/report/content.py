@@ -158,7 +158,11 @@ class EvaluationSummary:
 
     @property
     def response_rate(self) -> float | None:
-        return self.responses / self.participants if self.participants else None
+        """Answers per participant; None when there are more answers than participants (one could
+        answer after each meeting): a rate above 100 % is not a response rate."""
+        if not self.participants or self.responses > self.participants:
+            return None
+        return self.responses / self.participants
 
 
 @dataclass(frozen=True)

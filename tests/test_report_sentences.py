@@ -1,0 +1,89 @@
+"""The report's sentences on constructed data: true, grammatical and adding up as they are read
+(issue 16). Each rule on the smallest data that shows it: the first year, an activity only in the
+earlier year, one only in the later, a single new activity, more evaluation answers than people."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from runreport.report import compose as c
+from runreport.report.content import ActivityReport, ComparisonRow, Paragraph, Table
+from runreport.report.convert import money_text, whole_kronor
+
+NB = "\u00a0"
+
+
+def text_of(section) -> str:
+    return " ".join("".join(r.text for r in b.runs) for b in section.blocks if isinstance(b, Paragraph)).replace(NB, " ")
+
+
+def table_of(section) -> Table:
+    return next(b for b in section.blocks if isinstance(b, Table))
+
+
+def test_the_first_year_with_data_says_so_in_one_sentence():
+    s = c._comparison_section(2023, (ComparisonRow("Matematiklyftet", 12, None), ComparisonRow("IKT", 5, None)),
+                              {2023: (15, 17)})
+    text = text_of(s)
+    assert "2023 är det första året med uppgifter om deltagande" in text
+    assert "ny" not in [cell for row in table_of(s).rows for cell in map(str, row)]
+    assert "2022" not in text and " 0 mot 0" not in text and table_of(s).header == ("Aktivitet", "2023")
+
+
+def test_only_activities_run_both_years_are_compared_new_and_ended_are_named():
+    rows = (ComparisonRow("Matematiklyftet", 12, 10),     # both years
+            ComparisonRow("IKT", 5, 7),                   # both years
+            ComparisonRow("Tomt i år", 0, 9),             # only the earlier year (no participants now)
+            ComparisonRow("AI-webbinarier", 4, None),     # only the later year: new
+            ComparisonRow("Planerad, ej genomförd", 0, None))
+    s = c._comparison_section(2025, rows, {2025: (19, 21), 2024: (20, 26)})
+    text = text_of(s)
+    assert "För de 2 aktiviteter som genomfördes båda åren var antalet deltagare 17, mot 17 året innan." in text
+    assert "En aktivitet var ny för året" in text and "AI-webbinarier" in text
+    assert "En aktivitet från 2024 hade inga deltagare 2025: Tomt i år." in text
+    assert "Under 2025 deltog 19 personer i aktiviteterna, sammanlagt 21 deltagartillfällen" in text
+    assert "2024 var det 20 personer och 26 deltagartillfällen" in text
+    table = table_of(s)
+    names = [r[0] for r in table.rows]
+    assert "Planerad, ej genomförd" not in names and names.count("Tomt i år") == 1
+    assert table.total == ("Summa", 21, 26, "±0")       # change over the activities of both years only
+
+
+def test_plural_and_singular():
+    rows = (ComparisonRow("A", 3, 1), ComparisonRow("B", 4, None), ComparisonRow("C", 2, None),
+            ComparisonRow("D", 0, 5), ComparisonRow("E", 0, 6))
+    text = text_of(c._comparison_section(2025, rows, {2025: (1, 1), 2024: (2, 2)}))
+    assert "För den aktivitet som genomfördes båda åren" in text
+    assert "Två aktiviteter var nya för året" in text and "B och C" in text
+    assert "Två aktiviteter från 2024 hade inga deltagare 2025: D och E." in text
+    assert "deltog 1 person i aktiviteterna, sammanlagt 1 deltagartillfälle " in text
+
+
+def _activity(registered: int, cancelled: int, participants: int) -> ActivityReport:
+    return ActivityReport("A-1", "A", "Aktiviteter", None, None, None, (), (), False, (), registered, cancelled,
+                          participants, (), None)
+
+
+def test_participants_add_up_as_read():
+    assert c._participants_sentence(_activity(43, 6, 41)) == (
+        "41 personer deltog. Av 49 anmälningar avbokades 6; av de 43 som stod kvar deltog 41.")
+    assert c._participants_sentence(_activity(1, 0, 1)) == "1 person deltog. Av 1 anmälan deltog 1."
+
+
+def test_a_response_rate_is_never_above_100_percent():
+    assert "svarsfrekvens 24" in c._responses_sentence(10, 41).replace(NB, " ")
+    many = c._responses_sentence(52, 41).replace(NB, " ")
+    assert "svarsfrekvens (" not in many and "52 svar, fler än antalet deltagare (41)" in many
+    assert "ingen svarsfrekvens anges" in many
+    from runreport.report.content import EvaluationSummary
+
+    assert EvaluationSummary(52, 41, ()).response_rate is None
+    assert EvaluationSummary(10, 40, ()).response_rate == 0.25
+
+
+def test_amounts_in_the_report_are_whole_kronor():
+    """The meeting reads whole kronor (851 550 kr, not 851 550,23 kr); the rate per inhabitant keeps
+    its öre; halves round up."""
+    assert whole_kronor(Decimal("851550.23")) == f"851{NB}550{NB}kr"
+    assert whole_kronor(Decimal("0.50")) == f"1{NB}kr" and whole_kronor(Decimal("-1200.49")) == f"\u22121{NB}200{NB}kr"
+    assert money_text(Decimal("1.50")) == f"1,50{NB}kr"
