@@ -134,3 +134,54 @@ def test_a_rerun_keeps_an_unchanged_report_and_renders_a_changed_one(report):
     again(3)
     assert out.read_bytes() != before                  # another date on the title page
     assert not any(p.name.startswith(".") for p in cfg.output_dir(YEAR).iterdir() if p.suffix == ".docx")
+
+
+def test_key_figures_trends_and_reach_match_the_warehouse(report):
+    """'Året i siffror', the trends over every year in the warehouse and the participants per 1 000
+    inhabitants, each recomputed here from the warehouse's rows with the ORM (not the report's SQL)."""
+    cfg, d = report
+    tables = tables_by_caption(d)
+    with pipeline.sessions(cfg)() as s:
+        sections = {(a.year, a.activity_code): a.section.casefold() for a in s.scalars(select(m.Activity))}
+        took_part = [(r.year, r.person_key, r.org_code) for r in s.scalars(
+            select(m.Registration).where(m.Registration.status == "deltog"))
+            if sections.get((r.year, r.activity_code)) in ("aktiviteter", "nätverk")]
+        balances = {b.year: b for b in s.scalars(select(m.Balance))}
+        contrib = s.scalars(select(m.Contribution).where(m.Contribution.year == YEAR)).all()
+        names = {x.municipality_code: x.municipality_name for x in s.scalars(select(m.Member))}
+        overall = [e.q_overall for e in s.scalars(select(m.Evaluation).where(m.Evaluation.year == YEAR))
+                   if e.q_overall is not None]
+
+    def people(year):
+        return len({p for y, p, _ in took_part if y == year})
+
+    def participations(year):
+        return sum(1 for y, _, _ in took_part if y == year)
+
+    key = {r[0]: r[1:] for r in tables[f"Året i siffror {YEAR}"][1:]}
+    assert key["Personer som deltog"][0] == number(people(YEAR))
+    assert key["Personer som deltog"][1] == number(people(YEAR - 1))
+    assert key["Deltagartillfällen"][0] == number(participations(YEAR))
+    assert key["Kommunbidrag"][0] == money(sum(c.amount_sek for c in contrib))
+    assert key["Utfall (kostnader)"][0] == money(balances[YEAR].costs_sek)
+    assert key["Överskjutande medel till nästa år"][0] == money(balances[YEAR].closing_sek)
+    reached = {o for y, _, o in took_part if y == YEAR} & {c.municipality_code for c in contrib}
+    assert key["Medlemskommuner med deltagare"][0] == f"{len(reached)} av {len(contrib)}"
+    assert key["Helhetsintryck, medel (1–5)"][0] == number(Decimal(sum(overall)) / len(overall), 1)
+
+    (trend_caption,) = [c for c in tables if c.startswith("Utveckling ")]
+    trend = {r[0]: r for r in tables[trend_caption][1:]}
+    assert str(YEAR) in trend and len(trend) >= 2
+    for year, row in trend.items():
+        y = int(year)
+        assert row[1] == number(people(y)) and row[2] == number(participations(y)), year
+        if y in balances:
+            assert row[3:] == [money(balances[y].contributions_sek), money(balances[y].costs_sek),
+                               money(balances[y].closing_sek)], year
+
+    reach = {r[0]: r for r in tables[f"Deltagande och kommunbidrag per kommun {YEAR}"][1:]}
+    per_org = Counter(o for y, _, o in took_part if y == YEAR)
+    for c in contrib:
+        row = reach[names[c.municipality_code]]
+        assert row[3] == number(per_org[c.municipality_code])
+        assert row[4] == number(Decimal(per_org[c.municipality_code] * 1000) / c.population, 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from runreport.report import compose as c
+from runreport.report import participation as c
 from runreport.report.content import ActivityReport, ComparisonRow, Paragraph, Table
 from runreport.report.convert import money_text, whole_kronor
 
@@ -22,7 +22,7 @@ def table_of(section) -> Table:
 
 
 def test_the_first_year_with_data_says_so_in_one_sentence():
-    s = c._comparison_section(2023, (ComparisonRow("Matematiklyftet", 12, None), ComparisonRow("IKT", 5, None)),
+    s = c.comparison_section(2023, (ComparisonRow("Matematiklyftet", 12, None), ComparisonRow("IKT", 5, None)),
                               {2023: (15, 17)})
     text = text_of(s)
     assert "2023 är det första året med uppgifter om deltagande" in text
@@ -36,7 +36,7 @@ def test_only_activities_run_both_years_are_compared_new_and_ended_are_named():
             ComparisonRow("Tomt i år", 0, 9),             # only the earlier year (no participants now)
             ComparisonRow("AI-webbinarier", 4, None),     # only the later year: new
             ComparisonRow("Planerad, ej genomförd", 0, None))
-    s = c._comparison_section(2025, rows, {2025: (19, 21), 2024: (20, 26)})
+    s = c.comparison_section(2025, rows, {2025: (19, 21), 2024: (20, 26)})
     text = text_of(s)
     assert "För de 2 aktiviteter som genomfördes båda åren var antalet deltagare 17, mot 17 året innan." in text
     assert "En aktivitet var ny för året" in text and "AI-webbinarier" in text
@@ -52,7 +52,7 @@ def test_only_activities_run_both_years_are_compared_new_and_ended_are_named():
 def test_plural_and_singular():
     rows = (ComparisonRow("A", 3, 1), ComparisonRow("B", 4, None), ComparisonRow("C", 2, None),
             ComparisonRow("D", 0, 5), ComparisonRow("E", 0, 6))
-    text = text_of(c._comparison_section(2025, rows, {2025: (1, 1), 2024: (2, 2)}))
+    text = text_of(c.comparison_section(2025, rows, {2025: (1, 1), 2024: (2, 2)}))
     assert "För den aktivitet som genomfördes båda åren" in text
     assert "Två aktiviteter var nya för året" in text and "B och C" in text
     assert "Två aktiviteter från 2024 hade inga deltagare 2025: D och E." in text
@@ -65,14 +65,14 @@ def _activity(registered: int, cancelled: int, participants: int) -> ActivityRep
 
 
 def test_participants_add_up_as_read():
-    assert c._participants_sentence(_activity(43, 6, 41)) == (
+    assert c.participants_sentence(_activity(43, 6, 41)) == (
         "41 personer deltog. Av 49 anmälningar avbokades 6; av de 43 som stod kvar deltog 41.")
-    assert c._participants_sentence(_activity(1, 0, 1)) == "1 person deltog. Av 1 anmälan deltog 1."
+    assert c.participants_sentence(_activity(1, 0, 1)) == "1 person deltog. Av 1 anmälan deltog 1."
 
 
 def test_a_response_rate_is_never_above_100_percent():
-    assert "svarsfrekvens 24" in c._responses_sentence(10, 41).replace(NB, " ")
-    many = c._responses_sentence(52, 41).replace(NB, " ")
+    assert "svarsfrekvens 24" in c.responses_sentence(10, 41).replace(NB, " ")
+    many = c.responses_sentence(52, 41).replace(NB, " ")
     assert "svarsfrekvens (" not in many and "52 svar, fler än antalet deltagare (41)" in many
     assert "ingen svarsfrekvens anges" in many
     from runreport.report.content import EvaluationSummary

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -39,7 +40,9 @@ from runreport.report.content import (
     DataQuality,
     Economy,
     EvaluationSummary,
+    Figures,
     GoalMatrix,
+    MunicipalityReach,
     OrgCount,
     Paragraph,
     QuarantineReason,
@@ -47,6 +50,7 @@ from runreport.report.content import (
     ReportContent,
     SessionInfo,
     SourceQuality,
+    YearFigures,
     placeholder_text,
 )
 from runreport.report.convert import as_date, as_decimal, as_int, normalised
@@ -210,10 +214,29 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
                       short_name=str(tenant), host_university=str(cfg.get("host_university") or ""),
                       report_date=report_date or date.today())
     people = {as_int(r["year"]): (as_int(r["people"]), as_int(r["participations"])) for r in q("distinct_participants")}
-    content = compose(meta, narratives, activities, comparison, goal_matrix, economy, dq, warnings, people=people)
+    content = compose(meta, narratives, activities, comparison, goal_matrix, economy, dq, warnings, people=people,
+                      figures=_figures(q))
     for w in content.warnings:
         log.warning("Verksamhetsberättelse %s: %s", year, w)
     return content
+
+
+def _figures(q) -> Figures:
+    """The key figures, the trends over every year up to the report's and the reach per municipality."""
+    years: dict[int, dict[str, Any]] = {}
+    for r in q("participants_per_year"):
+        years.setdefault(as_int(r["year"]), {}).update(people=as_int(r["people"]),
+                                                       participations=as_int(r["participations"]))
+    for r in q("balance_per_year"):
+        years.setdefault(as_int(r["year"]), {}).update(contributions_sek=as_decimal(r["contributions_sek"]),
+                                                       costs_sek=as_decimal(r["costs_sek"]),
+                                                       carry_over_sek=as_decimal(r["closing_sek"]))
+    reach = tuple(MunicipalityReach(str(r["municipality_code"]), str(r["municipality_name"] or r["municipality_code"]),
+                                    as_int(r["population"]), as_decimal(r["amount_sek"]), as_int(r["participants"]))
+                  for r in q("participants_per_municipality"))
+    satisfaction = tuple((as_int(r["year"]), Decimal(str(r["mean_overall"])), as_int(r["answers"]))
+                         for r in q("satisfaction_per_year") if r["mean_overall"] is not None)
+    return Figures(tuple(YearFigures(y, **v) for y, v in sorted(years.items())), reach, satisfaction)
 
 
 def title_page_lines(content: ReportContent) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from runreport.report.content import (
     ComparisonRow,
     DataQuality,
     Economy,
+    Figures,
     GoalMatrix,
     Paragraph,
     QuarantineReason,
@@ -26,8 +27,10 @@ from runreport.report.content import (
     Section,
     Table,
 )
-from runreport.report.convert import money_text, signed_text, whole_kronor
+from runreport.report.convert import money_text, whole_kronor
+from runreport.report.figures import key_figures_section, reach_section, trends_section
 from runreport.report.narrative import narrative_sections
+from runreport.report.participation import comparison_section, participants_sentence, responses_sentence
 from runreport.sweformat import number, percent
 
 log = logging.getLogger(__name__)
@@ -97,33 +100,6 @@ class ReportMeta:
     report_date: date
 
 
-def _participants_sentence(a: ActivityReport) -> str:
-    """``41 personer deltog. Av 49 anmälningar avbokades 6; av de 43 som stod kvar deltog 41.``:
-    numbers that add up as they are read."""
-    people = f"{number(a.participants)} {'person' if a.participants == 1 else 'personer'} deltog."
-    made = a.registered + a.cancelled
-    if not made:
-        return people
-    text = f"{people} Av {number(made)} {'anmälan' if made == 1 else 'anmälningar'}"
-    if a.cancelled:
-        text += (f" avbokades {number(a.cancelled)}; av de {number(a.registered)} som stod kvar deltog "
-                 f"{number(a.participants)}.")
-    else:
-        text += f" deltog {number(a.participants)}."
-    return text
-
-
-def _responses_sentence(responses: int, participants: int) -> str:
-    """What the evaluation's figures count; a response rate only where it can be one (never above
-    100 %: when a participant could answer after several meetings there are more answers than people)."""
-    answers = f"{number(responses)} svar"
-    if participants and responses <= participants:
-        return (f"Utvärderingen besvarades av {number(responses)} av {number(participants)} deltagare "
-                f"(svarsfrekvens {percent(responses / participants)}). Skala 1–5, där 5 är högst.")
-    return (f"Utvärderingen fick {answers}, fler än antalet deltagare ({number(participants)}): deltagarna "
-            "kunde svara efter varje träff, så ingen svarsfrekvens anges. Skala 1–5, där 5 är högst.")
-
-
 def _activity_section(a: ActivityReport) -> Section:
     blocks: list[Paragraph | Table | Chart] = list(a.description)
     facts = []
@@ -143,7 +119,7 @@ def _activity_section(a: ActivityReport) -> Section:
                         s.place or "") for s in a.sessions),
             align=("right", "left", "left", "left"),
         ))
-    blocks.append(Paragraph.of(_participants_sentence(a)))
+    blocks.append(Paragraph.of(participants_sentence(a)))
     if a.per_organisation:
         series = charts.ordered_series([(o.name, o.participants) for o in a.per_organisation])
         blocks.append(Paragraph.of("Figuren nedan visar antalet deltagare och vilken kommun eller "
@@ -153,7 +129,7 @@ def _activity_section(a: ActivityReport) -> Section:
             caption=f"Antal deltagare per kommun eller organisation: {a.activity_name}"))
     ev = a.evaluation
     if ev and ev.responses:
-        blocks.append(Paragraph.of(_responses_sentence(ev.responses, ev.participants)))
+        blocks.append(Paragraph.of(responses_sentence(ev.responses, ev.participants)))
         blocks.append(Table(
             caption=f"Utvärdering: {a.activity_name}",
             header=("Fråga", "Svar", "Medelvärde", "1", "2", "3", "4", "5"),
@@ -164,87 +140,6 @@ def _activity_section(a: ActivityReport) -> Section:
     else:
         blocks.append(Paragraph.of("Ingen utvärdering har registrerats för aktiviteten."))
     return Section(a.activity_name, 2, tuple(blocks), key=f"activity:{a.activity_code}")
-
-
-_WORDS = ("Ingen", "En", "Två", "Tre", "Fyra", "Fem", "Sex", "Sju", "Åtta", "Nio", "Tio", "Elva", "Tolv")
-
-
-def count_word(n: int) -> str:
-    """A count that starts a sentence (of a common-gender noun): ``En``, ``Två`` … ``Tolv``, then digits."""
-    return _WORDS[n] if 0 <= n < len(_WORDS) else number(n)
-
-
-def swedish_list(items: Iterable[str]) -> str:
-    """``["A", "B", "C"]`` -> ``A, B och C``."""
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " och " + items[-1] if items else ""
-
-
-def _people_sentence(year: int, people: Mapping[int, tuple[int, int]]) -> str:
-    """How many people took part, and how many participations (one per person and activity)."""
-    if year not in people:
-        return ""
-    n, times = people[year]
-    text = (f"Under {year} deltog {number(n)} {'person' if n == 1 else 'personer'} i aktiviteterna, "
-            f"sammanlagt {number(times)} {'deltagartillfälle' if times == 1 else 'deltagartillfällen'} "
-            "(en person som deltog i flera aktiviteter räknas en gång per aktivitet)")
-    if year - 1 in people:
-        pn, ptimes = people[year - 1]
-        text += f"; {year - 1} var det {number(pn)} personer och {number(ptimes)} deltagartillfällen"
-    return text + "."
-
-
-def _comparison_section(year: int, rows: tuple[ComparisonRow, ...],
-                        people: Mapping[int, tuple[int, int]] | None = None) -> Section:
-    """Participants per activity against the year before. Only activities that ran both years (with
-    participants both years) are compared; new ones and ones that did not continue are named; the
-    first year with data says so in one sentence."""
-    people = people or {}
-    heading = "Deltagande jämfört med föregående år"
-    if not any(r.participants for r in rows):
-        return Section(heading, 1, (Paragraph.of("Inga aktiviteter med deltagare finns för året."),),
-                       key="comparison")
-    people_text = _people_sentence(year, people)
-    if year - 1 not in people and all(r.previous is None for r in rows):   # the first year with data
-        ran = [r for r in rows if r.participants]
-        text = f"{year} är det första året med uppgifter om deltagande, så det finns inget år före att jämföra med."
-        table = Table(caption=f"Antal deltagare per aktivitet {year}", header=("Aktivitet", str(year)),
-                      rows=tuple((r.activity_name, r.participants) for r in ran), align=("left", "right"),
-                      total=("Summa", sum(r.participants for r in ran)))
-        return Section(heading, 1, (Paragraph.of(f"{people_text} {text}".strip()), table), key="comparison")
-    both = [r for r in rows if r.participants and r.previous]
-    new = [r for r in rows if r.participants and not r.previous]
-    ended = [r for r in rows if not r.participants and r.previous]
-    shown = [r for r in rows if r.participants or r.previous]
-
-    def cell_previous(r: ComparisonRow):
-        return "ny" if not r.previous else r.previous
-
-    body = tuple((r.activity_name, r.participants if r.participants else "–", cell_previous(r),
-                  signed_text(r.change) if r in both else "–") for r in shown)
-    now_both, before_both = sum(r.participants for r in both), sum(r.previous or 0 for r in both)
-    table = Table(
-        caption=f"Antal deltagare per aktivitet {year} jämfört med {year - 1}",
-        header=("Aktivitet", str(year), str(year - 1), "Förändring"),
-        rows=body, align=("left", "right", "right", "right"),
-        total=("Summa", sum(r.participants for r in shown), sum(r.previous or 0 for r in shown),
-               signed_text(now_both - before_both)),
-    )
-    parts = [people_text] if people_text else []
-    if both:
-        parts.append(f"För {'den aktivitet' if len(both) == 1 else f'de {number(len(both))} aktiviteter'} som "
-                     f"genomfördes båda åren var antalet deltagare {number(now_both)}, mot {number(before_both)} "
-                     "året innan.")
-    if new:
-        names = swedish_list(r.activity_name for r in new)
-        parts.append(f"{count_word(len(new))} {'aktivitet var ny' if len(new) == 1 else 'aktiviteter var nya'} "
-                     f"för året (markerade \u201dny\u201d): {names}.")
-    if ended:
-        names = swedish_list(r.activity_name for r in ended)
-        parts.append(f"{count_word(len(ended))} {'aktivitet' if len(ended) == 1 else 'aktiviteter'} från {year - 1} "
-                     f"hade inga deltagare {year}: {names}.")
-    parts.append("Förändringen i summaraden gäller de aktiviteter som genomfördes båda åren.")
-    return Section(heading, 1, (Paragraph.of(" ".join(parts)), table), key="comparison")
 
 
 def _goal_section(year: int, gm: GoalMatrix | None) -> Section:
@@ -404,7 +299,8 @@ def _data_quality_section(year: int, dq: DataQuality | None) -> Section:
 def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: Iterable[ActivityReport],
             comparison: Iterable[ComparisonRow] = (), goal_matrix: GoalMatrix | None = None,
             economy: Economy | None = None, data_quality: DataQuality | None = None,
-            warnings: Iterable[str] = (), people: Mapping[int, tuple[int, int]] | None = None) -> ReportContent:
+            warnings: Iterable[str] = (), people: Mapping[int, tuple[int, int]] | None = None,
+            figures: Figures | None = None) -> ReportContent:
     """Lay out the report's sections from its parts. ``narratives`` maps ``introduction``,
     ``organisation``, ``networks``, ``summary`` to Markdown (``None`` = missing); ``people`` maps the
     year and the year before to (distinct people, participations)."""
@@ -413,6 +309,8 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
     acts = tuple(activities)
     comp = tuple(comparison)
     sections: list[Section] = []
+    if figures is not None:
+        sections.append(key_figures_section(year, acts, economy, figures))
     sections += narrative_sections("Inledning", 1, narratives.get("introduction"),
                                    f"inledning ({year}/introduction.md)", "introduction", warns,
                                    page_break_before=True)
@@ -433,7 +331,9 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
         if a.description_missing:
             warns.append(f"Text saknas: aktivitet {a.activity_code} ({year}/activities/{a.activity_code}.md)")
         sections.append(_activity_section(a))
-    sections.append(_comparison_section(year, comp, people))
+    sections.append(comparison_section(year, comp, people))
+    if figures is not None:
+        sections += [reach_section(year, figures), trends_section(year, figures)]
     sections.append(_goal_section(year, goal_matrix))
     if economy is not None:
         sections += _economy_sections(meta, economy, warns)
@@ -458,6 +358,7 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
         goal_matrix=goal_matrix,
         economy=economy,
         data_quality=data_quality,
+        figures=figures,
         warnings=tuple(warns),
     )
 

@@ -301,6 +301,50 @@ class DataQuality:
 
 
 @dataclass(frozen=True)
+class YearFigures:
+    """One year of the trends (every year in the warehouse): people and participations,
+    contributions, costs (the outcome) and the carry-over to the next year; None where unknown."""
+
+    year: int
+    people: int | None = None
+    participations: int | None = None
+    contributions_sek: Decimal | None = None
+    costs_sek: Decimal | None = None
+    carry_over_sek: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class MunicipalityReach:
+    """A contributing municipality: its population, contribution and participants of the year."""
+
+    code: str
+    name: str
+    population: int
+    amount_sek: Decimal
+    participants: int
+
+    @property
+    def per_thousand(self) -> Decimal | None:
+        """Participants per 1 000 inhabitants."""
+        return Decimal(self.participants * 1000) / self.population if self.population else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of "Året i siffror", the trends and the reach per municipality."""
+
+    trends: tuple[YearFigures, ...] = ()
+    reach: tuple[MunicipalityReach, ...] = ()
+    satisfaction: tuple[tuple[int, Decimal, int], ...] = ()   # (year, mean overall 1–5, answers)
+
+    def year(self, year: int) -> YearFigures:
+        return next((t for t in self.trends if t.year == year), YearFigures(year))
+
+    def mean_satisfaction(self, year: int) -> Decimal | None:
+        return next((m for y, m, _ in self.satisfaction if y == year), None)
+
+
+@dataclass(frozen=True)
 class ReportContent:
     title: str
     year: int
@@ -315,6 +359,7 @@ class ReportContent:
     goal_matrix: GoalMatrix | None = None
     economy: Economy | None = None
     data_quality: DataQuality | None = None
+    figures: Figures | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # Not empty: the year lacks required sources (runreport.completeness); the document is a draft
     # marked UTKAST on every page and lists these gaps up front.

@@ -46,7 +46,7 @@ DEFAULT_TEMPLATE = Path(__file__).resolve().parents[3] / "include" / "templates"
 LANGUAGE = "sv-SE"
 TABLE_STYLE = "RUN Tabell"
 CHART_WIDTH = Mm(150)
-KEEP_WHOLE_ROWS = 15   # a table of at most this many rows is kept on one page
+KEEP_WHOLE_ROWS = 25   # a table of at most this many rows is kept on one page
 
 # XML 1.0 forbids C0 controls except tab/newline/CR, surrogates and U+FFFE/U+FFFF.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -182,8 +182,8 @@ class _Renderer:
             cant = OxmlElement("w:cantSplit")
             tr_pr.insert(0, cant)
             # No row left alone at a page's foot or head: a short table stays whole, a long one keeps
-            # its first two and last three rows together (keep-with-next on the rows' paragraphs).
-            keep = i < len(rows) - 1 and (len(rows) <= KEEP_WHOLE_ROWS or i < 2 or i >= len(rows) - 3)
+            # its first three and last three rows together (keep-with-next on the rows' paragraphs).
+            keep = i < len(rows) - 1 and (len(rows) <= KEEP_WHOLE_ROWS or i < 3 or i >= len(rows) - 3)
             for tc, value, pair in zip(tr.tc_lst, values, columns, strict=True):
                 cell = copy.deepcopy(pair[bold])
                 _set_run_text(cell[-1][-1], cell_text(value))  # w:tc/w:p/w:r

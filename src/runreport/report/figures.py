@@ -1,0 +1,102 @@
+"""The report's figures for the meeting: "Året i siffror" (one page up front), the trends over every
+year in the warehouse, and each municipality's participants per 1 000 inhabitants beside its
+contribution. Pure: the figures come in (:class:`runreport.report.content.Figures`, read by
+:mod:`runreport.report.build` with ``include/sql/*_per_year.sql`` and
+``participants_per_municipality.sql``), sections go out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from runreport.report import charts
+from runreport.report.content import ActivityReport, Chart, Economy, Figures, Paragraph, Section, Table
+from runreport.report.convert import whole_kronor
+from runreport.sweformat import number
+
+
+def _or_dash(value, fmt) -> str:
+    return "–" if value is None else fmt(value)
+
+
+def key_figures_section(year: int, acts: Sequence[ActivityReport], eco: Economy | None, fig: Figures) -> Section:
+    """One page: contributions, activities, people and participations, municipalities reached,
+    budget against outcome, carry-over and the mean overall impression, beside the year before."""
+    now, before = fig.year(year), fig.year(year - 1)
+    reached = sum(1 for r in fig.reach if r.participants)
+    budget = eco.budget_total_sek if eco is not None and eco.budget else None
+    contributions = eco.contribution_total_sek if eco is not None and eco.contributions else now.contributions_sek
+    kr, count = whole_kronor, number
+    rows = [
+        ("Kommunbidrag", _or_dash(contributions, kr), _or_dash(before.contributions_sek, kr)),
+        ("Aktiviteter med deltagare", count(sum(1 for a in acts if a.participants)), "–"),
+        ("Personer som deltog", _or_dash(now.people, count), _or_dash(before.people, count)),
+        ("Deltagartillfällen", _or_dash(now.participations, count), _or_dash(before.participations, count)),
+        ("Medlemskommuner med deltagare", f"{count(reached)} av {count(len(fig.reach))}" if fig.reach else "–", "–"),
+        ("Budget, kommunernas medel", _or_dash(budget, kr), "–"),
+        ("Utfall (kostnader)", _or_dash(now.costs_sek, kr), _or_dash(before.costs_sek, kr)),
+        ("Överskjutande medel till nästa år", _or_dash(now.carry_over_sek, kr), _or_dash(before.carry_over_sek, kr)),
+        ("Helhetsintryck, medel (1–5)", _or_dash(fig.mean_satisfaction(year), lambda m: number(m, 1)),
+         _or_dash(fig.mean_satisfaction(year - 1), lambda m: number(m, 1))),
+    ]
+    intro = Paragraph.of(f"Verksamhetsåret {year} i siffror, jämfört med {year - 1} där uppgifterna finns. "
+                         "En person som deltog i flera aktiviteter räknas en gång bland personerna och en gång "
+                         "per aktivitet bland deltagartillfällena.")
+    table = Table(caption=f"Året i siffror {year}", header=("Nyckeltal", str(year), str(year - 1)),
+                  rows=tuple(rows), align=("left", "right", "right"))
+    return Section("Året i siffror", 1, (intro, table), key="key_figures", page_break_before=True)
+
+
+def _trend_chart(what: str, unit: str, points: Sequence[tuple[int, Decimal | int]]) -> Chart:
+    series = tuple((str(y), int(Decimal(v).to_integral_value())) for y, v in points)
+    items = ", ".join(f"{label} {number(value)}" for label, value in series)
+    return Chart(title=what, series=series, alt_text=f"Stapeldiagram: {what.lower()} per år: {items}.",
+                 caption=f"{what} per år", value_label=unit)
+
+
+def trends_section(year: int, fig: Figures) -> Section:
+    """Participants, contributions, outcome and carry-over for every year in the warehouse."""
+    heading = "Utveckling över åren"
+    years = [t for t in fig.trends if t.year <= year]
+    if len(years) < 2:
+        return Section(heading, 1, (Paragraph.of(
+            f"Underlaget innehåller bara {year}: utvecklingen över åren visas när fler år finns."),), key="trends")
+    first, last = years[0].year, years[-1].year
+    table = Table(
+        caption=f"Utveckling {first}–{last}",
+        header=("År", "Personer", "Deltagartillfällen", "Kommunbidrag", "Kostnader", "Överskjutande medel"),
+        rows=tuple((str(t.year), _or_dash(t.people, number), _or_dash(t.participations, number),
+                    _or_dash(t.contributions_sek, whole_kronor), _or_dash(t.costs_sek, whole_kronor),
+                    _or_dash(t.carry_over_sek, whole_kronor)) for t in years),
+        align=("left",) + ("right",) * 5)
+    blocks: list[Paragraph | Table | Chart] = [
+        Paragraph.of(f"Tabellen och figurerna visar verksamheten {first}–{last}: hur många personer som deltog, "
+                     "kommunernas bidrag, kostnaderna och de medel som förts över till nästa år."), table]
+    for what, unit, attr in (("Personer som deltog", "Antal personer", "people"),
+                             ("Kommunbidrag", "Kronor", "contributions_sek"),
+                             ("Kostnader (utfall)", "Kronor", "costs_sek"),
+                             ("Överskjutande medel till nästa år", "Kronor", "carry_over_sek")):
+        points = [(t.year, getattr(t, attr)) for t in years if getattr(t, attr) is not None]
+        if len(points) >= 2:
+            blocks += [Paragraph.of(f"Figuren nedan visar {what.lower()} per år."), _trend_chart(what, unit, points)]
+    return Section(heading, 1, tuple(blocks), key="trends")
+
+
+def reach_section(year: int, fig: Figures) -> Section:
+    """Each contributing municipality's participants per 1 000 inhabitants next to its contribution."""
+    heading = "Deltagande per kommun"
+    if not fig.reach:
+        return Section(heading, 1, (Paragraph.of(f"Inga kommunbidrag finns för {year}."),), key="reach")
+    reached = sum(1 for r in fig.reach if r.participants)
+    n = len(fig.reach)
+    rows = tuple((r.name, number(r.population), whole_kronor(r.amount_sek), number(r.participants),
+                  _or_dash(r.per_thousand, lambda v: number(v, 1)))
+                 for r in sorted(fig.reach, key=lambda r: charts.swedish_key(r.name)))
+    text = (f"{number(reached)} av {number(n)} {'medlemskommun' if n == 1 else 'medlemskommuner'} hade deltagare "
+            f"under {year}. Tabellen visar varje kommuns deltagartillfällen per 1 000 invånare bredvid dess "
+            "bidrag.")
+    table = Table(caption=f"Deltagande och kommunbidrag per kommun {year}",
+                  header=("Kommun", "Invånare", "Bidrag", "Deltagare", "Per 1 000 invånare"),
+                  rows=rows, align=("left", "right", "right", "right", "right"))
+    return Section(heading, 1, (Paragraph.of(text), table), key="reach")
