@@ -100,9 +100,13 @@ def test_report_structure_charts_and_language(report):
     cfg, d = report
     headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
     for h in ("Inledning", "Organisation", "Nätverk", "Kompetensutvecklingsaktiviteter",
-              "Deltagande jämfört med föregående år", "Samverkansmål", "Ekonomi", "Sammanfattning"):
+              "Deltagande jämfört med föregående år", "Samverkansområden", "Ekonomi", "Sammanfattning",
+              "Året i siffror", "Deltagande per kommun", "Utveckling över åren"):
         assert h in headings, h
     assert "Bilaga: Datakvalitet" not in headings  # data-quality reasons are on the stewards' pages
+    # 2023 onwards: the framework's own words (samverkansområden), never the 2020–2022 plan's
+    assert "Samverkansmål" not in headings and "samverkansmål" not in d.core_properties.subject
+    assert "samverkansområdena" in d.core_properties.subject
     docprs = list(d.element.body.iter(qn("wp:docPr")))
     assert docprs and all(dp.get("descr", "").startswith("Stapeldiagram") for dp in docprs)
     assert d.core_properties.language == "sv-SE" and d.core_properties.title

@@ -31,6 +31,7 @@ from runreport.report.compose import (  # noqa: F401 - the names the report's ca
     compose,
     goal_codes,
     goal_set,
+    goal_terms,
 )
 from runreport.report.content import (
     ActivityReport,
@@ -158,6 +159,7 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
     # Goal matrix
     goal_sets = (cfg.get("report") or {}).get("goal_sets") or DEFAULT_GOAL_SETS
     period, goals = goal_set(year, goal_sets)
+    term, described_as = goal_terms(year, goal_sets)
     known = {c for c, _ in goals}
     rows = []
     for a in plan:
@@ -167,7 +169,7 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
             warnings.append(f"Okända samverkansmål {', '.join(bad)} för {a['activity_code']} ({period or year})")
         if codes or str(a["section"] or "").casefold() in ACTIVITY_SECTIONS:
             rows.append((str(a["activity_name"]), tuple(c for c in codes if c in known)))
-    goal_matrix = GoalMatrix(period, goals, tuple(rows)) if goals else None
+    goal_matrix = GoalMatrix(period, goals, tuple(rows), term, described_as) if goals else None
     if not goals:
         warnings.append(f"Ingen uppsättning samverkansmål gäller för {year}")
 

@@ -30,7 +30,12 @@ from runreport.report.content import (
 from runreport.report.convert import money_text, whole_kronor
 from runreport.report.figures import key_figures_section, reach_section, trends_section
 from runreport.report.narrative import narrative_sections
-from runreport.report.participation import comparison_section, participants_sentence, responses_sentence
+from runreport.report.participation import (
+    comparison_section,
+    participants_sentence,
+    responses_sentence,
+    swedish_list,
+)
 from runreport.sweformat import number, percent
 
 log = logging.getLogger(__name__)
@@ -46,13 +51,15 @@ QUESTIONS = (
 # Goal sets per agreement period; configurable as ``report.goal_sets`` (same shape).
 # Fallback only: the goal sets are configuration (``report.goal_sets`` in config/pipeline.yaml).
 DEFAULT_GOAL_SETS: tuple[dict[str, Any], ...] = (
-    {"from": 2020, "to": 2022, "goals": [
+    {"from": 2020, "to": 2022, "term": "samverkansmål", "described_as": "verksamhetsplanens samverkansmål",
+     "goals": [
         ["1", "Likvärdighet"],
         ["2", "Systematiskt kvalitetsarbete och ledarskap"],
         ["3", "Kompetensförsörjning"],
         ["4", "Digitalisering"],
     ]},
-    {"from": 2023, "to": None, "goals": [
+    {"from": 2023, "to": None, "term": "samverkansområden",
+     "described_as": "samverkansområdena i Ramar för samverkan inom RUN", "goals": [
         ["A", "Attrahera"],
         ["R", "Rekrytera"],
         ["B", "Behålla och utveckla"],
@@ -78,6 +85,17 @@ def goal_codes(raw: str | None) -> tuple[str, ...]:
     if not raw:
         return ()
     return tuple(c.strip().upper() for c in re.split(r"[,;]", raw) if c.strip())
+
+
+def goal_terms(year: int, goal_sets: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
+    """The period's own words for its goals: (``samverkansmål`` or ``samverkansområden``, how the
+    report's subject line names them)."""
+    for gs in goal_sets:
+        lo, hi = int(gs["from"]), gs.get("to")
+        if lo <= year and (hi is None or year <= int(hi)):
+            term = str(gs.get("term") or "samverkansmål")
+            return term, str(gs.get("described_as") or f"verksamhetsplanens {term}")
+    return "samverkansmål", "verksamhetsplanens samverkansmål"
 
 
 def goal_set(year: int, goal_sets: Iterable[Mapping[str, Any]]) -> tuple[str, tuple[tuple[str, str], ...]]:
@@ -142,21 +160,38 @@ def _activity_section(a: ActivityReport) -> Section:
     return Section(a.activity_name, 2, tuple(blocks), key=f"activity:{a.activity_code}")
 
 
-def _goal_section(year: int, gm: GoalMatrix | None) -> Section:
-    heading = "Samverkansmål"
+def _goal_section(year: int, gm: GoalMatrix | None, acts: Iterable[ActivityReport] = ()) -> Section:
+    """The period's goals (samverkansmål 2020–2022, samverkansområden from 2023) in its own words: which
+    activities serve which, then per goal or area its activities and their participants."""
+    term = gm.term if gm is not None else "samverkansmål"
+    heading = term[:1].upper() + term[1:]
     if gm is None or not gm.goals:
-        return Section(heading, 1, (Paragraph.of(f"Inga samverkansmål är angivna för {year}."),), key="goals")
+        return Section(heading, 1, (Paragraph.of(f"Inga {term} är angivna för {year}."),), key="goals")
     intro = Paragraph.of(
-        f"Tabellen visar vilka av verksamhetsperiodens ({gm.period}) samverkansmål som årets "
-        "aktiviteter bidrar till (X = aktiviteten bidrar till målet).")
+        f"Tabellen visar vilka av periodens ({gm.period}) {term} som årets aktiviteter bidrar till "
+        f"(X = aktiviteten bidrar). Under tabellen står för vart och ett av dem dess aktiviteter, med antalet "
+        "deltagartillfällen inom parentes där aktiviteten har anmälningar.")
     legend = tuple(Paragraph.of(f"{code} = {label}", style="bullet") for code, label in gm.goals)
     table = Table(
-        caption=f"Aktiviteter och samverkansmål {year}",
+        caption=f"Aktiviteter och {term} {year}",
         header=("Aktivitet", *(code for code, _ in gm.goals)),
         rows=tuple((name, *("X" if code in codes else "" for code, _ in gm.goals)) for name, codes in gm.rows),
         align=("left",) + ("center",) * len(gm.goals),
     )
-    return Section(heading, 1, (intro, *legend, table), key="goals")
+    participants = {a.activity_name: a.participants for a in acts}
+    per_goal = []
+    for code, label in gm.goals:
+        names = [name for name, codes in gm.rows if code in codes]
+        if not names:
+            per_goal.append(Paragraph.of(f"{label}: ingen av årets aktiviteter.", style="bullet"))
+            continue
+        total = sum(participants.get(n, 0) for n in names)
+        listed = swedish_list(f"{n} ({number(participants[n])})" if n in participants else n for n in names)
+        per_goal.append(Paragraph.of(
+            f"{label}: {number(len(names))} {'aktivitet' if len(names) == 1 else 'aktiviteter'}, "
+            f"{number(total)} {'deltagartillfälle' if total == 1 else 'deltagartillfällen'}: {listed}.",
+            style="bullet"))
+    return Section(heading, 1, (intro, *legend, table, *per_goal), key="goals")
 
 
 def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> list[Section]:
@@ -334,7 +369,7 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
     sections.append(comparison_section(year, comp, people))
     if figures is not None:
         sections += [reach_section(year, figures), trends_section(year, figures)]
-    sections.append(_goal_section(year, goal_matrix))
+    sections.append(_goal_section(year, goal_matrix, acts))
     if economy is not None:
         sections += _economy_sections(meta, economy, warns)
     else:
@@ -352,7 +387,8 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
         host_university=meta.host_university,
         report_date=meta.report_date,
         sections=tuple(sections),
-        subject=f"{meta.short_name}s verksamhet {year} inom verksamhetsplanens samverkansmål",
+        subject=f"{meta.short_name}s verksamhet {year} inom "
+                f"{goal_matrix.described_as if goal_matrix is not None else 'verksamhetsplanens samverkansmål'}",
         activities=acts,
         comparison=comp,
         goal_matrix=goal_matrix,

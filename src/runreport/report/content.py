@@ -210,6 +210,8 @@ class GoalMatrix:
     period: str
     goals: tuple[tuple[str, str], ...]
     rows: tuple[tuple[str, tuple[str, ...]], ...]
+    term: str = "samverkansmål"                            # the period's own word: samverkansmål, samverkansområden
+    described_as: str = "verksamhetsplanens samverkansmål"  # "… verksamhet 2025 inom <described_as>"
 
 
 @dataclass(frozen=True)
