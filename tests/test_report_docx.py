@@ -189,3 +189,31 @@ def test_key_figures_trends_and_reach_match_the_warehouse(report):
         row = reach[names[c.municipality_code]]
         assert row[3] == number(per_org[c.municipality_code])
         assert row[4] == number(Decimal(per_org[c.municipality_code] * 1000) / c.population, 1)
+
+
+def test_free_chapters_and_the_rebuild_command(report, tmp_path):
+    """The coordinator's chapters (<narrative>/<year>/kapitel/*.md) appear in their files' order with
+    their Markdown tables; `python -m runreport.report <year>` rebuilds the report from the warehouse
+    alone, where the run writes it, and an unchanged report stays byte for byte the same."""
+    import os
+    import subprocess
+    import sys
+
+    cfg, d = report
+    headings = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
+    order = [headings.index(h) for h in ("Annan samverkan", "Samverkan med andra RUC", "Årets tema: AI i skolan")]
+    assert order == sorted(order) and headings.index("Kompetensutvecklingsaktiviteter") < order[0]
+    courses = tables_by_caption(d)[f"Uppdragsutbildning inom Lärarlyftet {YEAR}"]
+    assert courses[0] == ["Kurs", "Högskolepoäng", "Deltagare"] and ["Programmering och AI i undervisningen", "7,5",
+                                                                     "31"] in courses
+    from runreport.report import report_path
+
+    out = report_path(cfg, YEAR)
+    before = out.read_bytes()
+    env = {**os.environ, "RUN_WAREHOUSE__URL": cfg.warehouse_url, "RUN_PATHS__OUTPUT": str(cfg.path("output")),
+           "RUN_PATHS__INBOX": str(cfg.path("inbox"))}
+    proc = subprocess.run([sys.executable, "-m", "runreport.report", str(YEAR), "--no-pdf", "--date", "2026-02-02"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert str(out) in proc.stdout and "byggdes om" in proc.stderr
+    assert out.read_bytes() == before

@@ -75,7 +75,9 @@ def test_no_one_token_table_cell_is_broken_across_lines(printed):
                 if text and ONE_TOKEN.match(text):
                     held[_plain(text)] += 1
     body = " ".join(p.text for p in d.paragraphs)
-    printed_lines = [_plain(line) for page in pages for line in page.splitlines()]
+    # running text may wrap after a hyphen ("RUN-" / "webbinarium"): such lines are joined first
+    text = re.sub(r"(?<=\w-)\n\s*(?=\w)", "", "\n".join(pages))
+    printed_lines = [_plain(line) for line in text.splitlines()]
 
     def occurrences(value: str, texts) -> int:
         pattern = re.compile(rf"(?<![\w,]){re.escape(value)}(?![\w,])")
@@ -90,8 +92,9 @@ def test_no_one_token_table_cell_is_broken_across_lines(printed):
 def test_contents_give_the_page_each_heading_is_printed_on(printed):
     _, result, pages = printed
     headings = toc_headings(_content_of(result))
-    toc = [_plain(line) for line in pages[1].splitlines()]
-    assert toc[0] == "Innehåll"
+    assert _plain(pages[1].splitlines()[0]) == "Innehåll"
+    toc = [_plain(line) for page in pages[1:5] for line in page.splitlines()
+           if re.search(r"\.{3,} ?\d+$", _plain(line))]   # the contents may run over several pages
     for heading in headings:
         entry = next((line for line in toc if line.startswith(_plain(heading))), None)
         assert entry is not None, heading

@@ -87,3 +87,17 @@ def test_amounts_in_the_report_are_whole_kronor():
     assert whole_kronor(Decimal("851550.23")) == f"851{NB}550{NB}kr"
     assert whole_kronor(Decimal("0.50")) == f"1{NB}kr" and whole_kronor(Decimal("-1200.49")) == f"\u22121{NB}200{NB}kr"
     assert money_text(Decimal("1.50")) == f"1,50{NB}kr"
+
+
+def test_markdown_tables_in_a_chapter_with_their_caption():
+    from runreport.report.narrative import parse_markdown
+
+    items = parse_markdown("# Kurser\n\nTabell: Kurser 2025\n\n| Kurs | hp | Deltagare |\n|---|---:|---:|\n"
+                           "| Matematik | 7,5 | 23 |\n| <b>Svenska</b> | 15 | 1 200 |\n\nEfter tabellen.\n")
+    (table,) = [i for i in items if isinstance(i, Table)]
+    assert table.caption == "Kurser 2025" and table.header == ("Kurs", "hp", "Deltagare")
+    assert table.rows == (("Matematik", "7,5", "23"), ("<b>Svenska</b>", "15", "1 200"))   # text, never markup
+    assert table.align == ("left", "right", "right")
+    assert not any(isinstance(i, Paragraph) and "Tabell:" in i.text for i in items)
+    untitled = [i for i in parse_markdown("## Kurser\n\n| A | B |\n|---|---|\n| x | y |\n") if isinstance(i, Table)]
+    assert untitled[0].caption == "Kurser"

@@ -241,7 +241,7 @@ ACTIVITIES: list[Activity] = [
     Activity("16", "Vetenskapsdagen", "Aktiviteter", "Gymnasieelever och lärare", "CD", "VT+HT", "1,3", "A",
              60_000, "Delt.avg.", 40_000, participants=330, roles="vet", sessions=(2, 2),
              text="Vetenskapsdagen lät gymnasieelever och deras lärare möta forskare från Mittuniversitetet. "
-                  "Dagen genomfördes i Östersund på våren och i Sundsvall på hösten."),
+                  "Dagen hölls en gång på våren och en gång på hösten; var och hur framgår av tabellen över träffarna."),
     Activity("17", "RUN-webbinarium", "Aktiviteter",
              "Alla inom utbildningssystemet beroende på temat för respektive webbinarium", "D", "VT+HT",
              "1,2,3", "A,R,B", 40_000, participants=860, roles="alla", sessions=(4, 6),
@@ -1200,7 +1200,9 @@ för deras yrkesroll. Inför {year + 1} fortsätter arbetet med att koppla nätv
 verksamheternas egna utvecklingsprocesser.
 """,
     }
+    texts.update(_chapters(year))
     for name, text in texts.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(ctx.local(text), encoding="utf-8", newline="\n")
     missing = []
     for r in budget:
@@ -1211,6 +1213,56 @@ verksamheternas egna utvecklingsprocesser.
         body = ctx.local(f"# {a.name}\n\n{a.text}\n")  # target group, form and term come from the action plan
         (root / "activities" / f"{r['code']}.md").write_text(body, encoding="utf-8", newline="\n")
     return missing
+
+
+def _chapters(year: int) -> dict[str, str]:
+    """The coordinator's free chapters (``kapitel/``), different each year, as in the model report:
+    other collaboration (with a course table), collaboration with other RUCs, the year's theme."""
+    courses = {2023: [("Specialpedagogik för lärare", 15, 22), ("Svenska som andraspråk 1–30", 30, 18)],
+               2024: [("Specialpedagogik för lärare", 15, 25), ("Matematik för lärare åk 4–6", 15, 19),
+                      ("Svenska som andraspråk 1–30", 30, 21)],
+               2025: [("Matematik för lärare åk 4–6", 15, 23), ("Specialpedagogik för lärare", 15, 27),
+                      ("Programmering och AI i undervisningen", 7.5, 31)]}[year] if year in (2023, 2024, 2025) else []
+    table = "\n".join(["Tabell: Uppdragsutbildning inom Lärarlyftet " + str(year), "",
+                        "| Kurs | Högskolepoäng | Deltagare |", "|---|---:|---:|"]
+                       + [f"| {name} | {str(hp).replace('.', ',')} | {n} |" for name, hp, n in courses])
+    other = f"""# Annan samverkan
+
+## ULF – praktiknära skolforskning
+
+Inom ULF-avtalet har skolhuvudmän och Mittuniversitetet under {year} fortsatt att utveckla
+forskningsprojekt i nära samverkan med skolans verksamhet.
+
+## Uppdragsutbildning och Lärarlyftet
+
+Mittuniversitetet har under {year} gett följande kurser som uppdragsutbildning inom Lärarlyftet för
+lärare i RUNs medlemskommuner.
+
+{table}
+
+## Arbetsintegrerad lärarutbildning, rektorsprogrammet och VFU
+
+Samverkan kring den verksamhetsförlagda utbildningen (VFU) och den arbetsintegrerade lärarutbildningen
+(AIL) har fortsatt under {year}, liksom kontakterna med Rektorsprogrammet.
+"""
+    ruc = f"""# Samverkan med andra RUC
+
+RUN har under {year} deltagit i det nationella nätverket för regionala utvecklingscentrum och utbytt
+erfarenheter med andra lärosätens RUC om kompetensförsörjning och skolutveckling.
+"""
+    theme = {2023: ("Nya ramar för samverkan", "Från 2023 utgår samverkan från de tre samverkansområdena i "
+                    "Ramar för samverkan inom RUN: attrahera, rekrytera samt behålla och utveckla."),
+             2024: ("Kompetensförsörjning i hela regionen", "Under 2024 låg tyngdpunkten på att behålla och "
+                    "utveckla lärare och skolledare i regionens mindre kommuner."),
+             2025: ("AI i skolan", "Under 2025 startade webbinarieserien AI i undervisningen, som samlade "
+                    "lärare från regionens kommuner kring generativ AI i undervisning och bedömning.")}
+    out = {"kapitel/10_annan_samverkan.md": other}
+    if year >= 2024:
+        out["kapitel/20_samverkan_med_andra_ruc.md"] = ruc
+    if year in theme:
+        title, text = theme[year]
+        out["kapitel/30_arets_tema.md"] = f"# Årets tema: {title}\n\n{text}\n"
+    return out
 
 
 # --------------------------------------------------------------------------------------

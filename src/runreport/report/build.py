@@ -56,6 +56,7 @@ from runreport.report.content import (
 )
 from runreport.report.convert import as_date, as_decimal, as_int, normalised
 from runreport.report.narrative import (  # noqa: F401
+    chapters,
     load_organisation_names,
     narrative_sections,
     parse_markdown,
@@ -217,7 +218,7 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
                       report_date=report_date or date.today())
     people = {as_int(r["year"]): (as_int(r["people"]), as_int(r["participations"])) for r in q("distinct_participants")}
     content = compose(meta, narratives, activities, comparison, goal_matrix, economy, dq, warnings, people=people,
-                      figures=_figures(q))
+                      figures=_figures(q), chapters=chapters(narrative_dir / "kapitel"))
     for w in content.warnings:
         log.warning("Verksamhetsberättelse %s: %s", year, w)
     return content

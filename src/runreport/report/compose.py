@@ -29,12 +29,12 @@ from runreport.report.content import (
 )
 from runreport.report.convert import money_text, whole_kronor
 from runreport.report.figures import key_figures_section, reach_section, trends_section
+from runreport.report.goals import goal_section
 from runreport.report.narrative import narrative_sections
 from runreport.report.participation import (
     comparison_section,
     participants_sentence,
     responses_sentence,
-    swedish_list,
 )
 from runreport.sweformat import number, percent
 
@@ -59,7 +59,7 @@ DEFAULT_GOAL_SETS: tuple[dict[str, Any], ...] = (
         ["4", "Digitalisering"],
     ]},
     {"from": 2023, "to": None, "term": "samverkansområden",
-     "described_as": "samverkansområdena i Ramar för samverkan inom RUN", "goals": [
+     "described_as": "samverkansområdena i Ramar för samverkan inom {network}", "goals": [
         ["A", "Attrahera"],
         ["R", "Rekrytera"],
         ["B", "Behålla och utveckla"],
@@ -158,40 +158,6 @@ def _activity_section(a: ActivityReport) -> Section:
     else:
         blocks.append(Paragraph.of("Ingen utvärdering har registrerats för aktiviteten."))
     return Section(a.activity_name, 2, tuple(blocks), key=f"activity:{a.activity_code}")
-
-
-def _goal_section(year: int, gm: GoalMatrix | None, acts: Iterable[ActivityReport] = ()) -> Section:
-    """The period's goals (samverkansmål 2020–2022, samverkansområden from 2023) in its own words: which
-    activities serve which, then per goal or area its activities and their participants."""
-    term = gm.term if gm is not None else "samverkansmål"
-    heading = term[:1].upper() + term[1:]
-    if gm is None or not gm.goals:
-        return Section(heading, 1, (Paragraph.of(f"Inga {term} är angivna för {year}."),), key="goals")
-    intro = Paragraph.of(
-        f"Tabellen visar vilka av periodens ({gm.period}) {term} som årets aktiviteter bidrar till "
-        f"(X = aktiviteten bidrar). Under tabellen står för vart och ett av dem dess aktiviteter, med antalet "
-        "deltagartillfällen inom parentes där aktiviteten har anmälningar.")
-    legend = tuple(Paragraph.of(f"{code} = {label}", style="bullet") for code, label in gm.goals)
-    table = Table(
-        caption=f"Aktiviteter och {term} {year}",
-        header=("Aktivitet", *(code for code, _ in gm.goals)),
-        rows=tuple((name, *("X" if code in codes else "" for code, _ in gm.goals)) for name, codes in gm.rows),
-        align=("left",) + ("center",) * len(gm.goals),
-    )
-    participants = {a.activity_name: a.participants for a in acts}
-    per_goal = []
-    for code, label in gm.goals:
-        names = [name for name, codes in gm.rows if code in codes]
-        if not names:
-            per_goal.append(Paragraph.of(f"{label}: ingen av årets aktiviteter.", style="bullet"))
-            continue
-        total = sum(participants.get(n, 0) for n in names)
-        listed = swedish_list(f"{n} ({number(participants[n])})" if n in participants else n for n in names)
-        per_goal.append(Paragraph.of(
-            f"{label}: {number(len(names))} {'aktivitet' if len(names) == 1 else 'aktiviteter'}, "
-            f"{number(total)} {'deltagartillfälle' if total == 1 else 'deltagartillfällen'}: {listed}.",
-            style="bullet"))
-    return Section(heading, 1, (intro, *legend, table, *per_goal), key="goals")
 
 
 def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> list[Section]:
@@ -335,7 +301,7 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
             comparison: Iterable[ComparisonRow] = (), goal_matrix: GoalMatrix | None = None,
             economy: Economy | None = None, data_quality: DataQuality | None = None,
             warnings: Iterable[str] = (), people: Mapping[int, tuple[int, int]] | None = None,
-            figures: Figures | None = None) -> ReportContent:
+            figures: Figures | None = None, chapters: Iterable[tuple[str, str, str]] = ()) -> ReportContent:
     """Lay out the report's sections from its parts. ``narratives`` maps ``introduction``,
     ``organisation``, ``networks``, ``summary`` to Markdown (``None`` = missing); ``people`` maps the
     year and the year before to (distinct people, participations)."""
@@ -366,10 +332,12 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
         if a.description_missing:
             warns.append(f"Text saknas: aktivitet {a.activity_code} ({year}/activities/{a.activity_code}.md)")
         sections.append(_activity_section(a))
+    for title, text, name in chapters:   # the coordinator's free chapters, in their files' order
+        sections += narrative_sections(title, 1, text, f"kapitel ({year}/kapitel/{name})", f"chapter:{name}", warns)
     sections.append(comparison_section(year, comp, people))
     if figures is not None:
         sections += [reach_section(year, figures), trends_section(year, figures)]
-    sections.append(_goal_section(year, goal_matrix, acts))
+    sections.append(goal_section(year, goal_matrix, acts))
     if economy is not None:
         sections += _economy_sections(meta, economy, warns)
     else:
@@ -388,7 +356,8 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
         report_date=meta.report_date,
         sections=tuple(sections),
         subject=f"{meta.short_name}s verksamhet {year} inom "
-                f"{goal_matrix.described_as if goal_matrix is not None else 'verksamhetsplanens samverkansmål'}",
+                + (goal_matrix.described_as if goal_matrix is not None else "verksamhetsplanens samverkansmål")
+                .replace("{network}", meta.short_name),
         activities=acts,
         comparison=comp,
         goal_matrix=goal_matrix,

@@ -211,7 +211,7 @@ class GoalMatrix:
     goals: tuple[tuple[str, str], ...]
     rows: tuple[tuple[str, tuple[str, ...]], ...]
     term: str = "samverkansmål"                            # the period's own word: samverkansmål, samverkansområden
-    described_as: str = "verksamhetsplanens samverkansmål"  # "… verksamhet 2025 inom <described_as>"
+    described_as: str = "verksamhetsplanens samverkansmål"  # "… verksamhet 2025 inom <described_as>" ({network})
 
 
 @dataclass(frozen=True)

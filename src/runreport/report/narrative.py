@@ -1,6 +1,8 @@
 """The staff-written texts of the report (``<paths.narrative>/<year>/*.md``), treated as text:
-Markdown is reduced to headings, paragraphs, ``-`` bullets and ``**bold**``; nothing in them is
-ever evaluated. A missing text becomes a visible placeholder ("[Text saknas: …]")."""
+Markdown is reduced to headings, paragraphs, ``-`` bullets, ``**bold**`` and pipe tables (a line
+``Tabell: …`` just above a table is its caption); nothing in them is ever evaluated. A missing text
+becomes a visible placeholder ("[Text saknas: …]"). Free chapters (:func:`chapters`) are the files
+of ``<year>/kapitel/`` in the order of their names, each titled by its first ``#`` heading."""
 
 from __future__ import annotations
 
@@ -26,6 +28,25 @@ log = logging.getLogger(__name__)
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?(\s*:?-{3,}:?\s*\|)+\s*(:?-{3,}:?\s*)?\|?\s*$")
+_NUMBER = re.compile(r"^[−-]?[\d\u00a0 ]+(,\d+)?(\u00a0| )?(kr|%)?$")
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in _TABLE_ROW.match(line).group(1).split("|")]
+
+
+def _table(lines: list[str], caption: str) -> Table:
+    """A Markdown pipe table: the first row is the heading, a ``---`` rule under it; number columns
+    are right-aligned."""
+    header = _cells(lines[0])
+    body = [_cells(ln) for ln in lines[1:] if not _TABLE_RULE.match(ln)]
+    n = len(header)
+    rows = tuple(tuple((r + [""] * n)[:n]) for r in body)
+    align = tuple("right" if rows and all(_NUMBER.match(r[j]) or not r[j] for r in rows)
+                  and any(r[j] for r in rows) else "left" for j in range(n))
+    return Table(caption=caption, header=tuple(header), rows=rows, align=align)
 
 
 def inline_runs(text: str) -> tuple[TextRun, ...]:
@@ -36,9 +57,10 @@ def inline_runs(text: str) -> tuple[TextRun, ...]:
     return tuple(TextRun(p, bold=bool(i % 2)) for i, p in enumerate(parts) if p)
 
 
-def parse_markdown(text: str) -> list[Paragraph | tuple[int, str]]:
-    """Paragraphs (blank-line separated), ``-`` bullets and ``#`` headings (as ``(depth, text)``)."""
-    out: list[Paragraph | tuple[int, str]] = []
+def parse_markdown(text: str) -> list[Paragraph | Table | tuple[int, str]]:
+    """Paragraphs (blank-line separated), ``-`` bullets, pipe tables and ``#`` headings (as
+    ``(depth, text)``)."""
+    out: list[Paragraph | Table | tuple[int, str]] = []
     buf: list[str] = []
 
     def flush() -> None:
@@ -48,8 +70,26 @@ def parse_markdown(text: str) -> list[Paragraph | tuple[int, str]]:
                 out.append(Paragraph(inline_runs(joined)))
             buf.clear()
 
-    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    last_heading = ""
+    i = 0
+    while i < len(lines):
+        raw = lines[i]
         line = raw.rstrip()
+        i += 1
+        if _TABLE_ROW.match(line) and i < len(lines) and _TABLE_RULE.match(lines[i]):
+            block = [line]
+            while i < len(lines) and _TABLE_ROW.match(lines[i].rstrip()):
+                block.append(lines[i].rstrip())
+                i += 1
+            caption = last_heading
+            if buf and buf[-1].strip().casefold().startswith("tabell:"):
+                caption = buf.pop().split(":", 1)[1].strip()
+            flush()
+            if out and isinstance(out[-1], Paragraph) and out[-1].text.strip().casefold().startswith("tabell:"):
+                caption = out.pop().text.split(":", 1)[1].strip()   # the caption line, a blank line above the table
+            out.append(_table(block, caption))
+            continue
         if not line.strip():
             flush()
             continue
@@ -57,6 +97,7 @@ def parse_markdown(text: str) -> list[Paragraph | tuple[int, str]]:
         if m:
             flush()
             out.append((len(m.group(1)), m.group(2).replace("**", "")))
+            last_heading = out[-1][1]
             continue
         b = _BULLET.match(line)
         if b:
@@ -99,6 +140,21 @@ def narrative_sections(heading: str, level: int, text: str | None, what: str, ke
     sections.append(Section(cur_heading, cur_level, tuple(blocks), key=key if not sections else "",
                             page_break_before=page_break_before and not sections))
     return sections
+
+
+def chapters(folder: Path) -> list[tuple[str, str, str]]:
+    """The free chapters of a year (``<narrative>/<year>/kapitel/*.md``, in the order of their file
+    names, e.g. ``10_natverk.md``, ``20_ulf.md``): ``(title, text, file name)``; the title is the
+    text's first ``#`` heading, else the file name without its number."""
+    out = []
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.md")):
+        text = read_text(path) or ""
+        first = next((m.group(2) for m in map(_HEADING.match, text.splitlines()) if m), None)
+        title = first or re.sub(r"^\d+[_ -]*", "", path.stem).replace("_", " ").capitalize()
+        out.append((title.replace("**", ""), text, path.name))
+    return out
 
 
 def read_text(path: Path) -> str | None:
