@@ -101,3 +101,16 @@ def test_markdown_tables_in_a_chapter_with_their_caption():
     assert not any(isinstance(i, Paragraph) and "Tabell:" in i.text for i in items)
     untitled = [i for i in parse_markdown("## Kurser\n\n| A | B |\n|---|---|\n| x | y |\n") if isinstance(i, Table)]
     assert untitled[0].caption == "Kurser"
+
+
+def test_the_economy_comments_on_the_budget_deviation_and_the_carry_over():
+    from runreport.report import compose as comp
+    from runreport.report.build import in_kind_text
+
+    assert comp._carry_over_change(Decimal("563394.40"), Decimal("851550.23"), 2025) == (
+        f"De överskjutande medlen ökade därmed med 288{NB}156{NB}kr under 2025, från 563{NB}394{NB}kr till "
+        f"851{NB}550{NB}kr.")
+    assert "minskade" in comp._carry_over_change(Decimal(900), Decimal(100), 2025)
+    texts = {2020: "2,40 operativ tjänst", 2023: "personal till kansliet"}
+    assert in_kind_text(texts, 2022) == "2,40 operativ tjänst" and in_kind_text(texts, 2025) == "personal till kansliet"
+    assert in_kind_text(texts, 2019) == "" and in_kind_text("en text", 2025) == "en text"

@@ -66,7 +66,7 @@ class Population(_Section):
 
 class Contribution(_Section):
     rounding: Literal["whole_kronor_half_up"] = "whole_kronor_half_up"   # the one rule the money code applies
-    in_kind: str = ""
+    in_kind: str | dict[int, str] = ""   # one text, or texts by the year from which each applies
 
 
 class Ledger(_Section):

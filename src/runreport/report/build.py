@@ -200,7 +200,7 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
         if year - 1 in balances and as_decimal(balances[year - 1]["closing_sek"]) != balance.opening_sek:
             warnings.append(f"Ingående överskjutande medel {year} ({balance.opening_sek}) är inte lika med "
                             f"utgående {year - 1} ({as_decimal(balances[year - 1]['closing_sek'])})")
-    economy = Economy(contributions, str((cfg.get("contribution") or {}).get("in_kind") or ""),
+    economy = Economy(contributions, in_kind_text((cfg.get("contribution") or {}).get("in_kind"), year),
                       tuple(budget), balance)
 
     # Data quality
@@ -222,6 +222,15 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
     for w in content.warnings:
         log.warning("Verksamhetsberättelse %s: %s", year, w)
     return content
+
+
+def in_kind_text(setting: Any, year: int) -> str:
+    """``contribution.in_kind``: one text, or texts by the year from which each applies (the host
+    university's share changes between periods); the latest that applies to ``year``."""
+    if isinstance(setting, dict):
+        applies = [int(y) for y in setting if int(y) <= year]
+        return str(setting.get(max(applies), setting.get(str(max(applies)), ""))) if applies else ""
+    return str(setting or "")
 
 
 def _figures(q) -> Figures:

@@ -160,6 +160,15 @@ def _activity_section(a: ActivityReport) -> Section:
     return Section(a.activity_name, 2, tuple(blocks), key=f"activity:{a.activity_code}")
 
 
+def _carry_over_change(opening: Decimal, closing: Decimal, year: int) -> str:
+    """How the carry-over moved during the year, in one sentence."""
+    if abs(closing - opening) < 1:
+        return f"De överskjutande medlen är i stort sett oförändrade under {year}."
+    way = "ökade" if closing > opening else "minskade"
+    return (f"De överskjutande medlen {way} därmed med {whole_kronor(abs(closing - opening))} under {year}, från "
+            f"{whole_kronor(opening)} till {whole_kronor(closing)}.")
+
+
 def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> list[Section]:
     year = meta.year
     out = [Section("Ekonomi", 1, (Paragraph.of(
@@ -225,6 +234,12 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
                    whole_kronor(eco.external_budget_total_sek) if eco.external_budget_total_sek else "",
                    whole_kronor(eco.outcome_total_sek)),
         ))
+        planned = eco.budget_total_sek + eco.external_budget_total_sek
+        diff = eco.outcome_total_sek - planned
+        way = "lika med" if abs(diff) < 1 else f"{whole_kronor(abs(diff))} {'mer' if diff > 0 else 'mindre'} än"
+        blocks.append(Paragraph.of(
+            f"Utfallet blev {whole_kronor(eco.outcome_total_sek)}, {way} budgeten på {whole_kronor(planned)} "
+            "(kommunernas medel och extern finansiering)."))
     else:
         warnings.append(f"Budget saknas för {year}")
         blocks.append(Paragraph.of(f"[Uppgift saknas: budget {year}]", placeholder=True))
@@ -241,7 +256,8 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
             Paragraph.of(
                 f"Tillgängliga medel för {year} var {whole_kronor(available)}: överskjutande medel från "
                 f"{year - 1}, kommunbidrag och externa intäkter. Kostnaderna uppgick till "
-                f"{whole_kronor(bal.costs_sek)}, och {whole_kronor(bal.closing_sek)} förs över till {year + 1}."),
+                f"{whole_kronor(bal.costs_sek)}, och {whole_kronor(bal.closing_sek)} förs över till {year + 1}. "
+                + _carry_over_change(bal.opening_sek, bal.closing_sek, year)),
             Table(
                 caption=f"Överskjutande medel {year}",
                 header=("Post", "Belopp"),
