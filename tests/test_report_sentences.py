@@ -114,3 +114,14 @@ def test_the_economy_comments_on_the_budget_deviation_and_the_carry_over():
     texts = {2020: "2,40 operativ tjänst", 2023: "personal till kansliet"}
     assert in_kind_text(texts, 2022) == "2,40 operativ tjänst" and in_kind_text(texts, 2025) == "personal till kansliet"
     assert in_kind_text(texts, 2019) == "" and in_kind_text("en text", 2025) == "en text"
+
+
+def test_the_first_years_key_figures_stand_alone():
+    from runreport.report.content import Figures, YearFigures
+    from runreport.report.figures import key_figures_section
+
+    first = key_figures_section(2023, (), None, Figures(trends=(YearFigures(2023, 10, 12),)))
+    assert table_of(first).header == ("Nyckeltal", "2023") and "inga uppgifter för 2022" in text_of(first)
+    later = key_figures_section(2024, (), None, Figures(trends=(YearFigures(2023, 10, 12), YearFigures(2024, 11, 13))))
+    assert table_of(later).header == ("Nyckeltal", "2024", "2023") and "jämfört med 2023" in text_of(later)
+    assert ("Personer som deltog", "11", "10") in table_of(later).rows

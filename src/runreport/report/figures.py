@@ -40,11 +40,18 @@ def key_figures_section(year: int, acts: Sequence[ActivityReport], eco: Economy 
         ("Helhetsintryck, medel (1–5)", _or_dash(fig.mean_satisfaction(year), lambda m: number(m, 1)),
          _or_dash(fig.mean_satisfaction(year - 1), lambda m: number(m, 1))),
     ]
-    intro = Paragraph.of(f"Verksamhetsåret {year} i siffror, jämfört med {year - 1} där uppgifterna finns. "
-                         "En person som deltog i flera aktiviteter räknas en gång bland personerna och en gång "
-                         "per aktivitet bland deltagartillfällena.")
-    table = Table(caption=f"Året i siffror {year}", header=("Nyckeltal", str(year), str(year - 1)),
-                  rows=tuple(rows), align=("left", "right", "right"))
+    counting = ("En person som deltog i flera aktiviteter räknas en gång bland personerna och en gång per "
+                "aktivitet bland deltagartillfällena.")
+    if all(r[2] == "–" for r in rows):   # the first year with data: nothing to set beside it
+        intro = Paragraph.of(f"Verksamhetsåret {year} i siffror; underlaget har inga uppgifter för {year - 1}. "
+                             + counting)
+        table = Table(caption=f"Året i siffror {year}", header=("Nyckeltal", str(year)),
+                      rows=tuple(r[:2] for r in rows), align=("left", "right"))
+    else:
+        intro = Paragraph.of(f"Verksamhetsåret {year} i siffror, jämfört med {year - 1} där uppgifterna finns. "
+                             + counting)
+        table = Table(caption=f"Året i siffror {year}", header=("Nyckeltal", str(year), str(year - 1)),
+                      rows=tuple(rows), align=("left", "right", "right"))
     return Section("Året i siffror", 1, (intro, table), key="key_figures", page_break_before=True)
 
 
