@@ -203,8 +203,12 @@ def test_budget_contribution_and_carry_over(built):
     by_code = {b.activity_code: b for b in eco.budget}
     assert by_code["2021-A01"].outcome_sek == Decimal("35000.50")
     assert by_code["9999-Z99"].section == "Övrigt"
-    sums = {s: (k, e, u) for s, k, e, u in eco.section_sums()}
-    assert sums["Aktiviteter"] == (Decimal(150000), Decimal(20000), Decimal("35000.50"))
+    # the outcome split: the 20 000 kr of external income booked on 2021-A01 pays its own costs first
+    assert by_code["2021-A01"].outcome_external_sek == Decimal(20000)
+    assert by_code["2021-A01"].outcome_municipal_sek == Decimal("15000.50")
+    assert by_code["2021-O01"].outcome_external_sek == 0 and by_code["9999-Z99"].outcome_external_sek == 0
+    sums = {s: tuple(v) for s, *v in eco.section_sums()}
+    assert sums["Aktiviteter"] == (Decimal(150000), Decimal(20000), Decimal("15000.50"), Decimal(20000))
     assert [b.section for b in eco.budget][0] == "Organisation"
     assert eco.contribution_total_sek == sum(RATE * p for _c, _n, p in CONTRIBUTIONS) == Decimal(925000)
     bal = eco.balance

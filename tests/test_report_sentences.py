@@ -125,3 +125,16 @@ def test_the_first_years_key_figures_stand_alone():
     later = key_figures_section(2024, (), None, Figures(trends=(YearFigures(2023, 10, 12), YearFigures(2024, 11, 13))))
     assert table_of(later).header == ("Nyckeltal", "2024", "2023") and "jämfört med 2023" in text_of(later)
     assert ("Personer som deltog", "11", "10") in table_of(later).rows
+
+
+def test_the_outcome_split_into_kommun_and_extern():
+    """External income on an activity pays its own costs first, at most all of them; the rest is the
+    municipalities' (docs/money-rules.md)."""
+    from runreport.report.content import BudgetLine
+
+    def line(costs, income):
+        return BudgetLine("Aktiviteter", "A", "A", Decimal(0), None, None, Decimal(costs), Decimal(income))
+
+    assert (line("1000", "300").outcome_municipal_sek, line("1000", "300").outcome_external_sek) == (700, 300)
+    assert (line("1000", "5000").outcome_municipal_sek, line("1000", "5000").outcome_external_sek) == (0, 1000)
+    assert line("1000", "-50").outcome_external_sek == 0 and line("1000", "-50").outcome_municipal_sek == 1000

@@ -1,5 +1,7 @@
 -- Budget vs outcome per activity: municipal budget, external funder and budget from the action
--- plan, and the outcome = costs booked on the activity (accounts in the configured cost range).
+-- plan, the outcome = costs booked on the activity (accounts in the configured cost range), and the
+-- external income booked on it (income accounts, booked negative: shown positive), which pays for
+-- the activity's costs first (docs/money-rules.md: the outcome split into Kommun and Extern).
 -- Costs booked on codes that are not in the plan are listed under the section 'Övrigt'.
 SELECT a.section,
        a.activity_code,
@@ -7,7 +9,8 @@ SELECT a.section,
        a.municipal_budget_sek,
        a.external_funder,
        a.external_budget_sek,
-       COALESCE(c.outcome_sek, 0) AS outcome_sek
+       COALESCE(c.outcome_sek, 0) AS outcome_sek,
+       COALESCE(i.income_sek, 0) AS external_income_sek
 FROM activity a
 LEFT JOIN (
     SELECT l.activity_code, SUM(l.amount_sek) AS outcome_sek
@@ -18,6 +21,15 @@ LEFT JOIN (
       AND l.account <= :cost_to
     GROUP BY l.activity_code
 ) c ON c.activity_code = a.activity_code
+LEFT JOIN (
+    SELECT l.activity_code, -SUM(l.amount_sek) AS income_sek
+    FROM ledger_line l
+    WHERE l.tenant = :tenant
+      AND l.year = :year
+      AND l.account >= :income_from
+      AND l.account <= :income_to
+    GROUP BY l.activity_code
+) i ON i.activity_code = a.activity_code
 WHERE a.tenant = :tenant
   AND a.year = :year
 UNION ALL
@@ -27,7 +39,8 @@ SELECT 'Övrigt' AS section,
        0 AS municipal_budget_sek,
        NULL AS external_funder,
        NULL AS external_budget_sek,
-       SUM(l.amount_sek) AS outcome_sek
+       SUM(l.amount_sek) AS outcome_sek,
+       0 AS external_income_sek
 FROM ledger_line l
 WHERE l.tenant = :tenant
   AND l.year = :year

@@ -176,6 +176,7 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
 
     # Economy
     cost_from, cost_to = (str(x) for x in cfg["ledger"]["cost_accounts"])
+    income_from, income_to = (str(x) for x in cfg["ledger"]["income_accounts"])
     contributions = tuple(ContributionLine(
         str(r["municipality_code"]), str(r["municipality_name"] or r["municipality_code"]),
         as_int(r["population"]), as_decimal(r["rate_sek"]), as_int(r["months"]), as_decimal(r["amount_sek"]))
@@ -183,7 +184,9 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
     budget = sorted((BudgetLine(
         str(r["section"]), str(r["activity_code"]), str(r["activity_name"]), as_decimal(r["municipal_budget_sek"]),
         r["external_funder"], as_decimal(r["external_budget_sek"]) if r["external_budget_sek"] is not None else None,
-        as_decimal(r["outcome_sek"])) for r in q("budget_vs_outcome", cost_from=cost_from, cost_to=cost_to)),
+        as_decimal(r["outcome_sek"]), as_decimal(r["external_income_sek"]))
+        for r in q("budget_vs_outcome", cost_from=cost_from, cost_to=cost_to, income_from=income_from,
+                   income_to=income_to)),
         key=lambda b: (_section_rank(b.section), b.activity_code))
     for b in budget:
         if b.section == "Övrigt":

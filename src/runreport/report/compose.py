@@ -202,37 +202,46 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
     # Budget vs outcome
     blocks = [Paragraph.of(
         f"Tabellerna visar budget enligt handlingsplanen för {year} per avsnitt och verksamhet, med "
-        "kommunernas medel (Kommun) och extern finansiering (Extern), samt utfall (bokförda kostnader). "
-        "Beloppen är avrundade till hela kronor; summorna är räknade på de exakta beloppen.")]
+        "kommunernas medel (Kommun) och extern finansiering (Extern), och utfallet (bokförda kostnader) "
+        "fördelat på samma sätt: externa intäkter som bokförts på en verksamhet betalar först dess egna "
+        "kostnader, resten av kostnaderna betalas med kommunernas medel. Beloppen är avrundade till hela "
+        "kronor; summorna är räknade på de exakta beloppen.")]
     by_section: dict[str, list[BudgetLine]] = {}
     for b in eco.budget:
         by_section.setdefault(b.section, []).append(b)
+    header = ("Verksamhet", "Budget kommun", "Budget extern", "Utfall kommun", "Utfall extern")
+
+    def kr_or_blank(v: Decimal) -> str:
+        return whole_kronor(v) if v else ""
+
     for section, lines in by_section.items():
         rows = []
         for b in lines:
             ext = b.external_funder or ""
             if b.external_budget_sek:
                 ext = f"{ext} {whole_kronor(b.external_budget_sek)}".strip()
-            rows.append((b.activity_name, whole_kronor(b.municipal_budget_sek), ext, whole_kronor(b.outcome_sek)))
+            rows.append((b.activity_name, whole_kronor(b.municipal_budget_sek), ext,
+                         whole_kronor(b.outcome_municipal_sek), kr_or_blank(b.outcome_external_sek)))
         ext_sum = sum((b.external_budget_sek or Decimal(0) for b in lines), Decimal(0))
         blocks.append(Table(
             caption=f"Budget och utfall {year}: {section}",
-            header=("Verksamhet", "Kommun", "Extern", "Utfall"),
-            rows=tuple(rows), align=("left", "right", "left", "right"),
+            header=header, rows=tuple(rows), align=("left", "right", "left", "right", "right"),
             total=("Summa", whole_kronor(sum((b.municipal_budget_sek for b in lines), Decimal(0))),
-                   whole_kronor(ext_sum) if ext_sum else "",
-                   whole_kronor(sum((b.outcome_sek for b in lines), Decimal(0)))),
+                   kr_or_blank(ext_sum),
+                   whole_kronor(sum((b.outcome_municipal_sek for b in lines), Decimal(0))),
+                   kr_or_blank(sum((b.outcome_external_sek for b in lines), Decimal(0)))),
         ))
     if eco.budget:
         sums = eco.section_sums()
         blocks.append(Table(
             caption=f"Budget och utfall {year}: sammanställning",
-            header=("Avsnitt", "Kommun", "Extern", "Utfall"),
-            rows=tuple((s, whole_kronor(k), whole_kronor(e) if e else "", whole_kronor(u)) for s, k, e, u in sums),
-            align=("left", "right", "right", "right"),
-            total=("Total summa", whole_kronor(eco.budget_total_sek),
-                   whole_kronor(eco.external_budget_total_sek) if eco.external_budget_total_sek else "",
-                   whole_kronor(eco.outcome_total_sek)),
+            header=("Avsnitt", *header[1:]),
+            rows=tuple((s, whole_kronor(k), kr_or_blank(e), whole_kronor(uk), kr_or_blank(ue))
+                       for s, k, e, uk, ue in sums),
+            align=("left", "right", "right", "right", "right"),
+            total=("Total summa", whole_kronor(eco.budget_total_sek), kr_or_blank(eco.external_budget_total_sek),
+                   whole_kronor(sum((b.outcome_municipal_sek for b in eco.budget), Decimal(0))),
+                   kr_or_blank(sum((b.outcome_external_sek for b in eco.budget), Decimal(0)))),
         ))
         planned = eco.budget_total_sek + eco.external_budget_total_sek
         diff = eco.outcome_total_sek - planned

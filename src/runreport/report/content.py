@@ -233,6 +233,18 @@ class BudgetLine:
     external_funder: str | None
     external_budget_sek: Decimal | None
     outcome_sek: Decimal
+    external_income_sek: Decimal = Decimal(0)   # external income booked on the activity
+
+    @property
+    def outcome_external_sek(self) -> Decimal:
+        """The part of the outcome external money paid: the activity's external income, at most its
+        costs (money-rules: external income pays an activity's own costs first)."""
+        return max(Decimal(0), min(self.external_income_sek, self.outcome_sek))
+
+    @property
+    def outcome_municipal_sek(self) -> Decimal:
+        """The rest of the outcome: paid from the municipalities' money."""
+        return self.outcome_sek - self.outcome_external_sek
 
 
 @dataclass(frozen=True)
@@ -258,18 +270,20 @@ class Economy:
     def outcome_total_sek(self) -> Decimal:
         return sum((b.outcome_sek for b in self.budget), Decimal(0))
 
-    def section_sums(self) -> tuple[tuple[str, Decimal, Decimal, Decimal], ...]:
-        """``(section, municipal budget, external budget, outcome)`` in first-seen order."""
+    def section_sums(self) -> tuple[tuple[str, Decimal, Decimal, Decimal, Decimal], ...]:
+        """``(section, municipal budget, external budget, outcome kommun, outcome extern)`` in
+        first-seen order."""
         order: list[str] = []
         sums: dict[str, list[Decimal]] = {}
         for b in self.budget:
             if b.section not in sums:
                 order.append(b.section)
-                sums[b.section] = [Decimal(0), Decimal(0), Decimal(0)]
+                sums[b.section] = [Decimal(0)] * 4
             s = sums[b.section]
             s[0] += b.municipal_budget_sek
             s[1] += b.external_budget_sek or Decimal(0)
-            s[2] += b.outcome_sek
+            s[2] += b.outcome_municipal_sek
+            s[3] += b.outcome_external_sek
         return tuple((name, *sums[name]) for name in order)  # type: ignore[misc]
 
 
