@@ -225,3 +225,14 @@ def _part(data: bytes, name: str) -> str:
     import zipfile
 
     return zipfile.ZipFile(io.BytesIO(data)).read(name).decode("utf-8")
+
+
+def test_chart_of_negative_amounts():
+    """A carry-over below zero (a network that spent more than it had) is drawn to the left of the axis
+    with its value, not placed outside the figure (which made FreeType's rasteriser overflow)."""
+    series = (("2023", 163_852), ("2024", -420_000), ("2025", -1_250_000))
+    png = charts.bar_chart_png(series, value_label="Kronor")
+    assert png.startswith(b"\x89PNG") and png == charts.bar_chart_png(series, value_label="Kronor")
+    assert charts.bar_chart_png((("2024", -5),), value_label="Kronor").startswith(b"\x89PNG")
+    # the lived year's draft: no contributions yet, so the carry-over went below zero from nothing
+    assert charts.bar_chart_png((("2023", 0), ("2024", -524_008)), value_label="Kronor").startswith(b"\x89PNG")

@@ -78,8 +78,13 @@ def _bar_chart_png(series: Sequence[tuple[str, int]], title: str, value_label: s
     left = ax.get_yaxis_transform()   # x in axes fractions, y in data
     for row, (label, value) in enumerate(zip(labels, values, strict=True)):
         ax.text(-0.012, row, label, transform=left, ha="right", va="center", fontsize=_FONT_SIZE)
-        ax.text(value, row, f" {number(value)}", va="center", fontsize=_VALUE_FONT_SIZE)
-    ax.set_xlim(0, max(max(values, default=0) * 1.12 + 0.5, 1.0))
+        if value < 0:   # a negative amount (a carry-over below zero): the bar and its value to the left
+            ax.text(value, row, f"{number(value)} ", va="center", ha="right", fontsize=_VALUE_FONT_SIZE)
+        else:
+            ax.text(value, row, f" {number(value)}", va="center", fontsize=_VALUE_FONT_SIZE)
+    # every bar and its value inside the axes: a text far outside them overflows FreeType's rasteriser
+    low = min(min(values, default=0), 0)
+    ax.set_xlim(low * 1.25 - (0.5 if low else 0), max(max(values, default=0) * 1.12 + 0.5, 1.0))
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.xaxis.set_major_formatter(lambda x, _pos: number(int(x)))
     ax.tick_params(labelsize=_FONT_SIZE)
