@@ -85,7 +85,7 @@ def trends_section(year: int, fig: Figures) -> Section:
                              ("Kostnader (utfall)", "Kronor", "costs_sek"),
                              ("Överskjutande medel till nästa år", "Kronor", "carry_over_sek")):
         points = [(t.year, getattr(t, attr)) for t in years if getattr(t, attr) is not None]
-        if len(points) >= 2:
+        if len(points) >= 2 and any(v for _, v in points):   # nothing to draw where every year is 0
             blocks += [Paragraph.of(f"Figuren nedan visar {what.lower()} per år."), _trend_chart(what, unit, points)]
     return Section(heading, 1, tuple(blocks), key="trends")
 
