@@ -180,7 +180,7 @@ def test_key_figures_trends_and_reach_match_the_warehouse(report):
     assert key["Överskjutande medel till nästa år"][0] == money(balances[YEAR].closing_sek)
     reached = {o for y, _, o in took_part if y == YEAR} & {c.municipality_code for c in contrib}
     assert key["Medlemskommuner med deltagare"][0] == f"{len(reached)} av {len(contrib)}"
-    assert key["Helhetsintryck, medel (1–5)"][0] == number(Decimal(sum(overall)) / len(overall), 1)
+    assert key["Helhetsintryck, medelvärde (1–5)"][0] == number(Decimal(sum(overall)) / len(overall), 1)
 
     (trend_caption,) = [c for c in tables if c.startswith("Utveckling ")]
     trend = {r[0]: r for r in tables[trend_caption][1:]}

@@ -25,7 +25,7 @@ def key_figures_section(year: int, acts: Sequence[ActivityReport], eco: Economy 
     budget against outcome, carry-over and the mean overall impression, beside the year before."""
     now, before = fig.year(year), fig.year(year - 1)
     reached = sum(1 for r in fig.reach if r.participants)
-    budget = eco.budget_total_sek if eco is not None and eco.budget else None
+    budget = (eco.budget_total_sek + eco.external_budget_total_sek) if eco is not None and eco.budget else None
     contributions = eco.contribution_total_sek if eco is not None and eco.contributions else now.contributions_sek
     kr, count = whole_kronor, number
     rows = [
@@ -34,10 +34,10 @@ def key_figures_section(year: int, acts: Sequence[ActivityReport], eco: Economy 
         ("Personer som deltog", _or_dash(now.people, count), _or_dash(before.people, count)),
         ("Deltagartillfällen", _or_dash(now.participations, count), _or_dash(before.participations, count)),
         ("Medlemskommuner med deltagare", f"{count(reached)} av {count(len(fig.reach))}" if fig.reach else "–", "–"),
-        ("Budget, kommunernas medel", _or_dash(budget, kr), "–"),
+        ("Budget (kommunernas och externa medel)", _or_dash(budget, kr), "–"),
         ("Utfall (kostnader)", _or_dash(now.costs_sek, kr), _or_dash(before.costs_sek, kr)),
         ("Överskjutande medel till nästa år", _or_dash(now.carry_over_sek, kr), _or_dash(before.carry_over_sek, kr)),
-        ("Helhetsintryck, medel (1–5)", _or_dash(fig.mean_satisfaction(year), lambda m: number(m, 1)),
+        ("Helhetsintryck, medelvärde (1–5)", _or_dash(fig.mean_satisfaction(year), lambda m: number(m, 1)),
          _or_dash(fig.mean_satisfaction(year - 1), lambda m: number(m, 1))),
     ]
     counting = ("En person som deltog i flera aktiviteter räknas en gång bland personerna och en gång per "
@@ -104,6 +104,6 @@ def reach_section(year: int, fig: Figures) -> Section:
             f"under {year}. Tabellen visar varje kommuns deltagartillfällen per 1 000 invånare bredvid dess "
             "bidrag.")
     table = Table(caption=f"Deltagande och kommunbidrag per kommun {year}",
-                  header=("Kommun", "Invånare", "Bidrag", "Deltagare", "Per 1 000 invånare"),
+                  header=("Kommun", "Invånare", "Bidrag", "Deltagartillfällen", "Per 1 000 invånare"),
                   rows=rows, align=("left", "right", "right", "right", "right"))
     return Section(heading, 1, (Paragraph.of(text), table), key="reach")

@@ -100,7 +100,7 @@ def comparison_section(year: int, rows: tuple[ComparisonRow, ...],
         header=("Aktivitet", str(year), str(year - 1), "Förändring"),
         rows=body, align=("left", "right", "right", "right"),
         total=("Summa", sum(r.participants for r in shown), sum(r.previous or 0 for r in shown),
-               signed_text(now_both - before_both)),
+               signed_text(sum(r.participants for r in shown) - sum(r.previous or 0 for r in shown))),
     )
     parts = [people_text] if people_text else []
     if both:
@@ -110,10 +110,9 @@ def comparison_section(year: int, rows: tuple[ComparisonRow, ...],
     if new:
         names = swedish_list(r.activity_name for r in new)
         parts.append(f"{count_word(len(new))} {'aktivitet var ny' if len(new) == 1 else 'aktiviteter var nya'} "
-                     f"för året (markerade \u201dny\u201d): {names}.")
+                     f"för året (markerad{'' if len(new) == 1 else 'e'} \u201dny\u201d): {names}.")
     if ended:
         names = swedish_list(r.activity_name for r in ended)
         parts.append(f"{count_word(len(ended))} {'aktivitet' if len(ended) == 1 else 'aktiviteter'} från {year - 1} "
                      f"hade inga deltagare {year}: {names}.")
-    parts.append("Förändringen i summaraden gäller de aktiviteter som genomfördes båda åren.")
     return Section(heading, 1, (Paragraph.of(" ".join(parts)), table), key="comparison")
