@@ -14,11 +14,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--tenant", help="a network's settings (config/tenants/<T>.yaml); default: the configured one")
     ns = p.parse_args(argv)
     from runreport import settings
-    from runreport.warehouse.engine import _head_revision, migrate
+    from runreport.warehouse.engine import head_revision, migrate
 
     cfg = settings.load(ns.tenant)
     migrate(cfg.warehouse_url)
-    print(f"Lagret har schemaversion {_head_revision()}")
+    print(f"Lagret har schemaversion {head_revision()}")
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, MetaData, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,36 +37,69 @@ def session_factory(url: str) -> sessionmaker[Session]:
     return sessionmaker(get_engine(url), expire_on_commit=False)
 
 
-@lru_cache(maxsize=1)
-def _head_revision() -> str | None:
+def _alembic_config(url: str | None = None):  # noqa: ANN202 - alembic is imported lazily
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(cfg).get_current_head()
+    if url is not None:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+def metadata() -> MetaData:
+    """Every table of the warehouse (the models, the invoices' and the run status's tables)."""
+    from runreport.warehouse import invoices, models, status  # noqa: F401 - they register their tables
+
+    return models.Base.metadata
+
+
+def _revision(url: str) -> str | None:
+    """The warehouse's Alembic revision; None for a database without the version table."""
+    try:
+        with get_engine(url).connect() as conn:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except SQLAlchemyError:
+        return None
 
 
 def _at_head(url: str) -> bool:
     """One query instead of an Alembic run when the warehouse is already at the newest revision
     (every task step opens the warehouse; Alembic's own check costs ~0.1 s each time)."""
-    try:
-        with get_engine(url).connect() as conn:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == _head_revision()
-    except SQLAlchemyError:
-        return False
+    return _revision(url) == head_revision()
+
+
+class TooOld(RuntimeError):
+    """The warehouse is at a revision from before the baseline (squashed revisions)."""
 
 
 def migrate(url: str) -> None:
-    """Bring the warehouse schema to the newest Alembic revision (idempotent)."""
-    if _at_head(url):
+    """Bring the warehouse schema to the newest revision (idempotent).
+
+    A database without the warehouse's tables is created from the models and stamped at the head;
+    an existing warehouse is upgraded by the revisions after its own (migrations/versions/)."""
+    revision = _revision(url)
+    if revision is not None and revision == head_revision():
         return
     from alembic import command
-    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg = _alembic_config(url)
+    if revision is None and not inspect(get_engine(url)).has_table("contribution"):
+        metadata().create_all(get_engine(url))
+        command.stamp(cfg, "head")
+        return
+    scripts = ScriptDirectory.from_config(cfg)
+    if revision is not None and revision not in {script.revision for script in scripts.walk_revisions()}:
+        raise TooOld(f"Lagret har schemaversion {revision}, äldre än baslinjen {scripts.get_base()}: "
+                     "skapa ett nytt lager och läs in filerna igen (docs/operations.md)")
     command.upgrade(cfg, "head")
 
 
