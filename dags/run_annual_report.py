@@ -12,8 +12,8 @@ import pendulum
 from airflow.sdk import AssetAny, AssetOrTimeSchedule, Param, dag, task
 from run_timetable import annual_report_deadline, timetable_from_config  # plugins/: the ISO-week schedule
 
+from runreport.dag_policy import one_run_at_a_time
 from runreport.ingest_schedule import source_assets
-from runreport.notifier import RunNotifier
 
 
 def _year_help() -> str:
@@ -33,12 +33,10 @@ def _year_help() -> str:
     schedule=AssetOrTimeSchedule(timetable=timetable_from_config(), assets=AssetAny(*source_assets().values())),
     deadline=annual_report_deadline(),   # stewards are told if Y is not done by Monday of week 8
     start_date=pendulum.datetime(2020, 1, 1, tz="UTC"),
-    catchup=False,
-    default_args={"on_failure_callback": RunNotifier(), "retries": 0},
-    max_active_runs=1,
     tags=["run", "annual-report"],
     params={"year": Param(None, type=["null", "integer"], title="Verksamhetsår", description=_year_help())},
     doc_md=__doc__,
+    **one_run_at_a_time(),
 )
 def run_annual_report():
     @task

@@ -12,7 +12,7 @@ import pendulum
 from airflow.sdk import Param, dag, task
 from run_timetable import reminder_timetable_from_config  # plugins/: the ISO-week schedule
 
-from runreport.notifier import RunNotifier
+from runreport.dag_policy import one_run_at_a_time
 
 
 @dag(
@@ -20,13 +20,11 @@ from runreport.notifier import RunNotifier
     description="RUN: påminnelse före tidsgränsen om underlag som saknas eller har avvisats",
     schedule=reminder_timetable_from_config(),
     start_date=pendulum.datetime(2020, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    default_args={"on_failure_callback": RunNotifier(), "retries": 0},
     tags=["run", "reminder"],
     params={"year": Param(None, type=["null", "integer"], title="Verksamhetsår",
                           description="Tomt: året som schemat anger (det senaste år vars rapport är förfallen)")},
     doc_md=__doc__,
+    **one_run_at_a_time(),
 )
 def run_deadline_reminder():
     @task

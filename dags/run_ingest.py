@@ -15,8 +15,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, task
 
+from runreport.dag_policy import one_run_at_a_time
 from runreport.ingest_schedule import source_assets
-from runreport.notifier import RunNotifier
 
 SOURCE_ASSETS = source_assets()  # reads config/pipeline.yaml for the tenant; no DB, no Airflow calls
 
@@ -26,11 +26,9 @@ SOURCE_ASSETS = source_assets()  # reads config/pipeline.yaml for the tenant; no
     description="RUN: nya och rättade filer från partnerna in i lagret, publicerade som Assets",
     schedule=CronTriggerTimetable("0 5 * * *", timezone="Europe/Stockholm"),  # daily, before the 06:00 report
     start_date=pendulum.datetime(2025, 1, 1, tz="Europe/Stockholm"),
-    catchup=False,
-    max_active_runs=1,
-    default_args={"on_failure_callback": RunNotifier(), "retries": 0},
     tags=["run", "ingest"],
     doc_md=__doc__,
+    **one_run_at_a_time(),
 )
 def run_ingest():
     @task

@@ -19,7 +19,7 @@ import pendulum
 from airflow.providers.standard.operators.hitl import HITLBranchOperator
 from airflow.sdk import Param, dag, task
 
-from runreport.notifier import RunNotifier
+from runreport.dag_policy import one_run_at_a_time
 
 
 def _issue_cron() -> str:
@@ -54,9 +54,6 @@ def _approvers() -> list[dict] | None:
     description="RUN: fakturor för kommunbidrag (Peppol BIS Billing 3.0), godkänns av ekonomi",
     schedule=_issue_cron(),
     start_date=pendulum.datetime(2020, 1, 1, tz="Europe/Stockholm"),
-    catchup=False,
-    max_active_runs=1,
-    default_args={"on_failure_callback": RunNotifier(), "retries": 0},
     tags=["run", "invoices"],
     params={
         "year": Param(None, type=["null", "integer"], title="Fakturaår",
@@ -65,6 +62,7 @@ def _approvers() -> list[dict] | None:
                         description="Network (config/tenants/<tenant>.yaml); default: config/pipeline.yaml"),
     },
     doc_md=__doc__,
+    **one_run_at_a_time(),
 )
 def run_invoices():
     def _setup(context) -> tuple:  # noqa: ANN001

@@ -120,21 +120,24 @@ def findings(layout: SheetLayout, data_rows: set[int]) -> list[tuple[str, str, s
                     "cell only. Unmerge them and fill in every row"))
     hidden = [r for r in layout.hidden_rows if r in data_rows]
     if hidden:
-        one = len(hidden) == 1
+        def h(one: str, many: str) -> str:
+            return one if len(hidden) == 1 else many
+
         out.append(("hidden_rows",
-                    f"{'Rad' if one else 'Raderna'} {_listed(hidden)} är {'dold' if one else 'dolda'} i Excel men "
-                    f"innehåller data: visa {'raden' if one else 'raderna'} och ta bort det som inte ska med (en "
-                    "dold rad varken läses in eller hoppas över utan beslut)",
-                    f"Row{'' if one else 's'} {_listed(hidden)} {'is' if one else 'are'} hidden in Excel but "
-                    "hold data: unhide and delete what should not be included"))
+                    f"{h('Rad', 'Raderna')} {_listed(hidden)} är {h('dold', 'dolda')} i Excel men innehåller data: "
+                    f"visa {h('raden', 'raderna')} och ta bort det som inte ska med (en dold rad varken läses in "
+                    "eller hoppas över utan beslut)",
+                    f"{h('Row', 'Rows')} {_listed(hidden)} {h('is', 'are')} hidden in Excel but hold data: unhide "
+                    "and delete what should not be included"))
     formulas = [c for c in layout.formulas_without_value if cell_row(c) in data_rows]
     if formulas:
-        one = len(formulas) == 1
+        def f(one: str, many: str) -> str:
+            return one if len(formulas) == 1 else many
+
         out.append(("formula_without_value",
-                    f"{'Cellen' if one else 'Cellerna'} {_listed(formulas)} innehåller "
-                    f"{'en formel' if one else 'formler'} utan beräknat värde (filen sparades av ett program som "
-                    "inte räknar): öppna filen i Excel eller LibreOffice och spara den igen",
-                    f"The cell{'' if one else 's'} {_listed(formulas)} hold{'s' if one else ''} "
-                    f"formula{'' if one else 's'} without a computed value: open the file in Excel or "
-                    "LibreOffice and save it again"))
+                    f"{f('Cellen', 'Cellerna')} {_listed(formulas)} innehåller {f('en formel', 'formler')} utan "
+                    "beräknat värde (filen sparades av ett program som inte räknar): öppna filen i Excel eller "
+                    "LibreOffice och spara den igen",
+                    f"The {f('cell', 'cells')} {_listed(formulas)} {f('holds a formula', 'hold formulas')} without "
+                    "a computed value: open the file in Excel or LibreOffice and save it again"))
     return out

@@ -18,7 +18,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -184,13 +185,27 @@ def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | 
     return out
 
 
+@contextmanager
+def _all_or_nothing(session: Session) -> Iterator[list[Path]]:
+    """Commit the session and keep the files written into the yielded list, or, on any failure,
+    roll back and delete those files: the register and the folders never disagree."""
+    written: list[Path] = []
+    try:
+        yield written
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
 def prepare_invoices(session: Session, cfg, year: int, issue_date: date | None = None) -> dict[str, Any]:  # noqa: ANN001
     """Issue what the contributions require (status ``prepared``) and return a summary."""
     settings = InvoicingSettings.from_config(cfg)
     issue_date = issue_date or date.today()
     dirs = invoice_dirs(cfg, year)
-    written: list[Path] = []
-    try:
+    with _all_or_nothing(session) as written:
         # Lock the year's number series first: concurrent runs for the same year are serialised.
         lock_sequence(session, cfg.tenant, series_key(cfg["invoicing"]["series"], year))
         actions, unchanged = plan(session, cfg.tenant, year)
@@ -205,12 +220,6 @@ def prepare_invoices(session: Session, cfg, year: int, issue_date: date | None =
                                    issue_date=issue_date, prepared_dir=dirs["prepared"],
                                    credited=None, written=written))
         written += write_documents(session, cfg, year, new)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
     pending = [i for i in _register(session, cfg.tenant, year) if i.status == STATUS_PREPARED]
     summary = {
         "year": year,
@@ -271,8 +280,7 @@ def release_invoices(session: Session, cfg, year: int, numbers: Iterable[str] | 
                 f"Fakturan {inv.number} förbereddes med bankkontot {prepared_with}, men ekonomis anslutning anger nu "
                 f"{account}: inget släpps. Avvisa och förbered fakturorna på nytt / invoice {inv.number} was "
                 f"prepared with another bank account than the finance connection now holds; nothing released")
-    copied: list[Path] = []
-    try:
+    with _all_or_nothing(session) as copied:
         now = datetime.now()
         for inv in pending:
             target = dirs["outbox"] / Path(inv.xml_path).name
@@ -282,12 +290,6 @@ def release_invoices(session: Session, cfg, year: int, numbers: Iterable[str] | 
             inv.released_at = now
         session.flush()
         write_documents(session, cfg, year)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        for path in copied:
-            path.unlink(missing_ok=True)
-        raise
     log.info("Released %d document(s) for %s to %s", len(copied), year, dirs["outbox"])
     return copied
 

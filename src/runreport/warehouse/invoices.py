@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from runreport.warehouse.models import Base, Money
+from runreport.warehouse.models import Base, Keyed, Money, OfYear
 
 KIND_INVOICE = "invoice"
 KIND_CREDIT_NOTE = "credit_note"
@@ -22,16 +22,13 @@ STATUS_RELEASED = "released"
 STATUS_REJECTED = "rejected"
 
 
-class Invoice(Base):
+class Invoice(OfYear, Base):
     __tablename__ = "invoice"
     __table_args__ = (
         UniqueConstraint("number", name="uq_invoice_number"),
         Index("ix_invoice_year", "tenant", "year", "municipality_code"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer)
     series: Mapped[str] = mapped_column(String(40))
     number: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(20))  # invoice | credit_note
@@ -57,13 +54,11 @@ class Invoice(Base):
     checksum: Mapped[str] = mapped_column(String(64))  # sha256 of the XML file
 
 
-class InvoiceSequence(Base):
+class InvoiceSequence(Keyed, Base):
     """The last number used in a series (e.g. ``RUN-2026``); locked while numbers are allocated."""
 
     __tablename__ = "invoice_sequence"
     __table_args__ = (UniqueConstraint("tenant", "series", name="uq_invoice_sequence"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
     series: Mapped[str] = mapped_column(String(40))
     last_number: Mapped[int] = mapped_column(Integer, default=0)

@@ -28,7 +28,33 @@ class Base(DeclarativeBase):
     pass
 
 
-class IngestedFile(Base):
+class Keyed:
+    """``id`` and ``tenant`` (the regional network): the first columns of every table."""
+
+    id: Mapped[int] = mapped_column(primary_key=True, sort_order=-3)
+    tenant: Mapped[str] = mapped_column(String(40), sort_order=-2)
+
+
+class OfYear(Keyed):
+    """A row of one reporting ``year``."""
+
+    year: Mapped[int] = mapped_column(Integer, sort_order=-1)
+
+
+class FromFile:
+    """A row loaded from a partner's file: deleted with the file's log entry (a corrected file)."""
+
+    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True,
+                                         sort_order=1)
+
+
+class FromFileRow(FromFile):
+    """... and the row of that file it came from (for the stewards' questions)."""
+
+    source_row: Mapped[int] = mapped_column(Integer, sort_order=2)
+
+
+class IngestedFile(Keyed, Base):
     """The log of ingested files, keyed by checksum. A file dropped again is a no-op; a corrected
     file for the same slot (source, tenant, file name without version suffix) replaces the rows of
     the earlier one, whose log entry stays with status ``replaced``."""
@@ -36,8 +62,6 @@ class IngestedFile(Base):
     __tablename__ = "ingested_file"
     __table_args__ = (UniqueConstraint("tenant", "checksum", name="uq_ingested_file_checksum"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
     source: Mapped[str] = mapped_column(String(40))
     file_name: Mapped[str] = mapped_column(String(400))
     slot: Mapped[str] = mapped_column(String(400), index=True)
@@ -54,14 +78,12 @@ class IngestedFile(Base):
     checks: Mapped[str | None] = mapped_column(Text)   # JSON: quality.CheckResult of each check (own words only)
 
 
-class QuarantinedRow(Base):
+class QuarantinedRow(Keyed, Base):
     """A rejected row (or a whole rejected file, row_number 0) with its reason in Swedish and English.
     ``raw`` holds the row as JSON with personal fields removed."""
 
     __tablename__ = "quarantined_row"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
     file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(40))
     file_name: Mapped[str] = mapped_column(String(400))
@@ -73,12 +95,10 @@ class QuarantinedRow(Base):
     raw: Mapped[str | None] = mapped_column(Text)
 
 
-class Member(Base):
+class Member(Keyed, FromFile, Base):
     __tablename__ = "member"
     __table_args__ = (UniqueConstraint("tenant", "municipality_code", "valid_from"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
     municipality_code: Mapped[str] = mapped_column(String(4))
     municipality_name: Mapped[str] = mapped_column(String(80))
     county: Mapped[str] = mapped_column(String(80))
@@ -87,42 +107,32 @@ class Member(Base):
     buyer_reference: Mapped[str] = mapped_column(String(80))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
-    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
 
 
-class AgreementRate(Base):
+class AgreementRate(Keyed, FromFile, Base):
     __tablename__ = "agreement_rate"
     __table_args__ = (UniqueConstraint("tenant", "year_from"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
     year_from: Mapped[int] = mapped_column(Integer)
     year_to: Mapped[int] = mapped_column(Integer)
     rate_sek: Mapped[Decimal] = mapped_column(Money)
-    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
 
 
-class Population(Base):
+class Population(Keyed, FromFile, Base):
     __tablename__ = "population"
     __table_args__ = (UniqueConstraint("tenant", "municipality_code", "year"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
     municipality_code: Mapped[str] = mapped_column(String(4))
     year: Mapped[int] = mapped_column(Integer)
     population: Mapped[int] = mapped_column(Integer)
-    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
 
 
-class Activity(Base):
+class Activity(OfYear, FromFile, Base):
     """An activity of the year's action plan (handlingsplan) with its budget."""
 
     __tablename__ = "activity"
     __table_args__ = (UniqueConstraint("tenant", "year", "activity_code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer)
     activity_code: Mapped[str] = mapped_column(String(40))
     activity_name: Mapped[str] = mapped_column(String(200))
     section: Mapped[str] = mapped_column(String(40))
@@ -133,28 +143,23 @@ class Activity(Base):
     municipal_budget_sek: Mapped[Decimal] = mapped_column(Money)
     external_funder: Mapped[str | None] = mapped_column(String(80))
     external_budget_sek: Mapped[Decimal | None] = mapped_column(Money)
-    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
 
 
-class ActivitySession(Base):
+class ActivitySession(OfYear, FromFile, Base):
     """A session (träff) of an activity."""
 
     __tablename__ = "activity_session"
     __table_args__ = (UniqueConstraint("tenant", "year", "activity_code", "session_no"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer)
     activity_code: Mapped[str] = mapped_column(String(40))
     session_no: Mapped[int] = mapped_column(Integer)
     session_date: Mapped[date] = mapped_column(Date)
     form: Mapped[str] = mapped_column(String(10))
     place: Mapped[str | None] = mapped_column(String(80))
     seats: Mapped[int | None] = mapped_column(Integer)
-    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
 
 
-class Registration(Base):
+class Registration(OfYear, FromFileRow, Base):
     """A registration (anmälan), pseudonymised: ``person_key`` replaces name and e-mail."""
 
     __tablename__ = "registration"
@@ -163,20 +168,15 @@ class Registration(Base):
         Index("ix_registration_year", "tenant", "year", "activity_code"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer)
     activity_code: Mapped[str] = mapped_column(String(40))
     person_key: Mapped[str] = mapped_column(String(64))
     org_code: Mapped[str] = mapped_column(String(20))
     role: Mapped[str | None] = mapped_column(String(80))
     registration_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(20))
-    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
-    source_row: Mapped[int] = mapped_column(Integer)
 
 
-class Evaluation(Base):
+class Evaluation(OfYear, FromFileRow, Base):
     """A survey response (utvärdering)."""
 
     __tablename__ = "evaluation"
@@ -185,9 +185,6 @@ class Evaluation(Base):
         Index("ix_evaluation_year", "tenant", "year", "activity_code"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer)
     response_id: Mapped[str] = mapped_column(String(60))
     activity_code: Mapped[str] = mapped_column(String(40))
     session_no: Mapped[int | None] = mapped_column(Integer)
@@ -198,11 +195,9 @@ class Evaluation(Base):
     q_apply: Mapped[int] = mapped_column(Integer)
     free_text: Mapped[str | None] = mapped_column(Text)
     submitted_date: Mapped[date] = mapped_column(Date)
-    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
-    source_row: Mapped[int] = mapped_column(Integer)
 
 
-class LedgerLine(Base):
+class LedgerLine(OfYear, FromFile, Base):
     """A ledger line from the university's finance system: costs positive, income negative."""
 
     __tablename__ = "ledger_line"
@@ -211,9 +206,6 @@ class LedgerLine(Base):
         Index("ix_ledger_year", "tenant", "year", "activity_code"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer)
     voucher_no: Mapped[str] = mapped_column(String(40))
     line_no: Mapped[int] = mapped_column(Integer)
     booking_date: Mapped[date] = mapped_column(Date)
@@ -222,19 +214,15 @@ class LedgerLine(Base):
     counterparty: Mapped[str | None] = mapped_column(String(200))
     amount_sek: Mapped[Decimal] = mapped_column(Money)
     text: Mapped[str | None] = mapped_column(Text)
-    file_id: Mapped[int] = mapped_column(ForeignKey("ingested_file.id", ondelete="CASCADE"), index=True)
 
 
-class Contribution(Base):
+class Contribution(OfYear, Base):
     """A member municipality's contribution (kommunbidrag) for a year: rate × inhabitants × months/12,
     rounded once to whole kronor."""
 
     __tablename__ = "contribution"
     __table_args__ = (UniqueConstraint("tenant", "year", "municipality_code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer)
     municipality_code: Mapped[str] = mapped_column(String(4))
     population: Mapped[int] = mapped_column(Integer)
     population_year: Mapped[int] = mapped_column(Integer)
@@ -243,16 +231,13 @@ class Contribution(Base):
     amount_sek: Mapped[int] = mapped_column(Integer)
 
 
-class Balance(Base):
+class Balance(OfYear, Base):
     """The year's balance chain: opening (carried over) + contributions + external income − costs
     = closing, which is next year's opening (överskjutande medel)."""
 
     __tablename__ = "balance"
     __table_args__ = (UniqueConstraint("tenant", "year"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer)
     opening_sek: Mapped[Decimal] = mapped_column(Money)
     contributions_sek: Mapped[Decimal] = mapped_column(Money)
     external_income_sek: Mapped[Decimal] = mapped_column(Money)
@@ -270,7 +255,7 @@ class RegistrantName(Base):
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
 
 
-class StagedFile(Base):
+class StagedFile(Keyed, Base):
     """What one task of a run hands the next, kept in the warehouse so that any worker on any host
     can run any task (never a worker's local disk): the files collected for (tenant, reporting
     year), in the order they are checked, and, once validated, each file's decision as JSON (status,
@@ -280,8 +265,6 @@ class StagedFile(Base):
     __tablename__ = "staged_file"
     __table_args__ = (UniqueConstraint("tenant", "run_year", "file_name", "source", name="uq_staged_file"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
     run_year: Mapped[int] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(40))

@@ -12,33 +12,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import DateTime, String, Text, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from runreport.warehouse.models import Base
+from runreport.warehouse.models import Base, Keyed, OfYear
 
 FINAL, DRAFT = "final", "draft"
 
 
-class ReportState(Base):
+class ReportState(OfYear, Base):
     __tablename__ = "report_state"
     __table_args__ = (UniqueConstraint("tenant", "year", name="uq_report_state"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
-    year: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(20))       # final, draft
     missing: Mapped[str | None] = mapped_column(Text)    # the missing sources, Swedish, one per line
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
-class NoticeSent(Base):
+class NoticeSent(Keyed, Base):
     __tablename__ = "notice_sent"
     __table_args__ = (UniqueConstraint("tenant", "event", "key", name="uq_notice_sent"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant: Mapped[str] = mapped_column(String(40))
     event: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(400))
     sent_at: Mapped[datetime] = mapped_column(DateTime)
