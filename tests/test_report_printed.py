@@ -102,6 +102,8 @@ def test_contents_give_the_page_each_heading_is_printed_on(printed):
         assert match, f"no page number: {entry!r}"
         page = int(match.group(1))
         assert _plain(heading) in [_plain(line) for line in pages[page - 1].splitlines()], (heading, page)
+    # the demo year's contents fit their page: no entry alone on a page of its own before "Året i siffror"
+    assert _plain(pages[2].strip().splitlines()[0]) == "Året i siffror"
 
 
 def _content_of(result):

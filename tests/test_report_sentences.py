@@ -121,7 +121,7 @@ def test_the_first_years_key_figures_stand_alone():
     from runreport.report.figures import key_figures_section
 
     first = key_figures_section(2023, (), None, Figures(trends=(YearFigures(2023, 10, 12),)))
-    assert table_of(first).header == ("Nyckeltal", "2023") and "inga uppgifter för 2022" in text_of(first)
+    assert table_of(first).header == ("Nyckeltal", "2023") and "inget år före att jämföra med" in text_of(first)
     later = key_figures_section(2024, (), None, Figures(trends=(YearFigures(2023, 10, 12), YearFigures(2024, 11, 13))))
     assert table_of(later).header == ("Nyckeltal", "2024", "2023") and "jämfört med 2023" in text_of(later)
     assert ("Personer som deltog", "11", "10") in table_of(later).rows
@@ -138,3 +138,41 @@ def test_the_outcome_split_into_kommun_and_extern():
     assert (line("1000", "300").outcome_municipal_sek, line("1000", "300").outcome_external_sek) == (700, 300)
     assert (line("1000", "5000").outcome_municipal_sek, line("1000", "5000").outcome_external_sek) == (0, 1000)
     assert line("1000", "-50").outcome_external_sek == 0 and line("1000", "-50").outcome_municipal_sek == 1000
+
+
+def test_the_first_years_participation_is_headed_as_what_it_shows():
+    first = c.comparison_section(2023, (ComparisonRow("IKT", 5, None),), {2023: (5, 5)})
+    later = c.comparison_section(2024, (ComparisonRow("IKT", 6, 5),), {2024: (6, 6), 2023: (5, 5)})
+    assert first.heading == "Deltagande per aktivitet"
+    assert later.heading == "Deltagande jämfört med föregående år"
+    assert first.key == later.key == "comparison"
+
+
+def test_the_first_years_trends_say_when_they_come_and_charts_say_what_they_show():
+    from runreport.report.content import Figures, YearFigures
+    from runreport.report.figures import trends_section
+
+    alone = text_of(trends_section(2023, Figures(trends=(YearFigures(2023, 10, 12),))))
+    assert "2023 är det första året med uppgifter" in alone and "Underlaget" not in alone
+    two = trends_section(2024, Figures(trends=(YearFigures(2023, 10, 12, carry_over_sek=Decimal(5)),
+                                               YearFigures(2024, 11, 13, carry_over_sek=Decimal(7)))))
+    text = text_of(two)
+    assert "per år per år" not in text and "till nästa år per år" not in text
+    assert "de medel som vid varje års slut fördes över till nästa år" in text
+
+
+def test_no_page_ends_with_a_line_that_introduces_the_next():
+    from runreport.report.content import Chart
+    from runreport.report.render_docx import keep_with_next
+
+    short, long_ = Paragraph.of("Inledning."), Paragraph.of("Lång text. " * 60)
+    table = Table(caption="T", header=("a",), rows=(("1",),))
+    chart = Chart(title="F", series=(("2023", 1),), alt_text="Stapeldiagram")
+    # an intro and its legend before a table all stay with the table
+    assert keep_with_next((short, short, short, table)) == [True, True, True, False]
+    # a long paragraph breaks the chain; the sentence before a chart keeps with the chart
+    assert keep_with_next((short, long_, short, chart)) == [True, False, True, False]
+    # a short first paragraph after the heading keeps with what follows; a long one need not
+    assert keep_with_next((short, long_)) == [True, False] and keep_with_next((long_, long_)) == [False, False]
+    # a section's last short paragraph keeps with the subsection it opens ("Ekonomi" -> "Kommunbidrag")
+    assert keep_with_next((short,), opens=True) == [True] and keep_with_next((short,)) == [False]

@@ -43,8 +43,8 @@ def key_figures_section(year: int, acts: Sequence[ActivityReport], eco: Economy 
     counting = ("En person som deltog i flera aktiviteter räknas en gång bland personerna och en gång per "
                 "aktivitet bland deltagartillfällena.")
     if all(r[2] == "–" for r in rows):   # the first year with data: nothing to set beside it
-        intro = Paragraph.of(f"Verksamhetsåret {year} i siffror; underlaget har inga uppgifter för {year - 1}. "
-                             + counting)
+        intro = Paragraph.of(f"Verksamhetsåret {year} i siffror. {year} är det första året med uppgifter, så "
+                             "det finns inget år före att jämföra med. " + counting)
         table = Table(caption=f"Året i siffror {year}", header=("Nyckeltal", str(year)),
                       rows=tuple(r[:2] for r in rows), align=("left", "right"))
     else:
@@ -68,7 +68,8 @@ def trends_section(year: int, fig: Figures) -> Section:
     years = [t for t in fig.trends if t.year <= year]
     if len(years) < 2:
         return Section(heading, 1, (Paragraph.of(
-            f"Underlaget innehåller bara {year}: utvecklingen över åren visas när fler år finns."),), key="trends")
+            f"{year} är det första året med uppgifter. Från nästa år visar avsnittet hur deltagandet, bidragen, "
+            "kostnaderna och de överskjutande medlen utvecklas år för år."),), key="trends")
     first, last = years[0].year, years[-1].year
     table = Table(
         caption=f"Utveckling {first}–{last}",
@@ -80,13 +81,15 @@ def trends_section(year: int, fig: Figures) -> Section:
     blocks: list[Paragraph | Table | Chart] = [
         Paragraph.of(f"Tabellen och figurerna visar verksamheten {first}–{last}: hur många personer som deltog, "
                      "kommunernas bidrag, kostnaderna och de medel som förts över till nästa år."), table]
-    for what, unit, attr in (("Personer som deltog", "Antal personer", "people"),
-                             ("Kommunbidrag", "Kronor", "contributions_sek"),
-                             ("Kostnader (utfall)", "Kronor", "costs_sek"),
-                             ("Överskjutande medel till nästa år", "Kronor", "carry_over_sek")):
+    for what, unit, attr, shows in (
+            ("Personer som deltog", "Antal personer", "people", "hur många personer som deltog varje år"),
+            ("Kommunbidrag", "Kronor", "contributions_sek", "kommunernas bidrag varje år"),
+            ("Kostnader (utfall)", "Kronor", "costs_sek", "årets kostnader (utfallet) år för år"),
+            ("Överskjutande medel till nästa år", "Kronor", "carry_over_sek",
+             "de medel som vid varje års slut fördes över till nästa år")):
         points = [(t.year, getattr(t, attr)) for t in years if getattr(t, attr) is not None]
         if len(points) >= 2 and any(v for _, v in points):   # nothing to draw where every year is 0
-            blocks += [Paragraph.of(f"Figuren nedan visar {what.lower()} per år."), _trend_chart(what, unit, points)]
+            blocks += [Paragraph.of(f"Figuren nedan visar {shows}."), _trend_chart(what, unit, points)]
     return Section(heading, 1, tuple(blocks), key="trends")
 
 

@@ -83,7 +83,9 @@ def comparison_section(year: int, rows: tuple[ComparisonRow, ...],
         table = Table(caption=f"Antal deltagare per aktivitet {year}", header=("Aktivitet", str(year)),
                       rows=tuple((r.activity_name, r.participants) for r in ran), align=("left", "right"),
                       total=("Summa", sum(r.participants for r in ran)))
-        return Section(heading, 1, (Paragraph.of(f"{people_text} {text}".strip()), table), key="comparison")
+        # no year before: the heading says what the section shows, not a comparison it cannot make
+        return Section("Deltagande per aktivitet", 1, (Paragraph.of(f"{people_text} {text}".strip()), table),
+                       key="comparison")
     both = [r for r in rows if r.participants and r.previous]
     new = [r for r in rows if r.participants and not r.previous]
     ended = [r for r in rows if not r.participants and r.previous]

@@ -241,6 +241,12 @@ class _Renderer:
         when they are known (``toc_pages``: from the PDF LibreOffice printed); Word refreshes them
         when the document is opened (``updateFields``)."""
         self.add_paragraph("Innehåll", style=self._style("TOC Heading"))
+        # single-spaced entries: the contents of a year with some 45 headings fit on one page
+        # instead of spilling their last entry onto a page of its own
+        for level in (1, 2):
+            fmt = self.doc.styles[self._style(f"TOC {level}")].paragraph_format
+            fmt.line_spacing = 1.0
+            fmt.space_after = Pt(2 if level == 1 else 0)
         para = self.doc.add_paragraph()
         run = para.add_run()
         begin = OxmlElement("w:fldChar")
@@ -310,15 +316,16 @@ class _Renderer:
             self.draft_marks()
         self.title_page()
         self.toc()
-        for s in c.sections:
+        for i, s in enumerate(c.sections):
             level = max(1, min(3, s.level))
             h = self.add_paragraph(clean(s.heading), f"Heading {level}")  # as Document.add_heading
             if s.page_break_before:
                 h.paragraph_format.page_break_before = True
+            following_section = c.sections[i + 1] if i + 1 < len(c.sections) else None
+            keeps = keep_with_next(s.blocks, opens=following_section is not None and following_section.level > s.level)
             for k, block in enumerate(s.blocks):
                 if isinstance(block, Paragraph):
-                    following = s.blocks[k + 1] if k + 1 < len(s.blocks) else None
-                    self.paragraph(block, keep_with_next=isinstance(following, (Chart, Table)))
+                    self.paragraph(block, keep_with_next=keeps[k])
                 elif isinstance(block, Table):
                     self.table(block)
                 elif isinstance(block, Chart):
@@ -373,6 +380,34 @@ def fixed_zip(data: bytes, when: dt.datetime) -> bytes:
             zi.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(zi, src.read(info.filename))
     return out.getvalue()
+
+
+SHORT_PARAGRAPH = 300   # characters: about three printed lines
+
+
+def keep_with_next(blocks, opens: bool = False) -> list[bool]:  # noqa: ANN001 - a section's blocks
+    """Which of a section's paragraphs are kept on the page of the block after them, so that no
+    page ends with a line that introduces what the next page shows:
+
+    - a paragraph directly before a table or a chart ("Figuren nedan visar …");
+    - a short paragraph before such a kept paragraph (an intro and its legend before a table);
+    - the first paragraph after the heading, when it is short and more follows (the heading keeps
+      with it by its style): a heading and a one-line description never end a page alone;
+    - with ``opens`` (the next section is a subsection of this one: "Ekonomi", then "Kommunbidrag"),
+      a short last paragraph, which introduces that subsection.
+    """
+    keeps = [False] * len(blocks)
+    if blocks and opens and isinstance(blocks[-1], Paragraph) and len(blocks[-1].text) <= SHORT_PARAGRAPH:
+        keeps[-1] = True
+    for k in range(len(blocks) - 2, -1, -1):
+        block, following = blocks[k], blocks[k + 1]
+        if not isinstance(block, Paragraph):
+            continue
+        short = len(block.text) <= SHORT_PARAGRAPH
+        keeps[k] = (isinstance(following, (Chart, Table))
+                    or (short and isinstance(following, Paragraph) and keeps[k + 1])
+                    or (short and k == 0))
+    return keeps
 
 
 def toc_headings(content: ReportContent) -> list[str]:
