@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -24,6 +26,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+AIRFLOW = str(VENV_BIN / "airflow") if (VENV_BIN / "airflow").exists() else shutil.which("airflow")
 PG_HOST, PG_PORT = "127.0.0.1", 5432
 FAKETIME_LIBS = ("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
                  "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1")
@@ -33,6 +37,13 @@ def require_or_skip(reason: str) -> None:
     if os.environ.get("RUN_REQUIRE_SERVICES") == "1":
         pytest.fail(f"RUN_REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+def require_asyncpg() -> None:
+    try:
+        import asyncpg  # noqa: F401 - Airflow 3 opens an async engine to PostgreSQL at import
+    except ImportError:
+        require_or_skip("asyncpg (Airflow's async PostgreSQL driver) is not installed")
 
 
 def faketime_lib() -> str | None:
@@ -68,14 +79,36 @@ def scratch_database(prefix: str):
     return name, drop
 
 
+def stack_env(home: Path, meta_db: str, dags: Path, logs: Path, **settings: str) -> dict[str, str]:
+    """The environment of an Airflow stack with its metadata in the scratch database ``meta_db``: the
+    caller's environment without its Airflow/RUN settings, an Airflow home with the DAGs of ``dags``, the
+    project's plugins, task logs in ``logs``, the LocalExecutor and quick DAG parsing. ``settings`` add
+    or override (the API's secrets, executor parallelism, paused at creation, RUN_*, …)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RUN_"))}
+    env.update(
+        AIRFLOW_HOME=str(home),
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"postgresql+psycopg2://postgres@{PG_HOST}:{PG_PORT}/{meta_db}",
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AIRFLOW__LOGGING__BASE_LOG_FOLDER=str(logs),
+        AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
+        AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="5",
+        AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES="1",
+        AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK="False",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(settings)
+    return env
+
+
 FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
 
 
 def fab_users(env: dict[str, str], users: dict[str, tuple[str, list[str]]], tenants=("RUN", "KALMAR")) -> None:
     """RUN's roles and the given users ({username: (role, networks)}, password ``<username>-pw``) in the
     FAB auth manager's tables of ``env``'s metadata DB, the way docs/operations.md tells an admin."""
-    import sys
-
     sync = [sys.executable, "-m", "runreport.access", "sync-roles"]
     for t in tenants:
         sync += ["--tenant", t]
@@ -108,43 +141,46 @@ def install_fake_clock(conn) -> None:
         cur.execute(f'ALTER DATABASE "{cur.fetchone()[0]}" SET search_path = public, pg_catalog')
 
 
-class Stack:
-    """The Airflow processes of one phase; :meth:`stop` ends exactly those (by process group)."""
+class Processes:
+    """Airflow processes a test starts, each in its own process group: :meth:`stop` ends exactly those
+    (and their children: parsers, trigger runner, executor workers)."""
 
-    COMPONENTS = ("dag-processor", "scheduler", "triggerer", "api-server")
-
-    def __init__(self, airflow: str, env: dict[str, str], logdir: Path, port: int, db=None) -> None:
-        self.airflow, self.env, self.logdir, self.port, self.db = airflow, env, logdir, port, db
+    def __init__(self, env: dict[str, str], logdir: Path, airflow: str | None = None) -> None:
+        self.airflow = airflow or AIRFLOW
+        self.env, self.logdir = env, logdir
         self.procs: dict[str, subprocess.Popen] = {}
-        self.phase = "setup"
 
-    def start(self, phase: str, at: datetime | None) -> None:
-        """Start every component with the clock at ``at`` (None: the real clock)."""
-        self.phase = phase
-        env = dict(self.env)
-        if at is not None:
-            offset = int((at - datetime.now(UTC)).total_seconds())
-            if self.db is not None:
-                with self.db.cursor() as cur:
-                    cur.execute("UPDATE fake_clock SET off = make_interval(secs => %s)", (offset,))
-            # FORCE_MONOTONIC_FIX: without it libfaketime 0.9.10 breaks Python's time.sleep
-            # (clock_nanosleep with an absolute monotonic deadline: EINVAL)
-            env.update(LD_PRELOAD=faketime_lib(), FAKETIME=f"{offset:+d}", FAKETIME_FORCE_MONOTONIC_FIX="1",
-                       FAKETIME_DONT_RESET="1")
-        for name in self.COMPONENTS:
-            args = [name] + (["--port", str(self.port)] if name == "api-server" else [])
-            out = open(self.logdir / f"{phase}-{name}.log", "wb")
-            self.procs[name] = subprocess.Popen([self.airflow, *args], env=env, stdout=out,
-                                                stderr=subprocess.STDOUT, start_new_session=True)
-            out.close()
+    def log_path(self, name: str) -> Path:
+        return self.logdir / f"{name}.log"
+
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+        """Start ``airflow <args>`` as ``name``; ``env`` adds to or overrides the common environment."""
+        out = open(self.log_path(name), "wb")  # the child keeps its own descriptor
+        self.procs[name] = subprocess.Popen(
+            [self.airflow, *args], env={**self.env, **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True, cwd=cwd,
+        )
+        out.close()
+
+    def stop_one(self, name: str, timeout: float = 120) -> None:
+        """End one process gracefully (SIGTERM: a Celery worker finishes its task and hands back
+        what it had fetched), then for good."""
+        proc = self.procs.pop(name)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
 
     def check_alive(self) -> None:
         for name, proc in self.procs.items():
             if proc.poll() is not None:
                 raise AssertionError(f"airflow {name} exited with {proc.returncode}:\n{self.tail(name)}")
 
-    def tail(self, name: str, n: int = 3000) -> str:
-        path = self.logdir / f"{self.phase}-{name}.log"
+    def tail(self, name: str, n: int = 4000) -> str:
+        path = self.log_path(name)
         return path.read_text(errors="replace")[-n:] if path.exists() else ""
 
     def stop(self) -> None:
@@ -158,7 +194,7 @@ class Stack:
             except subprocess.TimeoutExpired:
                 pass
         for proc in self.procs.values():
-            try:
+            try:  # children of the process too
                 os.killpg(proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
@@ -166,6 +202,8 @@ class Stack:
         self.procs = {}
 
     def wait_for(self, predicate, timeout: float, what: str, interval: float = 1.0):
+        """``predicate()``'s first true result within ``timeout`` seconds; fails (with every process's
+        log tail) when a process exits or time runs out."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             result = predicate()
@@ -174,7 +212,49 @@ class Stack:
             self.check_alive()
             time.sleep(interval)
         logs = "\n".join(f"--- {name} ---\n{self.tail(name)}" for name in self.procs)
-        raise AssertionError(f"[{self.phase}] timed out after {timeout}s waiting for {what}\n{logs}")
+        raise AssertionError(f"{self.label()}timed out after {timeout}s waiting for {what}\n{logs}")
+
+    def label(self) -> str:
+        return ""
+
+
+def wait_for(predicate, timeout: float, what: str, procs: Processes, interval: float = 1.0):
+    """:meth:`Processes.wait_for` as a function (the form tests/test_distributed.py calls)."""
+    return procs.wait_for(predicate, timeout, what, interval)
+
+
+class Stack(Processes):
+    """The Airflow processes of one phase; :meth:`stop` ends exactly those (by process group)."""
+
+    COMPONENTS = ("dag-processor", "scheduler", "triggerer", "api-server")
+
+    def __init__(self, airflow: str, env: dict[str, str], logdir: Path, port: int, db=None) -> None:
+        super().__init__(env, logdir, airflow)
+        self.port, self.db = port, db
+        self.phase = "setup"
+
+    def log_path(self, name: str) -> Path:
+        return self.logdir / f"{self.phase}-{name}.log"
+
+    def label(self) -> str:
+        return f"[{self.phase}] "
+
+    def start(self, phase: str, at: datetime | None) -> None:  # type: ignore[override]
+        """Start every component with the clock at ``at`` (None: the real clock)."""
+        self.phase = phase
+        env: dict[str, str] = {}
+        if at is not None:
+            offset = int((at - datetime.now(UTC)).total_seconds())
+            if self.db is not None:
+                with self.db.cursor() as cur:
+                    cur.execute("UPDATE fake_clock SET off = make_interval(secs => %s)", (offset,))
+            # FORCE_MONOTONIC_FIX: without it libfaketime 0.9.10 breaks Python's time.sleep
+            # (clock_nanosleep with an absolute monotonic deadline: EINVAL)
+            env.update(LD_PRELOAD=faketime_lib(), FAKETIME=f"{offset:+d}", FAKETIME_FORCE_MONOTONIC_FIX="1",
+                       FAKETIME_DONT_RESET="1")
+        for name in self.COMPONENTS:
+            args = [name] + (["--port", str(self.port)] if name == "api-server" else [])
+            super().start(name, *args, env=env)
 
     # -- the REST API, as a user would call it ----------------------------------------------------
 

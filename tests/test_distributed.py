@@ -33,7 +33,8 @@ from pathlib import Path
 
 import pytest
 from conftest import skip_or_fail
-from test_deadline_alert import AIRFLOW, Processes, _wait_for
+from stack import AIRFLOW, Processes
+from stack import wait_for as _wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_HOST, PG_PORT = "127.0.0.1", 5432

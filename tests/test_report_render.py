@@ -13,23 +13,8 @@ from docx.oxml.ns import qn
 
 from runreport.carry_over import BalanceRow
 from runreport.report import charts
+from runreport.report import content as rc
 from runreport.report.build import ReportMeta, compose, parse_markdown
-from runreport.report.content import (
-    ActivityReport,
-    BudgetLine,
-    ComparisonRow,
-    ContributionLine,
-    DataQuality,
-    Economy,
-    EvaluationSummary,
-    GoalMatrix,
-    OrgCount,
-    Paragraph,
-    QuarantineReason,
-    QuestionSummary,
-    SessionInfo,
-    SourceQuality,
-)
 from runreport.report.pdf import find_soffice, to_pdf
 from runreport.report.render_docx import DEFAULT_TEMPLATE, render_docx
 from runreport.sweformat import NBSP
@@ -39,29 +24,29 @@ TRICKY = "Deltagarna skrev <&> och {{ namn }} \x07 i texten"
 
 def sample_content(narratives: dict | None = None, report_date: date = date(2021, 2, 15)):
     meta = ReportMeta(2020, "Regionalt utvecklingsnätverk (RUN)", "RUN", "Mittuniversitetet", report_date)
-    act = ActivityReport(
+    act = rc.ActivityReport(
         activity_code="2020-A01", activity_name="Att organisera för fjärrundervisning – uppföljningsträff",
         section="Aktiviteter", target_group="Förvaltningschefer", form="D", term="VT",
         goals=("1", "4"), description=tuple(p for p in parse_markdown(f"Träffen genomfördes **digitalt**.\n\n{TRICKY}")
-                                            if isinstance(p, Paragraph)),
+                                            if isinstance(p, rc.Paragraph)),
         description_missing=False,
-        sessions=(SessionInfo(1, date(2020, 4, 2), "D", "Zoom"),),
+        sessions=(rc.SessionInfo(1, date(2020, 4, 2), "D", "Zoom"),),
         registered=30, cancelled=2, participants=23,
-        per_organisation=(OrgCount("2380", "Östersund", 12), OrgCount("2281", "Sundsvall", 9),
-                          OrgCount("SPSM", "SPSM", 2)),
-        evaluation=EvaluationSummary(18, 23, (
-            QuestionSummary("Helhetsintryck", (0, 0, 2, 6, 10)),
-            QuestionSummary("Relevans för min yrkesroll", (0, 1, 2, 5, 10)),
-            QuestionSummary("Kommer att använda i mitt arbete", (0, 0, 4, 4, 10)))),
+        per_organisation=(rc.OrgCount("2380", "Östersund", 12), rc.OrgCount("2281", "Sundsvall", 9),
+                          rc.OrgCount("SPSM", "SPSM", 2)),
+        evaluation=rc.EvaluationSummary(18, 23, (
+            rc.QuestionSummary("Helhetsintryck", (0, 0, 2, 6, 10)),
+            rc.QuestionSummary("Relevans för min yrkesroll", (0, 1, 2, 5, 10)),
+            rc.QuestionSummary("Kommer att använda i mitt arbete", (0, 0, 4, 4, 10)))),
     )
-    economy = Economy(
-        contributions=(ContributionLine("2380", "Östersund", 64000, Decimal(2), 12, Decimal(128000)),
-                       ContributionLine("2281", "Sundsvall", 398500, Decimal(2), 12, Decimal(797000))),
+    economy = rc.Economy(
+        contributions=(rc.ContributionLine("2380", "Östersund", 64000, Decimal(2), 12, Decimal(128000)),
+                       rc.ContributionLine("2281", "Sundsvall", 398500, Decimal(2), 12, Decimal(797000))),
         in_kind_text="Mittuniversitetet bidrar med löner motsvarande 2,40 operativ tjänst och 0,25 ordförandeskap.",
-        budget=(BudgetLine("Organisation", "2020-O01", "RUN-riksdag", Decimal(175000), "Delt.avg.", None,
-                           Decimal(136000)),
-                BudgetLine("Aktiviteter", "2020-A01", act.activity_name, Decimal(750000), "Skolverket",
-                           Decimal(50000), Decimal(334000))),
+        budget=(rc.BudgetLine("Organisation", "2020-O01", "RUN-riksdag", Decimal(175000), "Delt.avg.", None,
+                              Decimal(136000)),
+                rc.BudgetLine("Aktiviteter", "2020-A01", act.activity_name, Decimal(750000), "Skolverket",
+                              Decimal(50000), Decimal(334000))),
         balance=BalanceRow(2020, Decimal(0), Decimal(925000), Decimal(0), Decimal(470000)),
     )
     return compose(
@@ -73,12 +58,12 @@ def sample_content(narratives: dict | None = None, report_date: date = date(2021
             "summary": "Året 2020 blev ett speciellt år.",
         },
         [act],
-        comparison=[ComparisonRow(act.activity_name, 23, 50)],
-        goal_matrix=GoalMatrix("2020–2022", (("1", "Likvärdighet"), ("2", "Kvalitet"), ("3", "Kompetens"),
-                                             ("4", "Digitalisering")), ((act.activity_name, ("1", "4")),)),
+        comparison=[rc.ComparisonRow(act.activity_name, 23, 50)],
+        goal_matrix=rc.GoalMatrix("2020–2022", (("1", "Likvärdighet"), ("2", "Kvalitet"), ("3", "Kompetens"),
+                                                ("4", "Digitalisering")), ((act.activity_name, ("1", "4")),)),
         economy=economy,
-        data_quality=DataQuality((SourceQuality("registrations", 1, 100, 97, 3),),
-                                 (QuarantineReason("registrations", "Okänd kommun", 3),)),
+        data_quality=rc.DataQuality((rc.SourceQuality("registrations", 1, 100, 97, 3),),
+                                    (rc.QuarantineReason("registrations", "Okänd kommun", 3),)),
     )
 
 

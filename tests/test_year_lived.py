@@ -88,29 +88,18 @@ def _records(notes: Path, event: str) -> list[dict]:
 def world(tmp_path):
     if not st.faketime_lib():
         st.require_or_skip("libfaketime is not installed (Debian package faketime)")
-    try:
-        import asyncpg  # noqa: F401
-    except ImportError:
-        st.require_or_skip("asyncpg (Airflow's async PostgreSQL driver) is not installed")
+    st.require_asyncpg()
     meta, drop_meta = st.scratch_database("run_life_meta")
     wh, drop_wh = st.scratch_database("run_life_wh")
     home, inbox, out, notes, logs = (tmp_path / d for d in ("home", "inbox", "out", "notes", "logs"))
     for d in (home, inbox, out, notes, logs):
         d.mkdir()
     port = st.free_port()
-    import os
-
     from runreport.demo_payees import connection_env
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RUN_"))}
-    env.update(connection_env())  # finance's payee connections run_payee_<tenant> (demo values)
-    env.update(
-        AIRFLOW_HOME=str(home),
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"postgresql+psycopg2://postgres@{st.PG_HOST}:{st.PG_PORT}/{meta}",
-        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
-        AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
-        AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    env = st.stack_env(
+        home, meta, ROOT / "dags", logs / "tasks",
+        **connection_env(),  # finance's payee connections run_payee_<tenant> (demo values)
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",
         AIRFLOW__CORE__PARALLELISM="4",
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
@@ -118,11 +107,6 @@ def world(tmp_path):
         AIRFLOW__API__BASE_URL=f"http://127.0.0.1:{port}",
         AIRFLOW__API__PORT=str(port),
         AIRFLOW__API__WORKERS="1",
-        AIRFLOW__LOGGING__BASE_LOG_FOLDER=str(logs / "tasks"),
-        AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL="5",
-        AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL="5",
-        AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES="1",
-        AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK="False",
         AIRFLOW__API_AUTH__JWT_SECRET=uuid.uuid4().hex,
         AIRFLOW__API__SECRET_KEY=uuid.uuid4().hex,
         AIRFLOW_VAR_RUN_PSEUDONYM_SECRET="life-test-secret",
@@ -132,7 +116,6 @@ def world(tmp_path):
         RUN_PATHS__NOTIFICATIONS=str(notes),
         RUN_REPORTING__DEADLINE_ALERTS="true",
         RUN_INVOICING__BASIS_PDF="false",
-        PYTHONUNBUFFERED="1",
         PYTHONWARNINGS="ignore::DeprecationWarning",
     )
     migrate = subprocess.run([AIRFLOW, "db", "migrate"], env=env, capture_output=True, text=True, timeout=300)

@@ -106,6 +106,16 @@ def csv_text(head, rows, sep=";"):
     return "\r\n".join([head.replace(";", sep)] + [r.replace(";", sep) for r in rows]) + "\r\n"
 
 
+def set_cells(rows, column, values):
+    """``rows`` (``;``-separated) with the cell in ``column`` of each row numbered in ``values`` replaced by
+    its value: changes ``rows`` and returns it."""
+    for k, value in values.items():
+        parts = rows[k].split(";")
+        parts[column] = value
+        rows[k] = ";".join(parts)
+    return rows
+
+
 def loaded(source, name, rows_in, bad=0, keyword=None, **extra):
     e = {"name": name, "status": "loaded", "rows_in": rows_in, "rows_loaded": rows_in - bad,
          "rows_quarantined": bad}
@@ -135,6 +145,20 @@ def case(cid, source, description, files, decision=None):
 
 
 F = "anmalningar_2025.csv"
+E = "utvarderingar_2025.csv"
+L = "huvudbok_2025.csv"
+S = "traffar_2025.csv"
+FILES = {"registrations": (F, REG_HEAD, reg_rows), "evaluations": (E, EVAL_HEAD, eval_rows),
+         "ledger": (L, LEDGER_HEAD, ledger_rows), "sessions": (S, SESS_HEAD, sess_rows)}
+
+
+def one_bad_cell(cid, source, row, column, value, description, keyword):
+    """``source``'s file of N good rows with the cell in ``column`` of row ``row`` made bad: the file loads,
+    that row is quarantined with ``keyword`` in its reason."""
+    name, head, good_rows = FILES[source]
+    w(cid, name, csv_text(head, set_cells(good_rows(), column, {row: value})))
+    case(cid, source, description, [loaded(source, name, N, 1, keyword)])
+
 
 # 01-02 encodings
 w("01_encoding_cp1252", F, csv_text(REG_HEAD, reg_rows()), "cp1252")
@@ -176,56 +200,18 @@ w("10_duplicated_rows", F, csv_text(REG_HEAD, rows))
 case("10_duplicated_rows", "registrations",
      "An exact duplicate row: the first occurrence loads, the repeat is quarantined",
      [loaded("registrations", F, N + 1, 1, "Dubblett")])
-# 11 unknown municipality
-rows = reg_rows()
-rows[4] = rows[4].split(";")
-rows[4][3] = "Gotlands kommun"
-rows[4] = ";".join(rows[4])
-w("11_unknown_municipality", F, csv_text(REG_HEAD, rows))
-case("11_unknown_municipality", "registrations", "A municipality RUN does not know",
-     [loaded("registrations", F, N, 1, "Okänd")])
-# 12 not a member that year
-rows = reg_rows()
-parts = rows[7].split(";")
-parts[3] = "Bräcke kommun"
-rows[7] = ";".join(parts)
-w("12_not_member_that_year", F, csv_text(REG_HEAD, rows))
-case("12_not_member_that_year", "registrations", "Bräcke (2305) left the network at 2024-12-31",
-     [loaded("registrations", F, N, 1, "inte medlem")])
-# 13 Likert 7
-E = "utvarderingar_2025.csv"
-rows = eval_rows()
-parts = rows[5].split(";")
-parts[5] = "7"
-rows[5] = ";".join(parts)
-w("13_likert_7", E, csv_text(EVAL_HEAD, rows))
-case("13_likert_7", "evaluations", "A Likert answer of 7 on a 1–5 scale", [loaded("evaluations", E, N, 1, "Likertvärdet 7")])
-# 14 date in wrong year
-L = "huvudbok_2025.csv"
-rows = ledger_rows()
-parts = rows[3].split(";")
-parts[2] = "2024-12-30"
-rows[3] = ";".join(parts)
-w("14_date_wrong_year", L, csv_text(LEDGER_HEAD, rows))
-case("14_date_wrong_year", "ledger", "A booking date in 2024 in the 2025 ledger",
-     [loaded("ledger", L, N, 1, "2024-12-30")])
-# 15 negative seats
-S = "traffar_2025.csv"
-rows = sess_rows()
-parts = rows[2].split(";")
-parts[5] = "-5"
-rows[2] = ";".join(parts)
-w("15_negative_seats", S, csv_text(SESS_HEAD, rows))
-case("15_negative_seats", "sessions", "A negative number of seats (participants) in a session",
-     [loaded("sessions", S, N, 1, "negativ")])
-# 16 text in an amount field
-rows = ledger_rows()
-parts = rows[6].split(";")
-parts[6] = "ca 500"
-rows[6] = ";".join(parts)
-w("16_text_in_amount", L, csv_text(LEDGER_HEAD, rows))
-case("16_text_in_amount", "ledger", "Text in the amount field (no total row in the file)",
-     [loaded("ledger", L, N, 1, "ca 500")])
+# 11-16 one bad cell: that row is quarantined, the rest load
+one_bad_cell("11_unknown_municipality", "registrations", 4, 3, "Gotlands kommun",
+             "A municipality RUN does not know", "Okänd")
+one_bad_cell("12_not_member_that_year", "registrations", 7, 3, "Bräcke kommun",
+             "Bräcke (2305) left the network at 2024-12-31", "inte medlem")
+one_bad_cell("13_likert_7", "evaluations", 5, 5, "7", "A Likert answer of 7 on a 1–5 scale", "Likertvärdet 7")
+one_bad_cell("14_date_wrong_year", "ledger", 3, 2, "2024-12-30", "A booking date in 2024 in the 2025 ledger",
+             "2024-12-30")
+one_bad_cell("15_negative_seats", "sessions", 2, 5, "-5", "A negative number of seats (participants) in a session",
+             "negativ")
+one_bad_cell("16_text_in_amount", "ledger", 6, 6, "ca 500", "Text in the amount field (no total row in the file)",
+             "ca 500")
 # 17 amounts with spaces and kr
 rows = ledger_rows()
 rows = [";".join(p[:6] + [f"{int(p[6].split(',')[0]) * 10:,}".replace(",", " ") + ",50 kr"] + p[7:])
@@ -234,11 +220,8 @@ w("17_amounts_spaces_kr", L, csv_text(LEDGER_HEAD, rows))
 case("17_amounts_spaces_kr", "ledger", "Amounts written '12 345,50 kr' (thousands space, decimal comma, kr): load",
      [loaded("ledger", L, N)])
 # 18 formula cells
-rows = eval_rows()
-for k, text in ((2, '=HYPERLINK("http://example.com";"klicka")'), (3, "+46 70 123 45 67"), (4, "-bra träff")):
-    parts = rows[k].split(";")
-    parts[8] = q(text)
-    rows[k] = ";".join(parts)
+rows = set_cells(eval_rows(), 8, {2: q('=HYPERLINK("http://example.com";"klicka")'), 3: q("+46 70 123 45 67"),
+                                  4: q("-bra träff")})
 w("18_formula_cells", E, csv_text(EVAL_HEAD, rows))
 case("18_formula_cells", "evaluations",
      "A free-text cell starting with = (a spreadsheet formula) is quarantined; cells starting with + or - "
@@ -247,11 +230,8 @@ case("18_formula_cells", "evaluations",
      decision="quarantine cells starting with = or @ (ingest rule 'formula'); + and - load literally; every "
               "CSV output (e.g. karantan_<run>.csv) prefixes cells starting with = + - @ with '")
 # 19 Jinja and XML in free text
-rows = eval_rows()
-for k, text in ((1, "{{ 7*7 }} och {% raw %}"), (2, "<script>alert(1)</script> & <b>fet</b>"), (3, "]]> &amp; <![CDATA[ \"citat\"")):
-    parts = rows[k].split(";")
-    parts[8] = q(text)
-    rows[k] = ";".join(parts)
+rows = set_cells(eval_rows(), 8, {1: q("{{ 7*7 }} och {% raw %}"), 2: q("<script>alert(1)</script> & <b>fet</b>"),
+                                  3: q("]]> &amp; <![CDATA[ \"citat\"")})
 w("19_jinja_xml_free_text", E, csv_text(EVAL_HEAD, rows))
 case("19_jinja_xml_free_text", "evaluations", "Jinja {{ }} and XML <&> in free text: load, stay literal in every output",
      [loaded("evaluations", E, N, 0, None, literal_values=["{{ 7*7 }} och {% raw %}",
@@ -277,11 +257,7 @@ case("22_same_file_twice", "registrations", "The same bytes dropped twice: the s
       {"name": "drop2/" + F, "drop": 2, "status": "unchanged", "rows_loaded": 0, "rows_quarantined": 0}])
 # 23 corrected file
 rows = reg_rows()
-bad = rows[:]
-for k in range(0, 10):
-    parts = bad[k].split(";")
-    parts[6] = "kanske"
-    bad[k] = ";".join(parts)
+bad = set_cells(rows[:], 6, dict.fromkeys(range(10), "kanske"))
 w("23_corrected_file", "drop1/anmalningar_2025_vt.csv", csv_text(REG_HEAD, bad))
 w("23_corrected_file", "drop2/anmalningar_2025_vt_v2.csv", csv_text(REG_HEAD, rows))
 case("23_corrected_file", "registrations",
@@ -299,11 +275,7 @@ w("25_total_row_mismatch", L, csv_text(LEDGER_HEAD, rows + [f"Summa;;;;;;{total 
 case("25_total_row_mismatch", "ledger", "The total row does not equal the sum of the lines: critical",
      [rejected(L, "expect_column_sum_to_be_between", N)])
 # 26 too many bad rows
-rows = eval_rows()
-for k in range(0, 4):
-    parts = rows[k].split(";")
-    parts[6] = "9"
-    rows[k] = ";".join(parts)
+rows = set_cells(eval_rows(), 6, dict.fromkeys(range(4), "9"))
 w("26_rejected_share_exceeded", E, csv_text(EVAL_HEAD, rows))
 case("26_rejected_share_exceeded", "evaluations", "4 of 30 rows (13 %) fail: above max_rejected_share 5 %",
      [rejected(E, "gräns", N)])
@@ -317,23 +289,14 @@ case("27_population_missing_member", "population",
 # 28 date formats and municipality names
 rows = reg_rows()
 rows = [r.replace("2025-03-", "3/").replace("-13;", "/2025;") if False else r for r in rows]
-parts = rows[0].split(";")
-parts[5] = "4/3/2025"
-rows[0] = ";".join(parts)
-parts = rows[1].split(";")
-parts[3] = "Östersunds kommun"
-rows[1] = ";".join(parts)
+set_cells(rows, 5, {0: "4/3/2025"})
+set_cells(rows, 3, {1: "Östersunds kommun"})
 w("28_date_and_name_variants", F, csv_text(REG_HEAD, rows))
 case("28_date_and_name_variants", "registrations", "Dates as 4/3/2025 and municipality as 'Östersunds kommun': load",
      [loaded("registrations", F, N)])
 # 29 unknown activity
-rows = reg_rows()
-parts = rows[11].split(";")
-parts[0] = "A-2019-99"
-rows[11] = ";".join(parts)
-w("29_unknown_activity", F, csv_text(REG_HEAD, rows))
-case("29_unknown_activity", "registrations", "An activity that is not in the 2025 action plan",
-     [loaded("registrations", F, N, 1, "A-2019-99")])
+one_bad_cell("29_unknown_activity", "registrations", 11, 0, "A-2019-99",
+             "An activity that is not in the 2025 action plan", "A-2019-99")
 # 30 xlsx
 from openpyxl import Workbook  # noqa: E402
 
@@ -349,20 +312,13 @@ case("30_xlsx", "registrations", "The same data as .xlsx", [loaded("registration
 # 31 amount forms: only the forms whose value is certain load; the rest are quarantined, named
 from decimal import Decimal  # noqa: E402
 
-rows = ledger_rows(200)   # 6 bad rows in 200: 3 %, below the rejected share
 forms = {0: ("1,234.50", "1234.50"), 1: ("1.234,50", "1234.50"), 2: ("1234.50", "1234.50"),
          3: ("12.500", None), 4: ("12,345", None), 5: ("1e6", None), 6: ("Infinity", None),
          7: ("12345678901234567890", None), 8: ("1234,567", None), 9: ("\u22121 200,00 kr", "-1200.00")}
-total = Decimal(0)
-for i, r in enumerate(rows):
-    parts = r.split(";")
-    if i in forms:
-        parts[6] = forms[i][0]
-        rows[i] = ";".join(parts)
-        if forms[i][1] is not None:
-            total += Decimal(forms[i][1])
-    else:
-        total += Decimal(parts[6].replace(",", "."))
+rows = ledger_rows(200)   # 6 bad rows in 200: 3 %, below the rejected share
+total = sum(Decimal(r.split(";")[6].replace(",", ".")) for i, r in enumerate(rows) if i not in forms)
+total += sum(Decimal(value) for _, value in forms.values() if value is not None)
+set_cells(rows, 6, {i: written for i, (written, _) in forms.items()})
 w("31_amount_forms", L, csv_text(LEDGER_HEAD, rows))
 case("31_amount_forms", "ledger",
      "Amounts as partners write them: 1,234.50 / 1.234,50 / 1234.50 / \u22121 200,00 kr load exactly; the ambiguous "
@@ -416,21 +372,13 @@ def aside(name, keyword, place=None, entry=None):
 
 
 # numbers in other columns than the ledger's amount
-rows = sess_rows()
-for k, seats in ((1, "inf"), (2, "12,5"), (3, "1e3")):
-    parts = rows[k].split(";")
-    parts[5] = seats
-    rows[k] = ";".join(parts)
+rows = set_cells(sess_rows(), 5, {1: "inf", 2: "12,5", 3: "1e3"})
 w("34_seats_not_whole_numbers", S, csv_text(SESS_HEAD, rows))
 case("34_seats_not_whole_numbers", "sessions",
      "Seats written inf, 12,5 and 1e3: each quarantined with the form named, the file checked to its end "
      "(3 of 30 rows is above the 5 % share: the file is rejected, every row accounted for)",
      [rejected(S, "inf", 30)])
-rows = ledger_rows()
-for k, amount in ((1, "12\u00a0345,50"), (2, "12\u202f345,50"), (3, "12 345,50 SEK"), (4, "-1 200,00")):
-    parts = rows[k].split(";")
-    parts[6] = amount
-    rows[k] = ";".join(parts)
+rows = set_cells(ledger_rows(), 6, {1: "12\u00a0345,50", 2: "12\u202f345,50", 3: "12 345,50 SEK", 4: "-1 200,00"})
 total = sum(Decimal(r.split(";")[6].replace("\u00a0", "").replace("\u202f", "").replace(" SEK", "")
                     .replace(" ", "").replace(",", ".")) for r in rows)
 w("35_amount_space_characters", L, csv_text(LEDGER_HEAD, rows))
@@ -439,10 +387,7 @@ case("35_amount_space_characters", "ledger",
      "the amount, a minus sign: all load to the öre",
      [loaded("ledger", L, N, amount_sum=str(total))])
 # plausibility against the other sources
-rows = ledger_rows()
-parts = rows[5].split(";")
-parts[6] = "1 500 000,00"
-rows[5] = ";".join(parts)
+rows = set_cells(ledger_rows(), 6, {5: "1 500 000,00"})
 w("36_ledger_line_over_budget", L, csv_text(LEDGER_HEAD, rows))
 case("36_ledger_line_over_budget", "ledger",
      "One line of 1 500 000 kr on an activity whose whole budget is 100 000 kr (a typo of 1 500,00?): the file "
@@ -570,10 +515,7 @@ xlsx("57_hidden_rows", X, REG_LINES, _hidden)
 case("57_hidden_rows", "registrations",
      "Two data rows hidden in Excel: rejected naming the rows (neither loaded nor skipped without a decision)",
      [rejected(X, "7, 8")])
-rows = eval_rows()
-parts = rows[4].split(";")
-parts[8] = q("x" * 200_000)
-rows[4] = ";".join(parts)
+rows = set_cells(eval_rows(), 8, {4: q("x" * 200_000)})
 w("58_field_over_128kb", E, csv_text(EVAL_HEAD, rows))
 case("58_field_over_128kb", "evaluations", "A free-text field of 200 000 characters: rejected naming its line",
      [rejected(E, "Rad 6")])
@@ -588,11 +530,7 @@ w("60_title_and_blank_lines", F, "Anmälningar till RUN 2025\r\nUtdrag ur anmäl
 case("60_title_and_blank_lines", "registrations",
      "Two title lines and blank lines above and among the rows: 30 rows, none lost, row numbers as in Excel",
      [loaded("registrations", F, N)])
-rows = eval_rows()
-for k, text in ((2, "Bra;\r\nmen för kort"), (3, 'Hon sa "tack"')):
-    parts = rows[k].split(";")
-    parts[8] = q(text)
-    rows[k] = ";".join(parts)
+rows = set_cells(eval_rows(), 8, {2: q("Bra;\r\nmen för kort"), 3: q('Hon sa "tack"')})
 w("61_quoted_free_text", E, csv_text(EVAL_HEAD, rows))
 case("61_quoted_free_text", "evaluations",
      "Free text with a semicolon, a line break and quotes inside quotes: one row each, the text as written",
