@@ -1,4 +1,5 @@
 -- The activities of the year's action plan (handlingsplan), in plan order.
+{% from "_macros.sql" import tenant_year %}
 SELECT a.activity_code,
        a.activity_name,
        a.section,
@@ -7,6 +8,5 @@ SELECT a.activity_code,
        a.goals,
        a.term
 FROM activity a
-WHERE a.tenant = :tenant
-  AND a.year = :year
+WHERE {{ tenant_year("a") }}
 ORDER BY a.activity_code

@@ -1,4 +1,5 @@
 -- Each member municipality's contribution (kommunbidrag) for the year, with its name.
+{% from "_macros.sql" import member_names, tenant_year %}
 SELECT c.municipality_code,
        m.municipality_name,
        c.population,
@@ -6,12 +7,6 @@ SELECT c.municipality_code,
        c.months,
        c.amount_sek
 FROM contribution c
-LEFT JOIN (
-    SELECT municipality_code, MAX(municipality_name) AS municipality_name
-    FROM member
-    WHERE tenant = :tenant
-    GROUP BY municipality_code
-) m ON m.municipality_code = c.municipality_code
-WHERE c.tenant = :tenant
-  AND c.year = :year
+LEFT JOIN {{ member_names() }} m ON m.municipality_code = c.municipality_code
+WHERE {{ tenant_year("c") }}
 ORDER BY c.municipality_code

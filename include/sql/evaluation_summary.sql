@@ -1,5 +1,6 @@
 -- Evaluation responses per activity: the number of responses and, per Likert question, the
 -- number of answers 1..5 (means are computed from the distribution).
+{% from "_macros.sql" import tenant_year %}
 SELECT e.activity_code,
        COUNT(*) AS responses,
        SUM(CASE WHEN e.q_overall = 1 THEN 1 ELSE 0 END) AS overall_1,
@@ -18,7 +19,6 @@ SELECT e.activity_code,
        SUM(CASE WHEN e.q_apply = 4 THEN 1 ELSE 0 END) AS apply_4,
        SUM(CASE WHEN e.q_apply = 5 THEN 1 ELSE 0 END) AS apply_5
 FROM evaluation e
-WHERE e.tenant = :tenant
-  AND e.year = :year
+WHERE {{ tenant_year("e") }}
 GROUP BY e.activity_code
 ORDER BY e.activity_code

@@ -1,5 +1,6 @@
 -- Registrations per activity of the year: participants (status 'deltog'), registered (not
 -- cancelled) and cancelled. Activities without registrations are listed with zeros.
+{% from "_macros.sql" import same_activity, tenant_year %}
 SELECT a.activity_code,
        a.activity_name,
        a.section,
@@ -7,11 +8,7 @@ SELECT a.activity_code,
        SUM(CASE WHEN r.status IN ('anmäld', 'deltog') THEN 1 ELSE 0 END) AS registered,
        SUM(CASE WHEN r.status = 'avbokad' THEN 1 ELSE 0 END) AS cancelled
 FROM activity a
-LEFT JOIN registration r
-       ON r.tenant = a.tenant
-      AND r.year = a.year
-      AND r.activity_code = a.activity_code
-WHERE a.tenant = :tenant
-  AND a.year = :year
+LEFT JOIN registration r ON {{ same_activity("r", "a") }}
+WHERE {{ tenant_year("a") }}
 GROUP BY a.activity_code, a.activity_name, a.section
 ORDER BY a.activity_code

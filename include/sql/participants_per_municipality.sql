@@ -1,30 +1,18 @@
 -- Each municipality that contributes for the year: its population, its contribution and how many
--- took part from it (registrations with status 'deltog' whose organisation is the municipality).
+-- took part from it (participations in the report's activities whose organisation is the municipality).
+{% from "_macros.sql" import member_names, report_participations, tenant_year %}
 SELECT c.municipality_code,
        m.municipality_name,
        c.population,
        c.amount_sek,
        COALESCE(p.participants, 0) AS participants
 FROM contribution c
+LEFT JOIN {{ member_names() }} m ON m.municipality_code = c.municipality_code
 LEFT JOIN (
-    SELECT municipality_code, MAX(municipality_name) AS municipality_name
-    FROM member
-    WHERE tenant = :tenant
-    GROUP BY municipality_code
-) m ON m.municipality_code = c.municipality_code
-LEFT JOIN (
-    SELECT r.org_code, COUNT(*) AS participants
-    FROM registration r
-    JOIN activity a
-      ON a.tenant = r.tenant
-     AND a.year = r.year
-     AND a.activity_code = r.activity_code
-     AND LOWER(a.section) IN ('aktiviteter', 'nätverk')   -- the report's activities
-    WHERE r.tenant = :tenant
-      AND r.year = :year
-      AND r.status = 'deltog'
-    GROUP BY r.org_code
+    SELECT rp.org_code, COUNT(*) AS participants
+    FROM {{ report_participations() }} rp
+    WHERE rp.year = :year
+    GROUP BY rp.org_code
 ) p ON p.org_code = c.municipality_code
-WHERE c.tenant = :tenant
-  AND c.year = :year
+WHERE {{ tenant_year("c") }}
 ORDER BY c.municipality_code

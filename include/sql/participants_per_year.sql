@@ -1,17 +1,12 @@
 -- Every year in the warehouse up to the report's year: the people who took part in the report's
 -- activities (the action plan's sections Aktiviteter and Nätverk) (status 'deltog'),
--- each person once, and the participations (one per person and activity). For the trend charts.
-SELECT r.year,
-       COUNT(DISTINCT r.person_key) AS people,
+-- each person once, and the participations (one per person and activity). For the trend charts and
+-- for the key figures of the year and the year before (a year without registrations has no row).
+{% from "_macros.sql" import report_participations %}
+SELECT p.year,
+       COUNT(DISTINCT p.person_key) AS people,
        COUNT(*) AS participations
-FROM registration r
-JOIN activity a
-  ON a.tenant = r.tenant
- AND a.year = r.year
- AND a.activity_code = r.activity_code
- AND LOWER(a.section) IN ('aktiviteter', 'nätverk')   -- the report's activities (report/compose.py)
-WHERE r.tenant = :tenant
-  AND r.year <= :year
-  AND r.status = 'deltog'
-GROUP BY r.year
-ORDER BY r.year
+FROM {{ report_participations() }} p
+WHERE p.year <= :year
+GROUP BY p.year
+ORDER BY p.year
