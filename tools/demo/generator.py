@@ -23,6 +23,12 @@ are preceded by 3-year 2 kr periods back to it, the members are valid from the s
 one, the population file starts at the first year - 1 (2019 onward unchanged) and every year gets its
 action plan, sessions, registrations, evaluations, ledger and narrative texts. The default demo
 (2023-2025) is unchanged by this.
+
+The municipalities and the activities (action-plan rows and the staff's texts) are data, in
+``reference.yaml`` next to this file. Whatever a narrative text says about the year's meetings (how
+many, when, where, on site or on distance) is derived from the generated sessions (``_SessionFacts``),
+and the introduction's news of the year from the members, agreements and action plans
+(``_year_news``), so that no text can contradict the data it is printed beside.
 """
 
 from __future__ import annotations
@@ -37,49 +43,27 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
+from itertools import pairwise
 from pathlib import Path
 from random import Random
 from xml.sax.saxutils import escape as xml_escape
 
+import yaml
 from stdnum import luhn
 
 # --------------------------------------------------------------------------------------
 # Reference data
 # --------------------------------------------------------------------------------------
 
+# The demo world's municipalities and activities (with the staff's texts) are data, in reference.yaml.
+REFERENCE = yaml.safe_load((Path(__file__).with_name("reference.yaml")).read_text(encoding="utf-8"))
+
 # code, name, county, subnetwork, population 31 Dec 2019, yearly drift (fraction)
 MUNICIPALITIES: list[tuple[str, str, str, str, int, float]] = [
-    ("2303", "Ragunda", "Jämtland", "västra", 5_330, -0.006),
-    ("2305", "Bräcke", "Jämtland", "västra", 6_340, -0.005),
-    ("2309", "Krokom", "Jämtland", "västra", 15_190, 0.006),
-    ("2313", "Strömsund", "Jämtland", "västra", 11_480, -0.007),
-    ("2321", "Åre", "Jämtland", "västra", 11_800, 0.012),
-    ("2326", "Berg", "Jämtland", "västra", 6_950, -0.004),
-    ("2361", "Härjedalen", "Jämtland", "västra", 10_050, -0.004),
-    ("2380", "Östersund", "Jämtland", "västra", 63_226, 0.004),
-    ("2260", "Ånge", "Västernorrland", "östra", 9_380, -0.006),
-    ("2262", "Timrå", "Västernorrland", "östra", 18_040, -0.001),
-    ("2280", "Härnösand", "Västernorrland", "östra", 24_900, -0.003),
-    ("2281", "Sundsvall", "Västernorrland", "östra", 98_800, 0.002),
-    ("2282", "Kramfors", "Västernorrland", "östra", 18_350, -0.006),
-    ("2283", "Sollefteå", "Västernorrland", "östra", 19_150, -0.006),
-    ("2284", "Örnsköldsvik", "Västernorrland", "östra", 56_050, 0.001),
-    ("2132", "Nordanstig", "Gävleborg", "östra", 9_450, -0.003),
-    ("2161", "Ljusdal", "Gävleborg", "östra", 18_960, -0.002),
-    ("2182", "Söderhamn", "Gävleborg", "östra", 25_100, -0.003),
-    ("2184", "Hudiksvall", "Gävleborg", "östra", 37_700, 0.001),
-]
+    (code, name, county, sub, pop, drift) for code, name, _, county, sub, pop, drift in REFERENCE["municipalities"]]
 
 # "X kommun" as municipalities write it themselves (genitive s where Swedish usage has it).
-KOMMUN_NAME = {
-    "Ragunda": "Ragunda kommun", "Bräcke": "Bräcke kommun", "Krokom": "Krokoms kommun",
-    "Strömsund": "Strömsunds kommun", "Åre": "Åre kommun", "Berg": "Bergs kommun",
-    "Härjedalen": "Härjedalens kommun", "Östersund": "Östersunds kommun", "Ånge": "Ånge kommun",
-    "Timrå": "Timrå kommun", "Härnösand": "Härnösands kommun", "Sundsvall": "Sundsvalls kommun",
-    "Kramfors": "Kramfors kommun", "Sollefteå": "Sollefteå kommun",
-    "Örnsköldsvik": "Örnsköldsviks kommun", "Nordanstig": "Nordanstigs kommun",
-    "Ljusdal": "Ljusdals kommun", "Söderhamn": "Söderhamns kommun", "Hudiksvall": "Hudiksvalls kommun",
-}
+KOMMUN_NAME = {name: kommun for _, name, kommun, *_ in REFERENCE["municipalities"]}
 
 # Partner organisations (not municipalities): code, spellings used in files, e-mail domain, share
 PARTNERS: list[tuple[str, list[str], str, float]] = [
@@ -133,6 +117,8 @@ BIENNIAL = tuple(range(1990, 2101, 2))
 
 @dataclass(frozen=True)
 class Activity:
+    """One action-plan row of reference.yaml (its header describes the fields)."""
+
     suffix: str
     name: str
     section: str
@@ -150,121 +136,31 @@ class Activity:
     evaluated: bool = True
     years: tuple[int, ...] | None = None  # None: every year
     skip_years: tuple[int, ...] = ()
-    text: str = ""
+    unit: str = "träff"  # what one meeting is called (UNITS)
+    called: str = ""  # the activity in running text
+    text: str = ""  # the staff's text, with _SessionFacts placeholders
 
     def in_year(self, year: int) -> bool:
         if year in self.skip_years:
             return False
         return self.years is None or year in self.years
 
+    @property
+    def running_name(self) -> str:
+        return self.called or self.name[0].lower() + self.name[1:]
 
-ACTIVITIES: list[Activity] = [
-    Activity("01", "Dialogmöte 1 och RUN-konferens", "Organisation",
-             "Skolpolitiker, skolchefer, rektorer, lärarutbildningen", "C", "VT", "1,2,3,4", "A,R,B",
-             95_000, participants=240, roles="konf", sessions=(2, 2),
-             text="Dialogmöte 1 hölls tillsammans med RUN-konferensen torsdag–fredag vecka 9 i Sundsvall. "
-                  "Vid mötet behandlades verksamhetsberättelsen för föregående år, budget och handlingsplan. "
-                  "Konferensdagen bjöd på föreläsningar och samtal om kompetensförsörjning i regionen."),
-    Activity("02", "Ledningsgrupp", "Organisation",
-             "Representanter från kommuner, lärarutbildning, Region JH, Kommunförbundet Västernorrland, SPSM",
-             "CD", "VT+HT", "1,2,3,4", "A,R,B", 25_000, sessions=(5, 5), evaluated=False,
-             text="Ledningsgruppen har sammanträtt vid fem tillfällen under året, växelvis i Sundsvall och "
-                  "Östersund och på distans. Utöver det löpande arbetet har gruppen följt upp handlingsplanen "
-                  "och berett underlag inför dialogmötet."),
-    Activity("03", "Operativa utvecklingsnätverk (Västra och Östra)", "Organisation",
-             "Ansvariga för skolutveckling och kvalitetsarbete i kommun/organisation", "CD", "VT+HT",
-             "1,2,3,4", "A,R,B", 40_000, participants=38, roles="utv", sessions=(4, 6), evaluated=False,
-             text="De operativa utvecklingsnätverken har träffats både var för sig och gemensamt. Nätverken har "
-                  "bidragit i utvärderingen av årets aktiviteter och tillsammans med RUN-kansliet format "
-                  "nästa års handlingsplan."),
-    Activity("04", "Språk-, läs- och skrivnätverk (Västra och Östra)", "Nätverk",
-             "Språk-, läs- och skrivutvecklare", "C", "VT+HT", "1,2", "B", 45_000, "NCS", 60_000,
-             participants=44, roles="sls", sessions=(4, 6),
-             text="Nätverksträffarna har planerats utifrån en behovsanalys tillsammans med nätverkets "
-                  "representanter och har finansierats delvis med utvecklingsstöd från Nationellt centrum "
-                  "för språk-, läs- och skrivutveckling (NCS). Fokus har legat på bedömning och "
-                  "differentierad undervisning."),
-    Activity("05", "Gymnasiesamverkan (Västra och Östra)", "Nätverk",
-             "Gymnasiet: lärare, SYV. MIUN: representanter från ämnen och institutioner", "CD", "VT+HT",
-             "1,3", "A,R", 30_000, participants=34, roles="gy", sessions=(2, 3),
-             text="Nätverket för gymnasiesamverkan har träffats en gång per termin för att planera och "
-                  "utvärdera gemensamma aktiviteter, bland annat Vetenskapsdagen. Skolornas rektorer bjöds "
-                  "in till en av träffarna för att förtydliga nätverksdeltagarnas mandat."),
-    Activity("06", "Nätverk för karriärlärare", "Nätverk", "Förstelärare och lektorer", "CD", "VT+HT",
-             "1,2", "B", 40_000, "Skolverket", 50_000, participants=30, roles="karr", sessions=(5, 6),
-             text="Nätverket samlar förstelärare och lektorer med fokus på uppdraget som ledare för "
-                  "kollegialt lärande i den egna verksamheten. Mellan träffarna prövar deltagarna det de "
-                  "diskuterat i sina egna sammanhang."),
-    Activity("07", "IKT-nätverk", "Nätverk", "Ansvariga för digital kompetens i kommun/organisation", "D",
-             "VT+HT", "1,4", "B", 25_000, participants=27, roles="ikt", sessions=(3, 4),
-             text="IKT-nätverket har under året arbetat med digital kompetens och med hur AI-verktyg kan "
-                  "användas ansvarsfullt i undervisningen. Träffarna har genomförts på distans."),
-    Activity("08", "Att organisera en likvärdig skola", "Aktiviteter",
-             "Politiker och skol-/förvaltningschefer med nyckelpersoner på förvaltningsnivå", "C", "VT+HT",
-             "1,2,3,4", "A,R,B", 60_000, participants=85, roles="pol", sessions=(2, 2),
-             text="Aktiviteten riktar sig till huvudmannanivån och behandlar hur styrning och "
-                  "resursfördelning kan bidra till en likvärdig skola. Deltagarna arbetade med exempel från "
-                  "de egna kommunerna."),
-    Activity("09", "Att leda en likvärdig skola", "Aktiviteter", "Rektorer och biträdande rektorer fsk–gy",
-             "C", "HT", "1,2,3,4", "R,B", 80_000, participants=135, roles="rektor", sessions=(3, 4),
-             text="Under träffarna fördjupade rektorer och biträdande rektorer sin förståelse av "
-                  "likvärdighet och hur skolans inre arbete kan organiseras för att alla elever ska nå så "
-                  "långt som möjligt."),
-    Activity("10", "Att leda lärande och utveckling", "Aktiviteter",
-             "Nyckelpersoner som leder utvecklingsarbete, t.ex. karriärlärare och specialpedagoger", "CD",
-             "HT", "2", "B", 60_000, participants=68, roles="nyckel", sessions=(4, 6),
-             text="Aktiviteten ger nyckelpersoner verktyg för att leda kollegialt lärande och "
-                  "utvecklingsarbete. Två fysiska träffar varvades med träffar på distans."),
-    Activity("11", "Framgångsrikt kollegialt lärande", "Aktiviteter", "Lärarteam/förskollärarteam fsk–gy",
-             "C", "HT", "1,2,4", "B", 90_000, participants=210, roles="team", sessions=(4, 5),
-             text="Aktiviteten är ett processtöd för arbetslag och team i ett pågående utvecklingsarbete. "
-                  "Varje team fick även ett handledningstillfälle mellan träffarna."),
-    Activity("12", "Rekryteringsutbildning till skolledaryrket", "Aktiviteter", "Lärare/förskollärare",
-             "C", "HT", "2,3", "R", 50_000, participants=40, roles="rekr", sessions=(4, 4), skip_years=(2025,),
-             text="Utbildningen ger lärare och förskollärare som funderar på ett skolledaruppdrag möjlighet "
-                  "att pröva tankarna tillsammans med erfarna rektorer."),
-    Activity("13", "Mentor i skola och förskola", "Aktiviteter",
-             "Lärare/förskollärare samt lärare på lärarutbildningen", "D", "VT+HT", "3", "R,B", 40_000,
-             participants=78, roles="mentor", sessions=(3, 3),
-             text="Mentorsutbildningen stödjer den arbetsintegrerade lärarutbildningen där varje student ska "
-                  "ha en mentor på sin skola. Utbildningen genomfördes helt på distans."),
-    Activity("14", "Fritidshemsseminarier", "Aktiviteter",
-             "Pedagogisk personal i fritidshem, rektorer, lärarutbildare", "CD", "VT+HT", "1,3", "B", 45_000,
-             participants=220, roles="fritids", sessions=(2, 3),
-             text="Seminarierna samlade personal i fritidshem kring fritidshemmets uppdrag och undervisning. "
-                  "Seminarierna sändes även digitalt så att fler kunde delta."),
-    Activity("15", "Specialpedagogiska seminarier", "Aktiviteter",
-             "Specialpedagoger och speciallärare, lärarutbildare", "CD", "VT+HT", "1,2,3", "B", 50_000,
-             participants=270, roles="sped", sessions=(2, 2),
-             text="Seminarierna genomfördes i samarbete med Specialpedagogiska skolmyndigheten och "
-                  "behandlade extra anpassningar, särskilt stöd och tillgängliga lärmiljöer."),
-    Activity("16", "Vetenskapsdagen", "Aktiviteter", "Gymnasieelever och lärare", "CD", "VT+HT", "1,3", "A",
-             60_000, "Delt.avg.", 40_000, participants=330, roles="vet", sessions=(2, 2),
-             text="Vetenskapsdagen lät gymnasieelever och deras lärare möta forskare från Mittuniversitetet. "
-                  "Dagen hölls en gång på våren och en gång på hösten; var och hur framgår av tabellen över träffarna."),
-    Activity("17", "RUN-webbinarium", "Aktiviteter",
-             "Alla inom utbildningssystemet beroende på temat för respektive webbinarium", "D", "VT+HT",
-             "1,2,3", "A,R,B", 40_000, participants=860, roles="alla", sessions=(4, 6),
-             text="RUN-webbinarierna är korta digitala föreläsningar öppna för alla inom "
-                  "utbildningssystemet. Teman har valts utifrån önskemål från utvecklingsnätverken."),
-    Activity("18", "ULF – praktiknära skolforskning i samverkan", "Projekt", "Kommuner och lärarutbildning",
-             "CD", "VT+HT", "1,2", "B", 60_000, sessions=(2, 3), evaluated=False,
-             text="Inom ULF-avtalet har kommuner och lärarutbildning fortsatt att utveckla praktiknära "
-                  "forskningsprojekt. Flera projekt har presenterats vid gemensamma seminarier."),
-    Activity("19", "Lärarlyftet", "Uppdragsutbildning", "Lärare i grundskola och gymnasiet", "CD", "VT+HT",
-             "1,3", "R,B", 0, "Skolverket", 420_000, sessions=(1, 2), evaluated=False,
-             text="Lärarlyftet är uppdragsutbildning på Skolverkets uppdrag. Kurserna ger lärare möjlighet "
-                  "att skaffa behörighet i fler ämnen."),
-    Activity("20", "Fritidshemsbiennalen", "Aktiviteter",
-             "Pedagogisk personal i fritidshem och rektorer, lärarutbildare", "C", "VT", "1,3", "B", 35_000,
-             "Delt.avg.", 90_000, participants=290, roles="fritids", sessions=(2, 2), years=BIENNIAL,
-             text="Fritidshemsbiennalen genomfördes under två dagar i Sundsvall med föreläsningar, "
-                  "workshoppar och utställningar om fritidshemmets undervisning."),
-    Activity("21", "AI i undervisningen – webbinarieserie", "Aktiviteter", "Lärare och skolledare fsk–gy",
-             "D", "HT", "4", "B", 30_000, participants=320, roles="alla", sessions=(3, 4), years=(2025,),
-             text="En ny webbinarieserie om generativ AI i undervisningen, med fokus på bedömning, "
-                  "källkritik och ansvarsfull användning. Serien startade under hösten."),
-]
+
+def _activity(row: dict) -> Activity:
+    row = dict(row)
+    for key in ("sessions", "skip_years"):
+        if key in row:
+            row[key] = tuple(row[key])
+    if "years" in row:
+        row["years"] = BIENNIAL if row["years"] == "biennial" else tuple(row["years"])
+    return Activity(**row)
+
+
+ACTIVITIES: list[Activity] = [_activity(row) for row in REFERENCE["activities"]]
 
 # Relative change of participation per activity for a year (on top of small random noise),
 # chosen so that the year-on-year table (2025 vs 2024) has something to comment on.
@@ -958,7 +854,8 @@ def _likert(rng: Random, base: float) -> int:
     return max(1, min(5, int(round(base + rng.gauss(0, 0.6)))))
 
 
-def _write_evaluations(ctx: _Ctx, year: int, regs: list[dict], sessions: dict[str, list[dict]]) -> None:
+def _write_evaluations(ctx: _Ctx, year: int, regs: list[dict], sessions: dict[str, list[dict]]) -> list[list]:
+    """Write the year's evaluations; returns their rows as written (for the narrative's verdict)."""
     rng = _rng(ctx.seed, ctx.tenant, "evaluations", year)
     rows = []
     for r in regs:
@@ -1001,6 +898,7 @@ def _write_evaluations(ctx: _Ctx, year: int, regs: list[dict], sessions: dict[st
            "Jag kommer att använda det jag lärt mig i mitt arbete (1-5)", "Vad tar du med dig?", "Inskickad"])
     w.rows(out)
     w.close()
+    return out
 
 
 COST_ACCOUNTS = {
@@ -1121,7 +1019,197 @@ def _write_ledger(ctx: _Ctx, year: int, rows: list[list]) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _narrative(ctx: _Ctx, year: int, budget: list[dict]) -> list[str]:
+MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
+          "november", "december"]
+WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
+NUMBERS = ["noll", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "elva", "tolv"]
+# what one meeting of an activity is called: singular, definite, plural, definite plural, neuter
+UNITS = {
+    "träff": ("träff", "träffen", "träffar", "träffarna", False),
+    "tillfälle": ("tillfälle", "tillfället", "tillfällen", "tillfällena", True),
+    "seminarium": ("seminarium", "seminariet", "seminarier", "seminarierna", True),
+    "webbinarium": ("webbinarium", "webbinariet", "webbinarier", "webbinarierna", True),
+    "dag": ("dag", "dagen", "dagar", "dagarna", False),
+}
+
+
+def _num(n: int, neuter: bool = False) -> str:
+    if n == 1:
+        return "ett" if neuter else "en"
+    return NUMBERS[n] if 0 <= n < len(NUMBERS) else str(n)
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(items)
+    return ", ".join(items[:-1]) + " och " + items[-1] if len(items) > 1 else "".join(items)
+
+
+def _day_month(d: date) -> str:
+    return f"{d.day} {MONTHS[d.month - 1]}"
+
+
+def _spans(dates: Sequence[date]) -> list[str]:
+    """Runs of consecutive days: ``["2–3 mars", "29 februari–1 mars", "16 november"]``."""
+    runs: list[list[date]] = []
+    for d in sorted(dates):
+        if runs and d - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    out = []
+    for run in runs:
+        a, b = run[0], run[-1]
+        if a == b:
+            out.append(_day_month(a))
+        elif a.month == b.month:
+            out.append(f"{a.day}–{_day_month(b)}")
+        else:
+            out.append(f"{_day_month(a)}–{_day_month(b)}")
+    return out
+
+
+def _weekdays_and_week(dates: Sequence[date]) -> str:
+    """``"torsdag–fredag vecka 9"`` (one ISO week), else ``"veckorna 9 och 10"``."""
+    if not dates:
+        return ""
+    weeks = sorted({d.isocalendar()[1] for d in dates})
+    if len(weeks) > 1:
+        return "veckorna " + _join([str(w) for w in weeks])
+    first, last = min(dates).weekday(), max(dates).weekday()
+    days = WEEKDAYS[first] if first == last else f"{WEEKDAYS[first]}–{WEEKDAYS[last]}"
+    return f"{days} vecka {weeks[0]}"
+
+
+def _where(s: dict) -> str:
+    return "på distans" if s["form"] == "D" else f"i {s['place']}"
+
+
+def _campus_places(sessions: Iterable[dict]) -> list[str]:
+    """The places of the meetings held on site (campus, or campus and distance), first held first."""
+    return list(dict.fromkeys(s["place"] for s in sorted(sessions, key=lambda s: s["date"]) if s["form"] != "D"))
+
+
+class _SessionFacts(dict):
+    """What a text may say about an activity's meetings of the year, derived from its generated sessions:
+    the placeholders of the texts in reference.yaml (``{antal}``, ``{terminer}``, ``{form}``,
+    ``{datum_ort}``, ``{datum}``, ``{vecka}``, ``{start}``)."""
+
+    def __init__(self, sessions: list[dict], unit: str = "träff"):
+        sess = sorted(sessions, key=lambda s: s["date"])
+        self.sess, self.n = sess, len(sess)
+        self.one, self.the_one, self.many, self.the_many, self.neuter = UNITS[unit]
+        dates = [s["date"] for s in sess]
+        groups: list[list[dict]] = []  # consecutive meetings in the same place (or on distance)
+        for s in sess:
+            if groups and _where(groups[-1][-1]) == _where(s):
+                groups[-1].append(s)
+            else:
+                groups.append([s])
+        super().__init__(
+            antal=f"{_num(self.n, self.neuter)} {self.one if self.n == 1 else self.many}",
+            terminer=self._per_term(sum(1 for d in dates if d.month <= 6), sum(1 for d in dates if d.month > 6)),
+            form=self._form(),
+            datum_ort=_join([_join([f"den {x}" for x in _spans([s["date"] for s in g])]) + " " + _where(g[0])
+                             for g in groups]),
+            datum=_join([f"den {x}" for x in _spans(dates)]),
+            vecka=_weekdays_and_week(dates),
+            start=f"i {MONTHS[dates[0].month - 1]}" if dates else "",
+        )
+
+    @staticmethod
+    def _per_term(vt: int, ht: int) -> str:
+        def times(k: int) -> str:
+            return "en gång" if k == 1 else f"{_num(k)} gånger"
+
+        if vt and ht:
+            return f"{times(vt)} per termin" if vt == ht else \
+                f"{times(vt)} under vårterminen och {times(ht)} under höstterminen"
+        return f"{times(vt)} under vårterminen" if vt else f"{times(ht)} under höstterminen"
+
+    def _form(self) -> str:
+        """A sentence on where and how the meetings were held: on site (campus, where), on site and sent
+        digitally too (form CD), or on distance (form D)."""
+        n, neuter = self.n, self.neuter
+        on = [s for s in self.sess if s["form"] != "D"]
+        hybrid = sum(1 for s in on if s["form"] == "CD")
+        remote = n - len(on)
+        places = _join(_campus_places(on))
+        if n == 0:
+            return ""
+        if n == 1:
+            if remote:
+                return f"{_cap(self.the_one)} hölls på distans."
+            return f"{_cap(self.the_one)} hölls på plats i {places}" + (" och sändes även digitalt." if hybrid else ".")
+        every = "Båda" if n == 2 else f"Alla {_num(n)}"
+        if not on:
+            return f"{every} {self.the_many} hölls på distans."
+        if not remote:
+            head = f"{every} {self.the_many} hölls på plats i {places}"
+            if hybrid == n:
+                return head + " och sändes även digitalt."
+            return head + (f"; {_num(hybrid, neuter)} av dem sändes även digitalt." if hybrid else ".")
+        head = f"{_cap(_num(len(on), neuter))} av de {_num(n)} {self.the_many} hölls på plats i {places}"
+        if hybrid == len(on) == 1:
+            head += " och sändes även digitalt"
+        elif hybrid == len(on):
+            head += f" ({'båda' if hybrid == 2 else 'alla'} sändes även digitalt)"
+        elif hybrid:
+            head += f" ({_num(hybrid, neuter)} av dem sändes även digitalt)"
+        return f"{head}, och {_num(remote, neuter)} hölls på distans."
+
+
+def _year_news(ctx: _Ctx, year: int, sessions: dict[str, list[dict]]) -> list[str]:
+    """What changed this year, from the data: members who left or came back (the members file), the
+    contribution per inhabitant (the agreements), activities new, paused, ended or biennial (the action
+    plans of this year and the year before) with when and where a biennial event was held (its sessions)."""
+    news = []
+    for m in ctx.munis:
+        if m.member_in(year - 1) and not m.member_in(year):
+            news.append(f"{m.kommun} ingick inte i nätverket under {year}.")
+        for (_, before), (start, _) in pairwise(m.periods):
+            if start.year == year and before is not None and start - before > timedelta(days=1):
+                news.append(f"Under {year} återinträdde {m.kommun} i nätverket från och med den {_day_month(start)}.")
+    rate, before = _rate(year), _rate(year - 1)
+    if rate != before:
+        news.append(f"Kommunernas bidrag var {rate} kr per invånare, mot {before} kr året innan, vilket "
+                    + ("innebar en mer begränsad handlingsplan." if rate < before
+                       else "gav utrymme för en större handlingsplan."))
+    codes = {a.suffix: ctx.code(year, a) for a in ACTIVITIES}
+    for a in ACTIVITIES:
+        now, then, name = a.in_year(year), a.in_year(year - 1), a.running_name
+        facts = _SessionFacts(sessions.get(codes[a.suffix], []), a.unit)
+        if now and a.years == BIENNIAL:
+            news.append(f"{_cap(name)}, som anordnas vartannat år, genomfördes {facts['datum_ort']}.")
+        elif now and not then:
+            news.append(f"{_cap(name)} återupptogs efter ett uppehåll {year - 1}." if year - 1 in a.skip_years
+                        else f"Ny i handlingsplanen för {year} var {name}, som startade {facts['start']}.")
+        elif then and not now and a.years != BIENNIAL:
+            news.append(f"{_cap(name)} gjorde ett uppehåll och fanns inte med i årets handlingsplan."
+                        if year in a.skip_years else f"{_cap(name)} avslutades {year - 1}.")
+    return news
+
+
+def _satisfaction(evaluations: list[list]) -> str:
+    """The evaluations' verdict in words, from the mean of the valid 1–5 answers (overall, relevance)."""
+    def mean(col: int) -> float | None:
+        values = [r[col] for r in evaluations if isinstance(r[col], int) and 1 <= r[col] <= 5]
+        return sum(values) / len(values) if values else None
+
+    overall, relevance = mean(5), mean(6)
+    if overall is None or relevance is None:
+        return "Deltagarnas utvärderingar redovisas per aktivitet."
+    pleased = "mycket nöjda" if overall >= 4.5 else "nöjda" if overall >= 3.5 else "delvis nöjda"
+    relevant = "relevant" if relevance >= 3.5 else "delvis relevant"
+    return (f"Utvärderingarna visar att deltagarna överlag är {pleased} och att innehållet upplevs som "
+            f"{relevant} för deras yrkesroll.")
+
+
+def _narrative(ctx: _Ctx, year: int, budget: list[dict], sessions: dict[str, list[dict]],
+               evaluations: list[list]) -> list[str]:
     root = ctx.root / "narrative" / str(year)
     (root / "activities").mkdir(parents=True, exist_ok=True)
     n_members = sum(1 for m in ctx.munis if m.member_in(year))
@@ -1130,14 +1218,23 @@ def _narrative(ctx: _Ctx, year: int, budget: list[dict]) -> list[str]:
     areas = ("de tre områdena attrahera, rekrytera samt behålla och utveckla inom kompetensförsörjning"
              if year >= 2023 else "samverkansmålen likvärdighet, systematiskt kvalitetsarbete och ledarskap, "
              "kompetensförsörjning samt digitalisering")
-    special = {
-        2023: "Under 2023 var kommunernas bidrag 1 kr per invånare, vilket innebar en mer begränsad "
-              "handlingsplan än tidigare år.",
-        2024: "Under 2024 återinträdde Nordanstigs kommun i nätverket från och med den 1 juli. "
-              "Fritidshemsbiennalen genomfördes åter i Sundsvall.",
-        2025: "Under 2025 startade en ny webbinarieserie om AI i undervisningen, medan "
-              "rekryteringsutbildningen till skolledaryrket gjorde ett uppehåll.",
-    }.get(year, "")
+    facts = {r["activity"].suffix: _SessionFacts(sessions[r["code"]], r["activity"].unit) for r in budget}
+    held = f" {facts['01']['datum_ort']}" if "01" in facts else ""
+    news = "".join(f" {sentence}" for sentence in _year_news(ctx, year, sessions))
+    board = f"sammanträtt vid {facts['02']['antal']}" if "02" in facts else "sammanträtt regelbundet"
+    done = sum(1 for r in budget if sessions[r["code"]])
+    done_text = (f"samtliga {len(budget)} verksamheter" if done == len(budget)
+                 else f"{done} av de {len(budget)} verksamheterna")
+    year_sessions = [s for r in budget for s in sessions[r["code"]]]
+    places = _join(_campus_places(year_sessions))
+    remote = any(s["form"] == "D" for s in year_sessions)
+    mix = ("en blandning av träffar på campus och på distans" if places and remote
+           else "träffar på campus" if places else "träffar på distans")
+    where = (f"både på campus i {places} och på distans, vilket har gjort det möjligt för fler att delta oavsett "
+             "var i regionen de arbetar" if places and remote
+             else f"på campus i {places}" if places else "på distans")
+    before = _rate(year - 1)
+    rate_text = f"{rate} kr per invånare" + (f" ({before} kr året innan)" if before != rate else "")
     texts = {
         "introduction.md": f"""# Inledning
 
@@ -1146,10 +1243,9 @@ Mittuniversitetet kring skolutveckling och skolledarskap. I RUN ingår också Sp
 skolmyndigheten, Region Jämtland Härjedalen och Kommunförbundet Västernorrland. RUN är ett aktivt forum
 där beprövad erfarenhet och kunskap möter vetenskaplig kunskap.
 
-Handlingsplanen för {year} antogs vid {meeting} i februari och utgår från {areas}. {special}
+Handlingsplanen för {year} antogs vid {meeting}{held} och utgår från {areas}.{news}
 
-Sammanfattningsvis har samverkansarbetet inom RUN under {year} kunnat genomföras i stort sett enligt plan,
-med en blandning av träffar på campus och på distans.
+Sammanfattningsvis har {done_text} i handlingsplanen för {year} genomförts, med {mix}.
 """,
         "organisation.md": f"""# Organisation
 
@@ -1164,7 +1260,7 @@ Vid mötet {year} beslutades om handlingsplan och budget för året.
 ## Ledningsgrupp
 
 Ledningsgruppen ansvarar för den övergripande och strategiska ledningen av RUN och har under {year}
-sammanträtt vid fem tillfällen.
+{board}.
 
 ## Utvecklingsnätverk
 
@@ -1189,14 +1285,12 @@ Nationellt centrum för språk-, läs- och skrivutveckling (NCS) vid Skolverket.
         "summary.md": f"""# Sammanfattning
 
 Året {year} har präglats av ett fortsatt stort intresse för RUNs kompetensutvecklingsaktiviteter och
-nätverk. Aktiviteterna har genomförts både på campus i Sundsvall och Östersund och på distans, vilket
-har gjort det möjligt för fler att delta oavsett var i regionen de arbetar.
+nätverk. Aktiviteterna har genomförts {where}.
 
-Kommunernas bidrag har under året varit {rate} kr per invånare. De medel som inte har förbrukats under
-året förs över till nästa år i enlighet med avtalet. {special}
+Kommunernas bidrag har under året varit {rate_text}. De medel som inte har förbrukats under
+året förs över till nästa år i enlighet med avtalet.
 
-Utvärderingarna visar att deltagarna överlag är mycket nöjda och att innehållet upplevs som relevant
-för deras yrkesroll. Inför {year + 1} fortsätter arbetet med att koppla nätverkens arbete närmare
+{_satisfaction(evaluations)} Inför {year + 1} fortsätter arbetet med att koppla nätverkens arbete närmare
 verksamheternas egna utvecklingsprocesser.
 """,
     }
@@ -1210,8 +1304,9 @@ verksamheternas egna utvecklingsprocesser.
         if year == ctx.last_year and a.suffix == MISSING_NARRATIVE_SUFFIX:
             missing.append(r["code"])
             continue
-        body = ctx.local(f"# {a.name}\n\n{a.text}\n")  # target group, form and term come from the action plan
-        (root / "activities" / f"{r['code']}.md").write_text(body, encoding="utf-8", newline="\n")
+        text = a.text.format_map(facts[a.suffix])  # target group, form and term come from the action plan
+        (root / "activities" / f"{r['code']}.md").write_text(ctx.local(f"# {a.name}\n\n{text}\n"),
+                                                             encoding="utf-8", newline="\n")
     return missing
 
 
@@ -1379,9 +1474,9 @@ def _generate_tenant(root: Path, tenant: str, spec, years: list[int], seed: int,
         _write_sessions(ctx, year, sessions)
         regs = _registrations(ctx, year, budget, sessions)
         _write_registrations(ctx, year, regs)
-        _write_evaluations(ctx, year, regs, sessions)
+        evaluations = _write_evaluations(ctx, year, regs, sessions)
         _write_ledger(ctx, year, _ledger(ctx, year, budget, sessions))
-        missing += _narrative(ctx, year, budget)
+        missing += _narrative(ctx, year, budget, sessions, evaluations)
     _write_manifest(ctx, args, missing)
     return root
 
