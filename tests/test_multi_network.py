@@ -16,6 +16,7 @@ import yaml
 from docx_text import document_text
 
 from runreport import tenants
+from tools.demo.networks import DEMO_NETWORKS
 
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW = str(Path(sys.executable).parent / "airflow")
@@ -23,8 +24,8 @@ YEAR = 2025
 NETWORKS = ("ALFA", "BETA", "GAMMA")
 ORG = {"ALFA": "2021002841", "BETA": "2021002882", "GAMMA": "2021006388"}
 MUNIS = {
-    "ALFA": tenants.DEMO_NETWORKS["NORRBOTTEN"][:6],
-    "BETA": tenants.DEMO_NETWORKS["KALMAR"][:6],
+    "ALFA": DEMO_NETWORKS["NORRBOTTEN"][:6],
+    "BETA": DEMO_NETWORKS["KALMAR"][:6],
     "GAMMA": [("1280", "Malmö", "Skåne", "västra", 360_000), ("1281", "Lund", "Skåne", "västra", 128_000),
               ("1282", "Landskrona", "Skåne", "östra", 46_000), ("1283", "Helsingborg", "Skåne", "östra", 150_000),
               ("1287", "Trelleborg", "Skåne", "västra", 47_000)],

@@ -9,9 +9,14 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from runreport.tenants import DEMO_NETWORKS
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+# The demo networks (config/tenants/NORRBOTTEN.yaml, KALMAR.yaml): municipality code, name, county,
+# subnetwork, population; in reference.yaml beside the RUN demo's data.
+DEMO_NETWORKS: dict[str, list[tuple[str, str, str, str, int]]] = {
+    tenant: [tuple(row) for row in rows] for tenant, rows in
+    yaml.safe_load(Path(__file__).with_name("reference.yaml").read_text(encoding="utf-8"))["demo_networks"].items()}
 
 
 def generate_demo(out: str | Path = "data/demo-networks", years: Sequence[int] = (2025,), seed: int = 2026,
