@@ -181,6 +181,23 @@ def test_key_figures_trends_and_reach_match_the_warehouse(report):
     reached = {o for y, _, o in took_part if y == YEAR} & {c.municipality_code for c in contrib}
     assert key["Medlemskommuner med deltagare"][0] == f"{len(reached)} av {len(contrib)}"
     assert key["Helhetsintryck, medelvärde (1–5)"][0] == number(Decimal(sum(overall)) / len(overall), 1)
+    # the year before has its own figures in every row, not '–' (recomputed here with the ORM)
+    with pipeline.sessions(cfg)() as s:
+        before = YEAR - 1
+        ran = {r.activity_code for r in s.scalars(select(m.Registration).where(
+            m.Registration.year == before, m.Registration.status == "deltog"))
+            if sections.get((before, r.activity_code)) in ("aktiviteter", "nätverk")}
+        contrib_before = {c.municipality_code for c in s.scalars(select(m.Contribution).where(
+            m.Contribution.year == before))}
+        plan = s.scalars(select(m.Activity).where(m.Activity.year == before)).all()
+    assert contrib_before and plan and ran
+    reached_before = {o for y, _, o in took_part if y == before} & contrib_before
+    assert key["Aktiviteter med deltagare"][1] == number(len(ran))
+    assert key["Medlemskommuner med deltagare"][1] == f"{len(reached_before)} av {len(contrib_before)}"
+    assert key["Budget (kommunernas och externa medel)"][1] == money(
+        sum(a.municipal_budget_sek + (a.external_budget_sek or 0) for a in plan))
+    assert key["Kommunbidrag"][1] == money(balances[before].contributions_sek)
+    assert "–" not in key["Aktiviteter med deltagare"] + key["Budget (kommunernas och externa medel)"]
 
     (trend_caption,) = [c for c in tables if c.startswith("Utveckling ")]
     trend = {r[0]: r for r in tables[trend_caption][1:]}

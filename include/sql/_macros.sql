@@ -30,7 +30,7 @@
     per person and activity; person_key is the pseudonym of name and e-mail. #}
 {% macro report_participations() -%}
 (
-    SELECT r.year, r.person_key, r.org_code
+    SELECT r.year, r.activity_code, r.person_key, r.org_code
     FROM registration r
     JOIN activity a
       ON {{ same_activity("r", "a") }}

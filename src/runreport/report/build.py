@@ -242,7 +242,14 @@ def _figures(q) -> Figures:
     years: dict[int, dict[str, Any]] = {}
     for r in q("participants_per_year"):
         years.setdefault(as_int(r["year"]), {}).update(people=as_int(r["people"]),
-                                                       participations=as_int(r["participations"]))
+                                                       participations=as_int(r["participations"]),
+                                                       activities=as_int(r["activities"]))
+    for r in q("reach_per_year"):
+        years.setdefault(as_int(r["year"]), {}).update(municipalities=as_int(r["municipalities"]),
+                                                       reached=as_int(r["reached"]))
+    for r in q("budget_per_year"):
+        years.setdefault(as_int(r["year"]), {}).update(
+            budget_sek=as_decimal(r["municipal_budget_sek"]) + as_decimal(r["external_budget_sek"]))
     for r in q("balance_per_year"):
         years.setdefault(as_int(r["year"]), {}).update(contributions_sek=as_decimal(r["contributions_sek"]),
                                                        costs_sek=as_decimal(r["costs_sek"]),

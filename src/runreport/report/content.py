@@ -327,6 +327,10 @@ class YearFigures:
     contributions_sek: Decimal | None = None
     costs_sek: Decimal | None = None
     carry_over_sek: Decimal | None = None
+    activities: int | None = None          # activities with participants
+    municipalities: int | None = None      # municipalities that contributed
+    reached: int | None = None             # ... of which had participants
+    budget_sek: Decimal | None = None      # the action plan: municipal and external budget
 
 
 @dataclass(frozen=True)

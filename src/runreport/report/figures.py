@@ -30,11 +30,12 @@ def key_figures_section(year: int, acts: Sequence[ActivityReport], eco: Economy 
     kr, count = whole_kronor, number
     rows = [
         ("Kommunbidrag", _or_dash(contributions, kr), _or_dash(before.contributions_sek, kr)),
-        ("Aktiviteter med deltagare", count(sum(1 for a in acts if a.participants)), "–"),
+        ("Aktiviteter med deltagare", count(sum(1 for a in acts if a.participants)), _or_dash(before.activities, count)),
         ("Personer som deltog", _or_dash(now.people, count), _or_dash(before.people, count)),
         ("Deltagartillfällen", _or_dash(now.participations, count), _or_dash(before.participations, count)),
-        ("Medlemskommuner med deltagare", f"{count(reached)} av {count(len(fig.reach))}" if fig.reach else "–", "–"),
-        ("Budget (kommunernas och externa medel)", _or_dash(budget, kr), "–"),
+        ("Medlemskommuner med deltagare", f"{count(reached)} av {count(len(fig.reach))}" if fig.reach else "–",
+         f"{count(before.reached)} av {count(before.municipalities)}" if before.municipalities else "–"),
+        ("Budget (kommunernas och externa medel)", _or_dash(budget, kr), _or_dash(before.budget_sek, kr)),
         ("Utfall (kostnader)", _or_dash(now.costs_sek, kr), _or_dash(before.costs_sek, kr)),
         ("Överskjutande medel till nästa år", _or_dash(now.carry_over_sek, kr), _or_dash(before.carry_over_sek, kr)),
         ("Helhetsintryck, medelvärde (1–5)", _or_dash(fig.mean_satisfaction(year), lambda m: number(m, 1)),
