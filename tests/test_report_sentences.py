@@ -176,3 +176,38 @@ def test_no_page_ends_with_a_line_that_introduces_the_next():
     assert keep_with_next((short, long_)) == [True, False] and keep_with_next((long_, long_)) == [False, False]
     # a section's last short paragraph keeps with the subsection it opens ("Ekonomi" -> "Kommunbidrag")
     assert keep_with_next((short,), opens=True) == [True] and keep_with_next((short,)) == [False]
+
+
+def _line(name, budget, funder=None, ext=None, costs="0", income="0"):
+    from runreport.report.content import BudgetLine
+
+    return BudgetLine("Projekt", name[:3], name, Decimal(budget), funder, Decimal(ext) if ext else None,
+                      Decimal(costs), Decimal(income))
+
+
+def test_short_funder_names_are_explained_beside_the_budget_tables():
+    from runreport.report.compose import funder_legend
+
+    budget = (_line("Lärarlyftet", "0", "Skolverket", "385000"), _line("Seminarier", "50000", "Delt.avg.", "20000"),
+              _line("Språknätverk", "30000", "NCS", "15000"), _line("Övrigt", "1000", "Okänd", "5"))
+    funders = {"Delt.avg.": "deltagaravgifter", "NCS": "Nationellt centrum för språk-, läs- och skrivutveckling",
+               "RUC": "regionalt utvecklingscentrum"}
+    text = funder_legend(budget, funders)
+    assert text == ("I kolumnen Budget extern står finansiären före beloppet: Delt.avg. = deltagaravgifter; "
+                    "NCS = Nationellt centrum för språk-, läs- och skrivutveckling.")
+    assert "RUC" not in text and "Okänd" not in text   # only the year's funders, only those explained
+    assert funder_legend(budget[:1], funders) == ""
+
+
+def test_municipal_money_spent_without_a_municipal_budget_is_explained():
+    from runreport.report.compose import unbudgeted_municipal_costs
+
+    over = _line("Lärarlyftet", "0", "Skolverket", "385000", costs="337666", income="331556")
+    covered = _line("Mentor", "0", "Skolverket", "100000", costs="90000", income="90000")
+    budgeted = _line("IKT", "25000", costs="30000")
+    text = unbudgeted_municipal_costs((over, covered, budgeted)).replace(NB, " ")
+    assert text.startswith("Lärarlyftet har ingen budget av kommunernas medel, men kostnaderna blev 6 110 kr större")
+    assert "Mentor" not in text and "IKT" not in text
+    two = unbudgeted_municipal_costs((over, _line("Biennal", "0", costs="100"))).replace(NB, " ")
+    assert two.startswith("Lärarlyftet (6 110 kr) och Biennal (100 kr) har ingen budget")
+    assert unbudgeted_municipal_costs((covered, budgeted)) == ""

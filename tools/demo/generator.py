@@ -1342,8 +1342,8 @@ Samverkan kring den verksamhetsförlagda utbildningen (VFU) och den arbetsintegr
 """
     ruc = f"""# Samverkan med andra RUC
 
-RUN har under {year} deltagit i det nationella nätverket för regionala utvecklingscentrum och utbytt
-erfarenheter med andra lärosätens RUC om kompetensförsörjning och skolutveckling.
+RUN har under {year} deltagit i det nationella nätverket för regionala utvecklingscentrum (RUC) och
+utbytt erfarenheter med andra lärosätens RUC om kompetensförsörjning och skolutveckling.
 """
     theme = {2023: ("Nya ramar för samverkan", "Från 2023 utgår samverkan från de tre samverkansområdena i "
                     "Ramar för samverkan inom RUN: attrahera, rekrytera samt behålla och utveckla."),

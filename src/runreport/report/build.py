@@ -218,7 +218,8 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
                   for key in ("introduction", "organisation", "networks", "summary")}
     meta = ReportMeta(year=year, network_name=str(cfg.get("network_name") or tenant),
                       short_name=str(tenant), host_university=str(cfg.get("host_university") or ""),
-                      report_date=report_date or date.today())
+                      report_date=report_date or date.today(),
+                      funders={str(k): str(v) for k, v in ((cfg.get("report") or {}).get("funders") or {}).items()})
     people = {as_int(r["year"]): (as_int(r["people"]), as_int(r["participations"]))
               for r in q("participants_per_year") if as_int(r["year"]) >= year - 1}  # the year and the year before
     content = compose(meta, narratives, activities, comparison, goal_matrix, economy, dq, warnings, people=people,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -116,6 +116,8 @@ class ReportMeta:
     short_name: str
     host_university: str
     report_date: date
+    # what the action plan's short funder names stand for (report.funders in the configuration)
+    funders: Mapping[str, str] = field(default_factory=dict)
 
 
 def _activity_section(a: ActivityReport) -> Section:
@@ -169,6 +171,35 @@ def _carry_over_change(opening: Decimal, closing: Decimal, year: int) -> str:
             f"{whole_kronor(opening)} till {whole_kronor(closing)}.")
 
 
+def funder_legend(budget: Sequence[BudgetLine], funders: Mapping[str, str]) -> str:
+    """What the short funder names in the column Budget extern stand for, those the configuration
+    explains ("Delt.avg. = deltagaravgifter"); "" when none of the year's funders is short."""
+    named = sorted({b.external_funder for b in budget if b.external_funder and b.external_funder in funders},
+                   key=str.casefold)
+    if not named:
+        return ""
+    return ("I kolumnen Budget extern står finansiären före beloppet: "
+            + "; ".join(f"{name} = {funders[name]}" for name in named) + ".")
+
+
+def unbudgeted_municipal_costs(budget: Sequence[BudgetLine]) -> str:
+    """The activities without a municipal budget whose costs were larger than the external income
+    booked on them: the rest was paid with the municipalities' money, which the tables show as
+    Utfall kommun beside Budget kommun 0 kr. One sentence; "" when there are none."""
+    lines = [b for b in budget if not b.municipal_budget_sek and b.outcome_municipal_sek > 0]
+    if not lines:
+        return ""
+    if len(lines) == 1:
+        (b,) = lines
+        return (f"{b.activity_name} har ingen budget av kommunernas medel, men kostnaderna blev "
+                f"{whole_kronor(b.outcome_municipal_sek)} större än de externa intäkter som bokförts på "
+                "verksamheten. Skillnaden betalades med kommunernas medel och står som Utfall kommun.")
+    parts = [f"{b.activity_name} ({whole_kronor(b.outcome_municipal_sek)})" for b in lines]
+    return (", ".join(parts[:-1]) + " och " + parts[-1] + " har ingen budget av kommunernas medel, men "
+            "kostnaderna blev större än de externa intäkter som bokförts på dem. Skillnaden (beloppen inom "
+            "parentes) betalades med kommunernas medel och står som Utfall kommun.")
+
+
 def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> list[Section]:
     year = meta.year
     out = [Section("Ekonomi", 1, (Paragraph.of(
@@ -206,6 +237,9 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
         "fördelat på samma sätt: externa intäkter som bokförts på en verksamhet betalar först dess egna "
         "kostnader, resten av kostnaderna betalas med kommunernas medel. Beloppen är avrundade till hela "
         "kronor; summorna är räknade på de exakta beloppen.")]
+    legend = funder_legend(eco.budget, meta.funders)
+    if legend:
+        blocks.append(Paragraph.of(legend))
     by_section: dict[str, list[BudgetLine]] = {}
     for b in eco.budget:
         by_section.setdefault(b.section, []).append(b)
@@ -249,6 +283,9 @@ def _economy_sections(meta: ReportMeta, eco: Economy, warnings: list[str]) -> li
         blocks.append(Paragraph.of(
             f"Utfallet blev {whole_kronor(eco.outcome_total_sek)}, {way} budgeten på {whole_kronor(planned)} "
             "(kommunernas medel och extern finansiering)."))
+        unbudgeted = unbudgeted_municipal_costs(eco.budget)
+        if unbudgeted:
+            blocks.append(Paragraph.of(unbudgeted))
     else:
         warnings.append(f"Budget saknas för {year}")
         blocks.append(Paragraph.of(f"[Uppgift saknas: budget {year}]", placeholder=True))
