@@ -1275,7 +1275,7 @@ stödjer samverkan kring VFU, arbetsintegrerad lärarutbildning och praktiknära
 """,
         "networks.md": f"""# Nätverk
 
-Inom RUN finns under {year} nätverk för språk-, läs- och skrivutveckling, gymnasiesamverkan,
+Under {year} hade RUN nätverk för språk-, läs- och skrivutveckling, gymnasiesamverkan,
 karriärlärare och digital kompetens. Nätverken samlar nyckelpersoner från kommunerna och
 lärarutbildningen och planeras utifrån deltagarnas behov och önskemål.
 

@@ -19,8 +19,8 @@ def goal_section(year: int, gm: GoalMatrix | None, acts: Iterable[ActivityReport
     if gm is None or not gm.goals:
         return Section(heading, 1, (Paragraph.of(f"Inga {term} är angivna för {year}."),), key="goals")
     intro = Paragraph.of(
-        f"Tabellen visar vilka av periodens ({gm.period}) {term} som årets aktiviteter bidrar till "
-        f"(X = aktiviteten bidrar). Under tabellen står för vart och ett av dem dess aktiviteter, med antalet "
+        f"Tabellen visar vilka av {gm.described_as} ({gm.period}) som årets aktiviteter bidrar till; X betyder "
+        "att aktiviteten bidrar. Efter tabellen följer aktiviteterna under vart och ett av dem, med antalet "
         "deltagartillfällen inom parentes där aktiviteten har anmälningar.")
     legend = tuple(Paragraph.of(f"{code} = {label}", style="bullet") for code, label in gm.goals)
     table = Table(
