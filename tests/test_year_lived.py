@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -189,6 +190,18 @@ class Life:
     def token(self, user: str) -> str:
         return self.stack.token(user, f"{user}-pw")
 
+    def diagnose(self, dag_id: str, run_id: str, task_id: str) -> str:
+        """What a failed step left: the run's task states, Airflow's audit log for the step (a
+        scheduler-side 'state mismatch' lands there), its task log and the scheduler's lines on it."""
+        audit = self.sql("SELECT dttm, event, extra FROM log WHERE dag_id = %s AND run_id = %s AND task_id = %s "
+                         "ORDER BY dttm", (dag_id, run_id, task_id))
+        folder = self.w["logs"] / "tasks" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+        task_log = "\n".join(f.read_text(errors="replace")[-3000:] for f in sorted(folder.glob("*")) if f.is_file())
+        scheduler = [line for line in self.stack.log_path("scheduler").read_text(errors="replace").splitlines()
+                     if task_id in line and run_id in line][-15:]
+        return (f"tasks: {self.tasks(dag_id, run_id)}\naudit log: {audit}\ntask log:\n{task_log}\n"
+                "scheduler:\n" + "\n".join(scheduler))
+
     def trigger(self, dag_id: str, conf: dict, user: str = "forvaltare") -> str:
         code, body = self.stack.api("POST", f"/api/v2/dags/{dag_id}/dagRuns", self.token(user),
                                     {"logical_date": None, "conf": conf})
@@ -336,6 +349,13 @@ def test_two_reporting_years_under_the_real_scheduler(world):
         return life.tasks("run_invoices", run_id).get("approval") == "awaiting_input"
 
     life.stack.wait_for(awaiting, 300, "the approval step to wait for finance")
+    # A person answers after the worker has put the step down: the scheduler has had the executor's
+    # event for the parked attempt. (Answering within the same instant raced that event in one CI run:
+    # the step failed after the answer; the failure message below now says how.)
+    park_seen = re.compile(r"Received executor event with state \w+ for task instance .*task_id='approval'.*"
+                           + re.escape(run_id))
+    life.stack.wait_for(lambda: park_seen.search(life.stack.log_path("scheduler").read_text(errors="replace")),
+                        120, "the scheduler to see the parked approval step's process end")
     outbox = out / "2025" / "invoices" / "outbox"
     assert not outbox.exists() or not list(outbox.glob("*.xml"))
     path = f"/api/v2/dags/run_invoices/dagRuns/{run_id}/taskInstances/approval/-1/hitlDetails"
@@ -348,5 +368,6 @@ def test_two_reporting_years_under_the_real_scheduler(world):
         [(state,)] = life.sql("SELECT state FROM dag_run WHERE dag_id = 'run_invoices' AND run_id = %s", (run_id,))
         return state if state in ("success", "failed") else None
 
-    assert life.stack.wait_for(finished, 300, "the released invoices") == "success", life.tasks("run_invoices", run_id)
+    state = life.stack.wait_for(finished, 300, "the released invoices")
+    assert state == "success", life.diagnose("run_invoices", run_id, "approval")
     assert len(list(outbox.glob("*.xml"))) == 19
