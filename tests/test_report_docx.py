@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from datetime import date
@@ -243,3 +244,11 @@ def test_free_chapters_and_the_rebuild_command(report, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert str(out) in proc.stdout and "byggdes om" in proc.stderr
     assert out.read_bytes() == before
+
+
+def test_no_template_field_or_placeholder_code_is_printed(report):
+    """A '{network}' left in a configured phrase was printed in every year's goals chapter."""
+    _, d = report
+    texts = [p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells]
+    leftovers = [t for t in texts if re.search(r"[{}]|\$\{|%\(|\bNone\b|\bnan\b", t)]
+    assert not leftovers, leftovers[:5]

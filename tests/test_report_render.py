@@ -114,7 +114,7 @@ def test_money_and_tables(rendered):
     assert "4,4" in cells  # mean with decimal comma: (2*3+6*4+10*5)/18 = 4.44
     text = _all_text(doc)
     assert "Överskjutande medel till 2021" in text
-    assert "Distans" in text and "Total summa" in text
+    assert "Distans" in text and "Totalt" in text
 
 
 def test_header_rows_repeat(rendered):

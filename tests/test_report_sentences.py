@@ -25,7 +25,7 @@ def test_the_first_year_with_data_says_so_in_one_sentence():
     s = c.comparison_section(2023, (ComparisonRow("Matematiklyftet", 12, None), ComparisonRow("IKT", 5, None)),
                               {2023: (15, 17)})
     text = text_of(s)
-    assert "2023 är det första året med uppgifter om deltagande" in text
+    assert "Uppgifter om deltagande finns från och med 2023" in text
     assert "ny" not in [cell for row in table_of(s).rows for cell in map(str, row)]
     assert "2022" not in text and " 0 mot 0" not in text and table_of(s).header == ("Aktivitet", "2023")
 
@@ -67,7 +67,10 @@ def _activity(registered: int, cancelled: int, participants: int) -> ActivityRep
 def test_participants_add_up_as_read():
     assert c.participants_sentence(_activity(43, 6, 41)) == (
         "41 personer deltog. Av 49 anmälningar avbokades 6; av de 43 som stod kvar deltog 41.")
-    assert c.participants_sentence(_activity(1, 0, 1)) == "1 person deltog. Av 1 anmälan deltog 1."
+    assert c.participants_sentence(_activity(1, 0, 1)) == "1 person anmälde sig och deltog."
+    # no "26 personer deltog. Av 26 anmälningar deltog 26."
+    assert c.participants_sentence(_activity(26, 0, 26)) == "26 personer anmälde sig och alla deltog."
+    assert c.participants_sentence(_activity(26, 0, 20)) == "20 personer deltog. Av 26 anmälningar deltog 20."
 
 
 def test_a_response_rate_is_never_above_100_percent():
@@ -104,24 +107,23 @@ def test_markdown_tables_in_a_chapter_with_their_caption():
 
 
 def test_the_economy_comments_on_the_budget_deviation_and_the_carry_over():
-    from runreport.report import compose as comp
+    from runreport.report import economy
     from runreport.report.build import in_kind_text
 
-    assert comp._carry_over_change(Decimal("563394.40"), Decimal("851550.23"), 2025) == (
+    assert economy.carry_over_change(Decimal("563394.40"), Decimal("851550.23"), 2025) == (
         f"De överskjutande medlen ökade därmed med 288{NB}156{NB}kr under 2025, från 563{NB}394{NB}kr till "
         f"851{NB}550{NB}kr.")
-    assert "minskade" in comp._carry_over_change(Decimal(900), Decimal(100), 2025)
+    assert "minskade" in economy.carry_over_change(Decimal(900), Decimal(100), 2025)
     texts = {2020: "2,40 operativ tjänst", 2023: "personal till kansliet"}
     assert in_kind_text(texts, 2022) == "2,40 operativ tjänst" and in_kind_text(texts, 2025) == "personal till kansliet"
     assert in_kind_text(texts, 2019) == "" and in_kind_text("en text", 2025) == "en text"
 
 
 def test_the_first_years_key_figures_stand_alone():
-    from runreport.report.content import Figures, YearFigures
-    from runreport.report.figures import key_figures_section
+    from runreport.report.figures import Figures, YearFigures, key_figures_section
 
     first = key_figures_section(2023, (), None, Figures(trends=(YearFigures(2023, 10, 12),)))
-    assert table_of(first).header == ("Nyckeltal", "2023") and "inget år före att jämföra med" in text_of(first)
+    assert table_of(first).header == ("Nyckeltal", "2023") and "jämförs med föregående år först i nästa" in text_of(first)
     later = key_figures_section(2024, (), None, Figures(trends=(YearFigures(2023, 10, 12), YearFigures(2024, 11, 13))))
     assert table_of(later).header == ("Nyckeltal", "2024", "2023") and "jämfört med 2023" in text_of(later)
     assert ("Personer som deltog", "11", "10") in table_of(later).rows
@@ -149,21 +151,19 @@ def test_the_first_years_participation_is_headed_as_what_it_shows():
 
 
 def test_the_first_years_trends_say_when_they_come_and_charts_say_what_they_show():
-    from runreport.report.content import Figures, YearFigures
-    from runreport.report.figures import trends_section
+    from runreport.report.figures import Figures, YearFigures, trends_section
 
-    alone = text_of(trends_section(2023, Figures(trends=(YearFigures(2023, 10, 12),))))
-    assert "2023 är det första året med uppgifter" in alone and "Underlaget" not in alone
+    assert trends_section(2023, Figures(trends=(YearFigures(2023, 10, 12),))) is None   # no empty chapter
     two = trends_section(2024, Figures(trends=(YearFigures(2023, 10, 12, carry_over_sek=Decimal(5)),
                                                YearFigures(2024, 11, 13, carry_over_sek=Decimal(7)))))
-    text = text_of(two)
-    assert "per år per år" not in text and "till nästa år per år" not in text
-    assert "de medel som vid varje års slut fördes över till nästa år" in text
+    captions = [b.caption for b in two.blocks if not isinstance(b, (Paragraph, Table))]
+    assert captions == ["Personer som deltog 2023–2024", "Överskjutande medel vid årets slut 2023–2024"]
+    assert "Figuren nedan" not in text_of(two)
 
 
 def test_no_page_ends_with_a_line_that_introduces_the_next():
     from runreport.report.content import Chart
-    from runreport.report.render_docx import keep_with_next
+    from runreport.report.page_flow import keep_with_next
 
     short, long_ = Paragraph.of("Inledning."), Paragraph.of("Lång text. " * 60)
     table = Table(caption="T", header=("a",), rows=(("1",),))
@@ -186,7 +186,7 @@ def _line(name, budget, funder=None, ext=None, costs="0", income="0"):
 
 
 def test_short_funder_names_are_explained_beside_the_budget_tables():
-    from runreport.report.compose import funder_legend
+    from runreport.report.economy import funder_legend
 
     budget = (_line("Lärarlyftet", "0", "Skolverket", "385000"), _line("Seminarier", "50000", "Delt.avg.", "20000"),
               _line("Språknätverk", "30000", "NCS", "15000"), _line("Övrigt", "1000", "Okänd", "5"))
@@ -200,7 +200,7 @@ def test_short_funder_names_are_explained_beside_the_budget_tables():
 
 
 def test_municipal_money_spent_without_a_municipal_budget_is_explained():
-    from runreport.report.compose import unbudgeted_municipal_costs
+    from runreport.report.economy import unbudgeted_municipal_costs
 
     over = _line("Lärarlyftet", "0", "Skolverket", "385000", costs="337666", income="331556")
     covered = _line("Mentor", "0", "Skolverket", "100000", costs="90000", income="90000")
@@ -211,3 +211,27 @@ def test_municipal_money_spent_without_a_municipal_budget_is_explained():
     two = unbudgeted_municipal_costs((over, _line("Biennal", "0", costs="100"))).replace(NB, " ")
     assert two.startswith("Lärarlyftet (6 110 kr) och Biennal (100 kr) har ingen budget")
     assert unbudgeted_municipal_costs((covered, budgeted)) == ""
+
+
+def test_a_member_for_part_of_the_year_is_explained_beside_the_contributions():
+    from runreport.report.content import ContributionLine
+    from runreport.report.economy import part_year_members
+
+    whole = ContributionLine("2380", "Östersund", 63_709, Decimal(2), 12, Decimal(127_418))
+    half = ContributionLine("2132", "Nordanstig", 9_400, Decimal(2), 6, Decimal(9_400))
+    assert part_year_members((whole,)) == ""
+    assert part_year_members((whole, half)) == (
+        " För Nordanstig, som var medlem en del av året, betalas bidraget för 6 av årets 12 månader.")
+    three = ContributionLine("2101", "Ockelbo", 5_900, Decimal(2), 3, Decimal(2_950))
+    assert "Nordanstig (6 mån.) och Ockelbo (3 mån.), som var medlemmar" in part_year_members((half, three, whole))
+
+
+def test_external_income_left_over_is_said_to_join_the_carry_over():
+    from runreport.report.economy import external_surplus
+
+    lift = _line("Lärarlyftet", "0", "Skolverket", "385000", costs="470830", income="521671")
+    used = _line("Mentor", "0", "Skolverket", "100000", costs="90000", income="90000")
+    text = external_surplus((lift, used)).replace(NB, " ")
+    assert text == ("De externa intäkterna var större än kostnaderna för Lärarlyftet 50 841 kr: det som inte "
+                    "användes ingår i de överskjutande medlen.")
+    assert external_surplus((used,)) == ""

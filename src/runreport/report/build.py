@@ -25,8 +25,6 @@ from runreport.report.compose import (  # noqa: F401 - the names the report's ca
     NETWORK_SECTIONS,
     QUESTIONS,
     SECTION_ORDER,
-    SOURCE_NAMES,
-    TOP_REASONS,
     ReportMeta,
     compose,
     goal_codes,
@@ -41,9 +39,7 @@ from runreport.report.content import (
     DataQuality,
     Economy,
     EvaluationSummary,
-    Figures,
     GoalMatrix,
-    MunicipalityReach,
     OrgCount,
     Paragraph,
     QuarantineReason,
@@ -51,10 +47,10 @@ from runreport.report.content import (
     ReportContent,
     SessionInfo,
     SourceQuality,
-    YearFigures,
     placeholder_text,
 )
 from runreport.report.convert import as_date, as_decimal, as_int, normalised
+from runreport.report.figures import Figures, MunicipalityReach, YearFigures
 from runreport.report.narrative import (  # noqa: F401
     chapters,
     load_organisation_names,
@@ -161,6 +157,7 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
     goal_sets = (cfg.get("report") or {}).get("goal_sets") or DEFAULT_GOAL_SETS
     period, goals = goal_set(year, goal_sets)
     term, described_as = goal_terms(year, goal_sets)
+    described_as = described_as.replace("{network}", str(tenant))   # the network's short name
     known = {c for c, _ in goals}
     rows = []
     for a in plan:

@@ -14,9 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runreport.carry_over import BalanceRow
+
+if TYPE_CHECKING:
+    from runreport.report.figures import Figures
 
 Cell = str | int | float | Decimal | None
 
@@ -314,54 +317,6 @@ class DataQuality:
 
 
 # --- the whole report --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class YearFigures:
-    """One year of the trends (every year in the warehouse): people and participations,
-    contributions, costs (the outcome) and the carry-over to the next year; None where unknown."""
-
-    year: int
-    people: int | None = None
-    participations: int | None = None
-    contributions_sek: Decimal | None = None
-    costs_sek: Decimal | None = None
-    carry_over_sek: Decimal | None = None
-    activities: int | None = None          # activities with participants
-    municipalities: int | None = None      # municipalities that contributed
-    reached: int | None = None             # ... of which had participants
-    budget_sek: Decimal | None = None      # the action plan: municipal and external budget
-
-
-@dataclass(frozen=True)
-class MunicipalityReach:
-    """A contributing municipality: its population, contribution and participants of the year."""
-
-    code: str
-    name: str
-    population: int
-    amount_sek: Decimal
-    participants: int
-
-    @property
-    def per_thousand(self) -> Decimal | None:
-        """Participants per 1 000 inhabitants."""
-        return Decimal(self.participants * 1000) / self.population if self.population else None
-
-
-@dataclass(frozen=True)
-class Figures:
-    """The figures of "Året i siffror", the trends and the reach per municipality."""
-
-    trends: tuple[YearFigures, ...] = ()
-    reach: tuple[MunicipalityReach, ...] = ()
-    satisfaction: tuple[tuple[int, Decimal, int], ...] = ()   # (year, mean overall 1–5, answers)
-
-    def year(self, year: int) -> YearFigures:
-        return next((t for t in self.trends if t.year == year), YearFigures(year))
-
-    def mean_satisfaction(self, year: int) -> Decimal | None:
-        return next((m for y, m, _ in self.satisfaction if y == year), None)
 
 
 @dataclass(frozen=True)

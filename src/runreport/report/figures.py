@@ -1,6 +1,6 @@
 """The report's figures for the meeting: "Året i siffror" (one page up front), the trends over every
 year in the warehouse, and each municipality's participants per 1 000 inhabitants beside its
-contribution. Pure: the figures come in (:class:`runreport.report.content.Figures`, read by
+contribution. Pure: the figures come in (:class:`Figures`, read by
 :mod:`runreport.report.build` with ``include/sql/*_per_year.sql`` and
 ``participants_per_municipality.sql``), sections go out.
 """
@@ -8,12 +8,62 @@ contribution. Pure: the figures come in (:class:`runreport.report.content.Figure
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from runreport.report import charts
-from runreport.report.content import ActivityReport, Chart, Economy, Figures, Paragraph, Section, Table
+from runreport.report.content import ActivityReport, Chart, Economy, Paragraph, Section, Table
 from runreport.report.convert import whole_kronor
 from runreport.sweformat import number
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """One year of the trends (every year in the warehouse): people and participations,
+    contributions, costs (the outcome) and the carry-over to the next year; None where unknown."""
+
+    year: int
+    people: int | None = None
+    participations: int | None = None
+    contributions_sek: Decimal | None = None
+    costs_sek: Decimal | None = None
+    carry_over_sek: Decimal | None = None
+    activities: int | None = None          # activities with participants
+    municipalities: int | None = None      # municipalities that contributed
+    reached: int | None = None             # ... of which had participants
+    budget_sek: Decimal | None = None      # the action plan: municipal and external budget
+
+
+@dataclass(frozen=True)
+class MunicipalityReach:
+    """A contributing municipality: its population, contribution and participants of the year."""
+
+    code: str
+    name: str
+    population: int
+    amount_sek: Decimal
+    participants: int
+
+    @property
+    def per_thousand(self) -> Decimal | None:
+        """Participants per 1 000 inhabitants."""
+        return Decimal(self.participants * 1000) / self.population if self.population else None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The figures of "Året i siffror", the trends and the reach per municipality."""
+
+    trends: tuple[YearFigures, ...] = ()
+    reach: tuple[MunicipalityReach, ...] = ()
+    satisfaction: tuple[tuple[int, Decimal, int], ...] = ()   # (year, mean overall 1–5, answers)
+
+    def year(self, year: int) -> YearFigures:
+        return next((t for t in self.trends if t.year == year), YearFigures(year))
+
+    def mean_satisfaction(self, year: int) -> Decimal | None:
+        return next((m for y, m, _ in self.satisfaction if y == year), None)
+
 
 
 def _or_dash(value, fmt) -> str:
@@ -44,8 +94,9 @@ def key_figures_section(year: int, acts: Sequence[ActivityReport], eco: Economy 
     counting = ("En person som deltog i flera aktiviteter räknas en gång bland personerna och en gång per "
                 "aktivitet bland deltagartillfällena.")
     if all(r[2] == "–" for r in rows):   # the first year with data: nothing to set beside it
-        intro = Paragraph.of(f"Verksamhetsåret {year} i siffror. {year} är det första året med uppgifter, så "
-                             "det finns inget år före att jämföra med. " + counting)
+        intro = Paragraph.of(f"Verksamhetsåret {year} i siffror. Underlaget för rapporten finns från och med "
+                             f"{year}, så siffrorna jämförs med föregående år först i nästa verksamhetsberättelse. "
+                             + counting)
         table = Table(caption=f"Året i siffror {year}", header=("Nyckeltal", str(year)),
                       rows=tuple(r[:2] for r in rows), align=("left", "right"))
     else:
@@ -59,18 +110,18 @@ def key_figures_section(year: int, acts: Sequence[ActivityReport], eco: Economy 
 def _trend_chart(what: str, unit: str, points: Sequence[tuple[int, Decimal | int]]) -> Chart:
     series = tuple((str(y), int(Decimal(v).to_integral_value())) for y, v in points)
     items = ", ".join(f"{label} {number(value)}" for label, value in series)
-    return Chart(title=what, series=series, alt_text=f"Stapeldiagram: {what.lower()} per år: {items}.",
-                 caption=f"{what} per år", value_label=unit)
+    span = f"{series[0][0]}–{series[-1][0]}"
+    return Chart(title=what, series=series, alt_text=f"Stapeldiagram: {what.lower()} {span}: {items}.",
+                 caption=f"{what} {span}", value_label=unit)
 
 
-def trends_section(year: int, fig: Figures) -> Section:
-    """Participants, contributions, outcome and carry-over for every year in the warehouse."""
+def trends_section(year: int, fig: Figures) -> Section | None:
+    """Participants, contributions, outcome and carry-over for every year in the warehouse; None
+    while the warehouse holds only one year (a chapter without content helps no reader)."""
     heading = "Utveckling över åren"
     years = [t for t in fig.trends if t.year <= year]
     if len(years) < 2:
-        return Section(heading, 1, (Paragraph.of(
-            f"{year} är det första året med uppgifter. Från nästa år visar avsnittet hur deltagandet, bidragen, "
-            "kostnaderna och de överskjutande medlen utvecklas år för år."),), key="trends")
+        return None
     first, last = years[0].year, years[-1].year
     table = Table(
         caption=f"Utveckling {first}–{last}",
@@ -82,15 +133,13 @@ def trends_section(year: int, fig: Figures) -> Section:
     blocks: list[Paragraph | Table | Chart] = [
         Paragraph.of(f"Tabellen och figurerna visar verksamheten {first}–{last}: hur många personer som deltog, "
                      "kommunernas bidrag, kostnaderna och de medel som förts över till nästa år."), table]
-    for what, unit, attr, shows in (
-            ("Personer som deltog", "Antal personer", "people", "hur många personer som deltog varje år"),
-            ("Kommunbidrag", "Kronor", "contributions_sek", "kommunernas bidrag varje år"),
-            ("Kostnader (utfall)", "Kronor", "costs_sek", "årets kostnader (utfallet) år för år"),
-            ("Överskjutande medel till nästa år", "Kronor", "carry_over_sek",
-             "de medel som vid varje års slut fördes över till nästa år")):
+    for what, unit, attr in (("Personer som deltog", "Antal personer", "people"),
+                             ("Kommunbidrag", "Kronor", "contributions_sek"),
+                             ("Kostnader (utfall)", "Kronor", "costs_sek"),
+                             ("Överskjutande medel vid årets slut", "Kronor", "carry_over_sek")):
         points = [(t.year, getattr(t, attr)) for t in years if getattr(t, attr) is not None]
         if len(points) >= 2 and any(v for _, v in points):   # nothing to draw where every year is 0
-            blocks += [Paragraph.of(f"Figuren nedan visar {shows}."), _trend_chart(what, unit, points)]
+            blocks.append(_trend_chart(what, unit, points))   # the caption says what it shows
     return Section(heading, 1, tuple(blocks), key="trends")
 
 

@@ -22,6 +22,9 @@ def participants_sentence(a: ActivityReport) -> str:
     if a.cancelled:
         text += (f" avbokades {number(a.cancelled)}; av de {number(a.registered)} som stod kvar deltog "
                  f"{number(a.participants)}.")
+    elif a.participants == made:
+        return (f"{number(made)} {'person' if made == 1 else 'personer'} anmälde sig och "
+                f"{'deltog' if made == 1 else 'alla deltog'}.")
     else:
         text += f" deltog {number(a.participants)}."
     return text
@@ -79,7 +82,8 @@ def comparison_section(year: int, rows: tuple[ComparisonRow, ...],
     people_text = people_sentence(year, people)
     if year - 1 not in people and all(r.previous is None for r in rows):   # the first year with data
         ran = [r for r in rows if r.participants]
-        text = f"{year} är det första året med uppgifter om deltagande, så det finns inget år före att jämföra med."
+        text = (f"Uppgifter om deltagande finns från och med {year}, så deltagandet jämförs med föregående år "
+                "först i nästa verksamhetsberättelse.")
         table = Table(caption=f"Antal deltagare per aktivitet {year}", header=("Aktivitet", str(year)),
                       rows=tuple((r.activity_name, r.participants) for r in ran), align=("left", "right"),
                       total=("Summa", sum(r.participants for r in ran)))

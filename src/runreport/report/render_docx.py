@@ -23,7 +23,6 @@ import copy
 import datetime as dt
 import io
 import re
-import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -39,7 +38,9 @@ from docx.shared import Length, Mm, Pt
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from runreport.report import charts as chart_mod
+from runreport.report.byte_stable import fixed_zip
 from runreport.report.content import Chart, Paragraph, ReportContent, Table
+from runreport.report.page_flow import keep_with_next
 from runreport.sweformat import long_date, number
 
 DEFAULT_TEMPLATE = Path(__file__).resolve().parents[3] / "include" / "templates" / "report_template.docx"
@@ -133,6 +134,8 @@ class _Renderer:
         para = self.add_paragraph(style=style)
         if keep_with_next:
             para.paragraph_format.keep_with_next = True
+        if p.style == "bullet":   # a list item is not split over two pages
+            para.paragraph_format.keep_together = True
         for run in p.runs:
             r = para.add_run(clean(run.text))
             if run.bold or p.placeholder:
@@ -367,47 +370,6 @@ def _set_run_text(r: CT_R, text: str) -> None:
 def _timestamp(content: ReportContent) -> dt.datetime:
     d = content.report_date
     return dt.datetime(d.year, d.month, d.day, tzinfo=dt.UTC)
-
-
-def fixed_zip(data: bytes, when: dt.datetime) -> bytes:
-    """Rewrite the package with the same fixed timestamp on every entry."""
-    stamp = (max(1980, when.year), when.month, when.day, 0, 0, 0)
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, stamp)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
-
-
-SHORT_PARAGRAPH = 300   # characters: about three printed lines
-
-
-def keep_with_next(blocks, opens: bool = False) -> list[bool]:  # noqa: ANN001 - a section's blocks
-    """Which of a section's paragraphs are kept on the page of the block after them, so that no
-    page ends with a line that introduces what the next page shows:
-
-    - a paragraph directly before a table or a chart ("Figuren nedan visar …");
-    - a short paragraph before such a kept paragraph (an intro and its legend before a table);
-    - the first paragraph after the heading, when it is short and more follows (the heading keeps
-      with it by its style): a heading and a one-line description never end a page alone;
-    - with ``opens`` (the next section is a subsection of this one: "Ekonomi", then "Kommunbidrag"),
-      a short last paragraph, which introduces that subsection.
-    """
-    keeps = [False] * len(blocks)
-    if blocks and opens and isinstance(blocks[-1], Paragraph) and len(blocks[-1].text) <= SHORT_PARAGRAPH:
-        keeps[-1] = True
-    for k in range(len(blocks) - 2, -1, -1):
-        block, following = blocks[k], blocks[k + 1]
-        if not isinstance(block, Paragraph):
-            continue
-        short = len(block.text) <= SHORT_PARAGRAPH
-        keeps[k] = (isinstance(following, (Chart, Table))
-                    or (short and isinstance(following, Paragraph) and keeps[k + 1])
-                    or (short and k == 0))
-    return keeps
 
 
 def toc_headings(content: ReportContent) -> list[str]:
