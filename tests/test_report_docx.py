@@ -114,6 +114,10 @@ def test_report_structure_charts_and_language(report):
               "Året i siffror", "Deltagande per kommun", "Utveckling över åren"):
         assert h in headings, h
     assert "Bilaga: Datakvalitet" not in headings  # data-quality reasons are on the stewards' pages
+    # the 2024 activities not in 2025's plan (the biennial, the paused course) are not "without participants"
+    body = " ".join(p.text for p in d.paragraphs)
+    assert "fanns inte med i 2025 års handlingsplan: Fritidshemsbiennalen" in body
+    assert "hade inga deltagare 2025" not in body
     # 2023 onwards: the framework's own words (samverkansområden), never the 2020–2022 plan's
     assert "Samverkansmål" not in headings and "samverkansmål" not in d.core_properties.subject
     assert "samverkansområdena" in d.core_properties.subject

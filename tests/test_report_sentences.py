@@ -40,7 +40,7 @@ def test_only_activities_run_both_years_are_compared_new_and_ended_are_named():
     text = text_of(s)
     assert "För de 2 aktiviteter som genomfördes båda åren var antalet deltagare 17, mot 17 året innan." in text
     assert "En aktivitet var ny för året (markerad" in text and "AI-webbinarier" in text
-    assert "En aktivitet från 2024 hade inga deltagare 2025: Tomt i år." in text
+    assert "En aktivitet från 2024 fanns med i 2025 års handlingsplan men hade inga deltagare: Tomt i år." in text
     assert "Under 2025 deltog 19 personer i aktiviteterna, sammanlagt 21 deltagartillfällen" in text
     assert "2024 var det 20 personer och 26 deltagartillfällen" in text
     table = table_of(s)
@@ -55,8 +55,23 @@ def test_plural_and_singular():
     text = text_of(c.comparison_section(2025, rows, {2025: (1, 1), 2024: (2, 2)}))
     assert "För den aktivitet som genomfördes båda åren" in text
     assert "Två aktiviteter var nya för året" in text and "B och C" in text
-    assert "Två aktiviteter från 2024 hade inga deltagare 2025: D och E." in text
+    assert "Två aktiviteter från 2024 fanns med i 2025 års handlingsplan men hade inga deltagare: D och E." in text
     assert "deltog 1 person i aktiviteterna, sammanlagt 1 deltagartillfälle " in text
+
+
+def test_an_activity_not_in_the_plan_or_held_again_is_not_called_idle_or_new():
+    rows = (ComparisonRow("IKT", 5, 7),
+            ComparisonRow("Fritidshemsbiennalen", 0, 208, planned=False),   # not in this year's plan
+            ComparisonRow("Biennalen", 40, None, last_held=2023),          # held again after a break
+            ComparisonRow("AI", 4, None))                                   # new
+    s = c.comparison_section(2025, rows, {2025: (40, 49), 2024: (200, 215)})
+    text = text_of(s)
+    assert "En aktivitet från 2024 fanns inte med i 2025 års handlingsplan: Fritidshemsbiennalen." in text
+    assert "inga deltagare" not in text
+    assert "Biennalen (senast 2023) genomfördes igen efter ett uppehåll (markerad \u201dåter\u201d)." in text
+    assert "En aktivitet var ny för året (markerad \u201dny\u201d): AI." in text
+    cells = {r[0]: r[2] for r in table_of(s).rows}
+    assert cells["Biennalen"] == "åter" and cells["AI"] == "ny"
 
 
 def _activity(registered: int, cancelled: int, participants: int) -> ActivityReport:

@@ -145,12 +145,14 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
 
     # Previous year, matched on the activity name
     prev = {normalised(str(r["activity_name"])): as_int(r["participants"]) for r in q("participants_previous_year")}
-    comparison = tuple(ComparisonRow(a.activity_name, a.participants, prev.get(normalised(a.activity_name)))
+    held_before = {normalised(str(r["activity_name"])): as_int(r["last_year"]) for r in q("activities_held_before")}
+    comparison = tuple(ComparisonRow(a.activity_name, a.participants, prev.get(normalised(a.activity_name)),
+                                     last_held=held_before.get(normalised(a.activity_name)))
                        for a in activities)
     # activities of last year that are not in this year's plan: shown with 0, so both columns add up
     planned = {normalised(str(a["activity_name"])) for a in plan}
     prev_names = {normalised(str(r["activity_name"])): str(r["activity_name"]) for r in q("participants_previous_year")}
-    comparison += tuple(ComparisonRow(prev_names[n], 0, p) for n, p in sorted(prev.items())
+    comparison += tuple(ComparisonRow(prev_names[n], 0, p, planned=False) for n, p in sorted(prev.items())
                         if n not in planned and p > 0)
 
     # Goal matrix

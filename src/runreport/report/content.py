@@ -199,6 +199,8 @@ class ComparisonRow:
     activity_name: str
     participants: int
     previous: int | None  # None: the activity is new this year
+    planned: bool = True              # in this year's action plan (False: only the year before)
+    last_held: int | None = None      # not the year before: the last earlier year it was held, if any
 
     @property
     def change(self) -> int | None:

@@ -96,7 +96,9 @@ def comparison_section(year: int, rows: tuple[ComparisonRow, ...],
     shown = [r for r in rows if r.participants or r.previous]
 
     def cell_previous(r: ComparisonRow):
-        return "ny" if not r.previous else r.previous
+        if r.previous:
+            return r.previous
+        return "åter" if r.last_held else "ny"
 
     body = tuple((r.activity_name, r.participants if r.participants else "–", cell_previous(r),
                   signed_text(r.change) if r in both else "–") for r in shown)
@@ -113,12 +115,24 @@ def comparison_section(year: int, rows: tuple[ComparisonRow, ...],
         parts.append(f"För {'den aktivitet' if len(both) == 1 else f'de {number(len(both))} aktiviteter'} som "
                      f"genomfördes båda åren var antalet deltagare {number(now_both)}, mot {number(before_both)} "
                      "året innan.")
+    again = [r for r in new if r.last_held]
+    new = [r for r in new if not r.last_held]
     if new:
         names = swedish_list(r.activity_name for r in new)
         parts.append(f"{count_word(len(new))} {'aktivitet var ny' if len(new) == 1 else 'aktiviteter var nya'} "
                      f"för året (markerad{'' if len(new) == 1 else 'e'} \u201dny\u201d): {names}.")
-    if ended:
-        names = swedish_list(r.activity_name for r in ended)
-        parts.append(f"{count_word(len(ended))} {'aktivitet' if len(ended) == 1 else 'aktiviteter'} från {year - 1} "
-                     f"hade inga deltagare {year}: {names}.")
+    if again:
+        names = swedish_list(f"{r.activity_name} (senast {r.last_held})" for r in again)
+        parts.append(f"{names[:1].upper()}{names[1:]} genomfördes igen efter ett uppehåll "
+                     f"(markerad{'' if len(again) == 1 else 'e'} \u201dåter\u201d).")
+    dropped = [r for r in ended if not r.planned]
+    idle = [r for r in ended if r.planned]
+    if dropped:
+        names = swedish_list(r.activity_name for r in dropped)
+        parts.append(f"{count_word(len(dropped))} {'aktivitet' if len(dropped) == 1 else 'aktiviteter'} från "
+                     f"{year - 1} fanns inte med i {year} års handlingsplan: {names}.")
+    if idle:
+        names = swedish_list(r.activity_name for r in idle)
+        parts.append(f"{count_word(len(idle))} {'aktivitet' if len(idle) == 1 else 'aktiviteter'} från {year - 1} "
+                     f"fanns med i {year} års handlingsplan men hade inga deltagare: {names}.")
     return Section(heading, 1, (Paragraph.of(" ".join(parts)), table), key="comparison")
