@@ -137,8 +137,7 @@ def _activity_section(a: ActivityReport) -> Section:
     blocks.append(Paragraph.of(participants_sentence(a)))
     if a.per_organisation:
         series = charts.ordered_series([(o.name, o.participants) for o in a.per_organisation])
-        blocks.append(Paragraph.of("Figuren nedan visar antalet deltagare och vilken kommun eller "
-                                   "organisation som deltagarna kommer ifrån."))
+        # the sentence above keeps with the chart; its caption says what it shows (no 14 × "Figuren nedan")
         blocks.append(Chart(
             title=a.activity_name, series=series, alt_text=charts.alt_text(a.activity_name, series),
             caption=f"Antal deltagare per kommun eller organisation: {a.activity_name}"))
@@ -146,7 +145,7 @@ def _activity_section(a: ActivityReport) -> Section:
     if ev and ev.responses:
         blocks.append(Paragraph.of(responses_sentence(ev.responses, ev.participants)))
         blocks.append(Table(
-            caption=f"Utvärdering: {a.activity_name}",
+            caption=f"Utvärdering (skala 1–5, 5 är högst): {a.activity_name}",
             header=("Fråga", "Svar", "Medelvärde", "1", "2", "3", "4", "5"),
             rows=tuple((q.question, q.answered, number(q.mean, 1) if q.mean is not None else "–",
                         *q.distribution) for q in ev.questions),
@@ -182,10 +181,11 @@ def compose(meta: ReportMeta, narratives: Mapping[str, str | None], activities: 
     total = sum(a.participants for a in acts)
     who = (f"{number(total)} deltagartillfällen ({number(people[year][0])} personer)"
            if people and year in people else f"{number(total)} deltagartillfällen")
-    intro = (f"Under {year} redovisas {number(len(acts))} "
+    intro = (f"För {year} redovisas {number(len(acts))} "
              f"{'kompetensutvecklingsaktivitet' if len(acts) == 1 else 'kompetensutvecklingsaktiviteter'} och "
              f"nätverk med sammanlagt {who}. För varje aktivitet beskrivs innehåll, träffar "
-             "och form, antal deltagare per kommun eller organisation samt deltagarnas utvärdering."
+             "och form, antal deltagare per kommun eller organisation samt deltagarnas utvärdering, "
+             "där varje fråga besvaras på en skala 1–5 (5 är högst)."
              if acts else f"Inga kompetensutvecklingsaktiviteter finns registrerade för {year}.")
     sections.append(Section("Kompetensutvecklingsaktiviteter", 1, (Paragraph.of(intro),), key="activities"))
     for a in acts:

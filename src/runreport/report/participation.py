@@ -36,9 +36,9 @@ def responses_sentence(responses: int, participants: int) -> str:
     answers = f"{number(responses)} svar"
     if participants and responses <= participants:
         return (f"Utvärderingen besvarades av {number(responses)} av {number(participants)} deltagare "
-                f"(svarsfrekvens {percent(responses / participants)}). Skala 1–5, där 5 är högst.")
+                f"(svarsfrekvens {percent(responses / participants)}).")
     return (f"Utvärderingen fick {answers}, fler än antalet deltagare ({number(participants)}): deltagarna "
-            "kunde svara efter varje träff, så ingen svarsfrekvens anges. Skala 1–5, där 5 är högst.")
+            "kunde svara efter varje träff, så ingen svarsfrekvens anges.")
 
 
 _WORDS = ("Ingen", "En", "Två", "Tre", "Fyra", "Fem", "Sex", "Sju", "Åtta", "Nio", "Tio", "Elva", "Tolv")
