@@ -59,12 +59,13 @@ def run_ingest():
     # its reasons (and not re-validated every day) while the other files load
     @task(trigger_rule="all_done")
     def load(planned: dict, **context) -> dict:
-        from runreport import notify, pipeline, runcontext
+        from runreport import delivery_page, notify, pipeline, runcontext
 
         if planned["year"] is None:
             return {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0, "resolved": []}
         cfg = runcontext.load_config()
         totals = pipeline.load_files(cfg, planned["year"], runcontext.pseudonym_secret(cfg))
+        delivery_page.publish(cfg, planned["year"])   # the stewards' checklist after every ingest
         if totals["resolved"]:
             notify.files_resolved(cfg, planned["year"], totals["resolved"], dag_id=context["dag"].dag_id,
                                   run_id=context["run_id"])

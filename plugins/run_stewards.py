@@ -1,6 +1,7 @@
 """Airflow plugin: the stewards' view. Each run's page (``korning.html``), the validation summary and
 the outputs, served read-only by the Airflow API server under ``/run-stewards/`` and linked from the
-Airflow UI's navigation ("RUN: körningar").
+Airflow UI's top navigation ("RUN: leveranskontroll"), whose first link per year is the checklist
+``leveranser.html`` ("Leveranskontroll <år>", runreport.delivery_page).
 
 * ``GET /run-stewards/`` lists every tenant and year in the output folder (``paths.output`` of the
   configuration, ``RUN_PATHS__OUTPUT``) with links to its run page, validation summary and report.
@@ -125,7 +126,8 @@ def index_page(root: Path, base: str = URL_PREFIX, may_read: Callable[[str], boo
     rows = []
     for tenant, year, folder in _years(root, may_read):
         links = [{"label": label, "href": f"{base}/files/{tenant}/{year}/{rel}"}
-                 for label, rel in (("Körning", "korning.html"), ("Validering", "validation/sammanfattning.html"),
+                 for label, rel in ((f"Leveranskontroll {year}", "leveranser.html"), ("Körning", "korning.html"),
+                                    ("Validering", "validation/sammanfattning.html"),
                                     ("Verksamhetsberättelse", f"verksamhetsberattelse_{year}.docx"),
                                     ("Kommunbidrag", f"kommunbidrag_{year}.csv"))
                  if (folder / rel).is_file()]
@@ -161,10 +163,10 @@ app = create_app()
 class RunStewardsPlugin(AirflowPlugin):
     name = "run_stewards"
     fastapi_apps = [{"app": app, "url_prefix": URL_PREFIX, "name": "RUN stewards' view"}]
+    # in the top navigation (no category): the stewards' first stop, "Leveranskontroll <år>" one click on
     external_views = [{
-        "name": "RUN: körningar",
+        "name": "RUN: leveranskontroll",
         "href": f"{URL_PREFIX}/",
         "destination": "nav",
-        "category": "browse",
         "url_route": "run-stewards",
     }]

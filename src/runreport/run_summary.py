@@ -197,5 +197,8 @@ def publish(cfg, year: int, run: dict | None = None, figures: dict | None = None
     from runreport.pipeline import staged_summary
 
     collected, outcomes = staged_summary(cfg, year)
+    from runreport import delivery_page
+
+    checklist = delivery_page.publish(cfg, year)   # before the run page, which links to it
     rs = build(cfg.output_dir(year), cfg.tenant, year, collected, outcomes, run=run, figures=figures)
-    return write(rs, cfg.output_dir(year))
+    return {**write(rs, cfg.output_dir(year)), "deliveries_html": checklist["html"], "deliveries_csv": checklist["csv"]}

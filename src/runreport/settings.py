@@ -129,6 +129,21 @@ class Notifications(_Section):
     base_url: str | None = None
 
 
+class DeliverySource(_Section):
+    partner: str = "–"
+    contact: str = ""
+    due_iso_week: int | None = Field(default=None, ge=1, le=53)
+    due_iso_weekday: int | None = Field(default=None, ge=1, le=7)
+
+
+class Deliveries(_Section):
+    """Who delivers each source of a reporting year and by when (runreport.deliveries)."""
+
+    due_iso_week: int | None = Field(default=None, ge=1, le=53)   # default: reporting.run_iso_week
+    due_iso_weekday: int = Field(default=1, ge=1, le=7)
+    sources: dict[str, DeliverySource] = {}
+
+
 class Settings(BaseModel):
     """The product's settings (``config/pipeline.yaml`` documents each)."""
 
@@ -147,6 +162,7 @@ class Settings(BaseModel):
     balance: Balance
     report: dict[str, Any] = {}
     notifications: Notifications = Notifications()
+    deliveries: Deliveries = Deliveries()
 
 
 class SettingsError(ValueError):

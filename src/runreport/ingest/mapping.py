@@ -66,3 +66,15 @@ def map_headings(source: str, headings: list[str], mappings: dict[str, dict[str,
             found[i] = canonical
             taken.add(canonical)
     return found
+
+
+@lru_cache(maxsize=4)
+def _declared(path: Path = DEFAULT_MAPPINGS) -> dict:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
+def partner_headings(source: str, field: str, path: Path = DEFAULT_MAPPINGS) -> list[str]:
+    """The headings a partner may give ``field`` of ``source`` (config/mappings.yaml), in its order,
+    without the internal name: what a message to the partner names ("Belopp", not "amount_sek")."""
+    variants = ((_declared(path).get(source) or {}).get(field)) or []
+    return [str(v) for v in variants if str(v) != field] or [field]

@@ -289,9 +289,14 @@ def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: 
     out["_row"] = body["_row"].astype(int).to_numpy()
     missing = [f for f in SOURCES[source].required if f not in out.columns]
     if missing:
+        from runreport.ingest.mapping import partner_headings
+
+        named = [partner_headings(source, f) for f in missing]
+        wanted_sv = "; ".join(f"{n[0]} (godtas också: {', '.join(n[1:])})" if len(n) > 1 else n[0] for n in named)
         raise FileRejected(
             "missing_column",
-            f"Obligatorisk kolumn saknas: {', '.join(missing)} (rubriker i filen: {', '.join(headings)})",
+            f"{'Kolumnen' if len(missing) == 1 else 'Kolumnerna'} {wanted_sv} saknas "
+            f"(rubriker i filen: {', '.join(headings)})",
             f"Required column missing: {', '.join(missing)} (headings in the file: {', '.join(headings)})",
         )
     for f in SOURCES[source].fields:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict, is_dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -170,7 +170,7 @@ def load_file(session: Session, *, tenant: str, source: str, file_name: str, slo
         tenant=tenant, source=source, file_name=file_name, slot=slot, year=year, checksum=checksum,
         size_bytes=size_bytes, status=status, rows_in=rows_in,
         rows_loaded=0 if frame is None else len(frame), rows_quarantined=rows_quarantined,
-        message=message, ingested_at=datetime.now().replace(microsecond=0),
+        message=message, ingested_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),   # naive UTC
         checks=json.dumps([asdict(c) if is_dataclass(c) else dict(c) for c in checks], ensure_ascii=False)
         if checks else None,
     )
