@@ -42,6 +42,11 @@ def _sessions(year: int) -> dict[str, list[dict]]:
 
 def _plan(year: int) -> dict[str, str]:
     """Activity code -> name, from the year's action plan (CSV or .xlsx)."""
+    return {r[0]: r[1] for r in _plan_rows(year)}
+
+
+def _plan_rows(year: int) -> list[list]:
+    """The year's action-plan rows (code, name, section, target group, …), from its CSV or .xlsx."""
     csv_path = DEMO / "inbox" / "budget" / f"handlingsplan_{year}.csv"
     if csv_path.exists():
         rows = list(csv.reader(io.StringIO(csv_path.read_text(encoding="utf-8-sig")), delimiter=";"))[1:]
@@ -51,7 +56,14 @@ def _plan(year: int) -> dict[str, str]:
         wb = load_workbook(DEMO / "inbox" / "budget" / f"handlingsplan_{year}.xlsx", read_only=True)
         rows = [list(r) for r in wb.active.iter_rows(min_row=2, values_only=True)]
         wb.close()
-    return {r[0]: r[1] for r in rows if r and r[0]}
+    return [r for r in rows if r and r[0]]
+
+
+def _members(year: int) -> int:
+    """How many municipalities were members at some time in the year (the members file)."""
+    path = next((DEMO / "inbox" / "members").glob("members_*.csv"))
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))[1:]
+    return len({r[0] for r in rows if r[6] <= f"{year}-12-31" and (not r[7] or r[7] >= f"{year}-01-01")})
 
 
 def _texts(year: int) -> dict[str, str]:
@@ -131,11 +143,52 @@ def test_introduction_dates_and_news_follow_the_data(year):
         if sentence.startswith("Ny i handlingsplanen") and before:  # new: in this year's plan only
             assert _names(sentence, plan - before), sentence
     assert not [s for s in sentences if "uppehåll" in s and _names(s, plan)], "a paused activity is in the plan"
-    if "genomförts i stort sett enligt plan" not in intro:
-        assert f"samtliga {len(plan)} verksamheter i handlingsplanen" in intro
-    news = intro.split("kompetensförsörjning.", 1)[1].split(" Sammanfattningsvis")[0]
+    # each number says what it counts: the members, the plan's rows, and of them the networks and
+    # activities the report describes one by one (its key figure "Aktiviteter med deltagare")
+    assert f"under {year} var {_members(year)} kommuner medlemmar" in intro
+    assert f"Planen omfattade {len(_plan_rows(year))} verksamheter" in intro
+    described = sum(1 for r in _plan_rows(year) if r[2] in ("Nätverk", "Aktiviteter"))
+    assert f"alltså de {described} som redovisas var för sig" in intro
+    assert "Sammanfattningsvis" not in intro  # the introduction sums nothing up
+    news = intro.split("kompetensförsörjning.", 1)[1].split(" Planen omfattade")[0]
     assert not [s for s in re.split(r"(?<=\.) ", news.strip()) if s and s in summary], \
         "the summary repeats the introduction's news word for word"
+
+
+def _same_across_years(text: str, year: int) -> str:
+    return text.replace(str(year), "ÅÅÅÅ").replace(str(year + 1), "ÅÅÅÅ+1").replace(str(year - 1), "ÅÅÅÅ-1")
+
+
+def test_texts_of_the_year_differ_from_year_to_year():
+    """A meeting with last year's report in hand: the summary and the texts that tell what the year was about
+    are not the same text with another year in it."""
+    summaries = {y: _same_across_years(_read(y, "summary.md"), y) for y in YEARS}
+    texts = {y: {code[-2:]: _same_across_years(t, y) for code, t in _texts(y).items()} for y in YEARS}
+    for a, b in [(a, b) for a in YEARS for b in YEARS if a < b]:
+        assert summaries[a] != summaries[b], (a, b)
+        first = {y: summaries[y].split(" Sammanlagt hölls")[0] for y in (a, b)}
+        assert first[a] != first[b], ("the summaries open with the same words", a, b)
+        shared = set(re.split(r"(?<=\.) ", summaries[a])) & set(re.split(r"(?<=\.) ", summaries[b]))
+        assert len(shared) <= len(re.split(r"(?<=\.) ", summaries[a])) // 2, (a, b, shared)
+        for suffix in ("04", "05"):  # the language network, the upper-secondary network
+            assert texts[a][suffix] != texts[b][suffix], (suffix, a, b)
+    for phrase in ("Skolornas rektorer bjöds in", "bjöds skolornas rektorer in",
+                   "Fokus har legat på bedömning och differentierad undervisning"):
+        assert sum(phrase in t for y in YEARS for t in texts[y].values()) <= 1, phrase
+
+
+def test_the_reviewers_wording_faults_are_gone():
+    for year in YEARS:
+        every = {p.relative_to(DEMO).as_posix(): " ".join(p.read_text(encoding="utf-8").split())
+                 for p in (DEMO / "narrative" / str(year)).rglob("*.md")}
+        assert not [k for k, t in every.items() if "bidragit i " in t], year
+        # the language network's funding is told once, in the networks chapter, not again in its own text
+        ncs = [k for k, t in every.items() if "(NCS)" in t]
+        assert ncs == [f"narrative/{year}/networks.md"], ncs
+        # the ULF project is named as the action plan names it
+        ulf = next(name for name in _plan(year).values() if name.startswith("ULF"))
+        headings = re.findall(r"## (ULF[^#]*?) (?=Inom)", every[f"narrative/{year}/kapitel/10_annan_samverkan.md"])
+        assert headings == [ulf], (headings, ulf)
 
 
 def test_session_facts_phrasing():

@@ -28,7 +28,10 @@ The municipalities and the activities (action-plan rows and the staff's texts) a
 ``reference.yaml`` next to this file. Whatever a narrative text says about the year's meetings (how
 many, when, where, on site or on distance) is derived from the generated sessions (``_SessionFacts``),
 and the introduction's news of the year from the members, agreements and action plans
-(``_year_news``), so that no text can contradict the data it is printed beside.
+(``_year_news``), so that no text can contradict the data it is printed beside. The summary's account of
+the year (its meetings, the contribution and the plan's budget, what changes the next year) comes from the
+data too; what a text says the year was about comes from the year's theme in ``reference.yaml`` (``years``,
+an activity's ``focus``), so that no year's summary or account of the year repeats another's.
 """
 
 from __future__ import annotations
@@ -138,12 +141,18 @@ class Activity:
     skip_years: tuple[int, ...] = ()
     unit: str = "träff"  # what one meeting is called (UNITS)
     called: str = ""  # the activity in running text
-    text: str = ""  # the staff's text, with _SessionFacts placeholders
+    text: str = ""  # the staff's text, with _SessionFacts placeholders and {fokus}
+    focus: tuple[tuple[str, str], ...] = ()  # (year or "default", the year's focus): {fokus} in the text
 
     def in_year(self, year: int) -> bool:
         if year in self.skip_years:
             return False
         return self.years is None or year in self.years
+
+    def focus_in(self, year: int) -> str:
+        """The activity's focus of the year ({fokus}): the year's own sentence, else the default one."""
+        focus = dict(self.focus)
+        return focus.get(str(year), focus.get("default", ""))
 
     @property
     def running_name(self) -> str:
@@ -157,10 +166,15 @@ def _activity(row: dict) -> Activity:
             row[key] = tuple(row[key])
     if "years" in row:
         row["years"] = BIENNIAL if row["years"] == "biennial" else tuple(row["years"])
+    if "focus" in row:
+        row["focus"] = tuple((str(k), " ".join(str(v).split())) for k, v in row["focus"].items())
     return Activity(**row)
 
 
 ACTIVITIES: list[Activity] = [_activity(row) for row in REFERENCE["activities"]]
+
+# The staff's opening of each year's summary, grounded in the year's theme ("default": a year without one).
+YEAR_TEXTS: dict[str, str] = {str(k): " ".join(str(v).split()) for k, v in REFERENCE["years"].items()}
 
 # Relative change of participation per activity for a year (on top of small random noise),
 # chosen so that the year-on-year table (2025 vs 2024) has something to comment on.
@@ -1208,11 +1222,112 @@ def _satisfaction(evaluations: list[list]) -> str:
             f"{relevant} för deras yrkesroll.")
 
 
+# The action plan's sections in running text: singular, plural, neuter (for "ett").
+SECTION_WORDS = {
+    "Organisation": ("verksamhet inom organisationen", "verksamheter inom organisationen", False),
+    "Nätverk": ("nätverk", "nätverk", True),
+    "Aktiviteter": ("kompetensutvecklingsaktivitet", "kompetensutvecklingsaktiviteter", False),
+    "Projekt": ("projekt", "projekt", True),
+    "Uppdragsutbildning": ("uppdragsutbildning", "uppdragsutbildningar", False),
+}
+
+# An external funder of the action plan in running text ("finansierats med …").
+FUNDING = {
+    "NCS": "utvecklingsstöd från Nationellt centrum för språk-, läs- och skrivutveckling (NCS) vid Skolverket",
+    "Delt.avg.": "deltagaravgifter",
+}
+
+
+def _plan_parts(budget: list[dict]) -> str:
+    """The action plan's rows counted by section: ``"fyra nätverk och tio kompetensutvecklingsaktiviteter,
+    alltså de 14 som redovisas var för sig med sina deltagare längre fram, samt tre verksamheter inom
+    organisationen, ett projekt och en uppdragsutbildning"``. The report describes the activities and the
+    networks with participants one by one (its key figure "Aktiviteter med deltagare")."""
+    counts: dict[str, int] = {}
+    for r in budget:
+        counts[r["section"]] = counts.get(r["section"], 0) + 1
+    described = [r for r in budget if r["section"] == "Aktiviteter" or (r["section"] == "Nätverk"
+                                                                        and r.get("participants"))]
+
+    def part(section: str) -> str:
+        n = counts[section]
+        default = (f"verksamhet under {section}", f"verksamheter under {section}", False)
+        one, many, neuter = SECTION_WORDS.get(section, default)
+        return f"{_num(n, neuter)} {one if n == 1 else many}"
+
+    shown = [part(s) for s in ("Nätverk", "Aktiviteter") if s in counts]
+    rest = [part(s) for s in counts if s not in ("Nätverk", "Aktiviteter")]
+    if not shown:
+        return _join(rest)
+    text = _join(shown)
+    if len(described) == counts.get("Aktiviteter", 0) + counts.get("Nätverk", 0) and len(shown) > 1:
+        text += f", alltså de {len(described)} som redovisas var för sig med sina deltagare längre fram"
+    return text + (", samt " + _join(rest) if rest else "")
+
+
+def _funding_sentence(budget: list[dict]) -> str:
+    """Which networks had external funding, from the action plan: ``"Nätverket för … har delvis finansierats
+    med utvecklingsstöd från … och nätverket för karriärlärare med medel från Skolverket."``"""
+    funded = [r for r in budget if r["section"] == "Nätverk" and r["funder"]]
+    parts = [f"{r['activity'].running_name} {'har delvis finansierats med ' if i == 0 else 'med '}"
+             f"{FUNDING.get(r['funder'], 'medel från ' + r['funder'])}" for i, r in enumerate(funded)]
+    return _cap(_join(parts)) + "." if parts else ""
+
+
+def _year_meetings(year: int, budget: list[dict], sessions: dict[str, list[dict]]) -> str:
+    """How many meetings the year's activities had, on campus (and sent digitally too) and on distance."""
+    year_sessions = [s for r in budget for s in sessions[r["code"]]]
+    on = [s for s in year_sessions if s["form"] != "D"]
+    hybrid, remote = sum(1 for s in on if s["form"] == "CD"), len(year_sessions) - len(on)
+    places = _join(_campus_places(on))
+    if not year_sessions:
+        return ""
+    head = f"Sammanlagt hölls {len(year_sessions)} träffar, sammanträden, seminarier och webbinarier inom " \
+           f"handlingsplanens verksamheter under {year}"
+    sent = f", varav {hybrid} sändes även digitalt" if hybrid else ""
+    if on and remote:
+        return (f"{head}: {len(on)} på campus i {places}{sent}, och {remote} på distans. Distansträffarna gör det "
+                "möjligt för fler att vara med oavsett var i regionen de arbetar.")
+    return f"{head}, {'alla på distans' if remote else f'alla på campus i {places}{sent}'}."
+
+
+def _next_year(year: int) -> str:
+    """What the action plan and the agreement say about the next year: the contribution per inhabitant,
+    activities new, coming back after a pause, biennial or paused (from the agreements and the plans)."""
+    nxt, out = year + 1, []
+    rate, rate_next = _rate(year), _rate(nxt)
+    if rate_next != rate:
+        out.append(f"Inför {nxt} {'höjs' if rate_next > rate else 'sänks'} kommunernas bidrag enligt avtalet till "
+                   f"{rate_next} kr per invånare.")
+    new, back, paused = [], [], []
+    for a in ACTIVITIES:
+        now, then, name = a.in_year(nxt), a.in_year(year), a.running_name
+        if now and a.years == BIENNIAL:
+            out.append(f"{_cap(name)}, som anordnas vartannat år, hålls nästa gång {nxt}.")
+        elif now and not then:
+            (back if year in a.skip_years else new).append(name)
+        elif then and not now and nxt in a.skip_years:
+            paused.append(name)
+    if new:
+        out.append(f"I handlingsplanen för {nxt} tillkommer {_join(new)}"
+                   + (f", medan {_join(paused)} gör ett uppehåll." if paused else "."))
+    elif paused:
+        out.append(f"{_cap(_join(paused))} gör ett uppehåll {nxt}.")
+    if back:
+        out.append(f"{_cap(_join(back))} återkommer {nxt} efter ett års uppehåll.")
+    return " ".join(out) or (f"Inför {nxt} fortsätter arbetet med att koppla nätverkens arbete närmare "
+                             "verksamheternas egna utvecklingsprocesser.")
+
+
 def _narrative(ctx: _Ctx, year: int, budget: list[dict], sessions: dict[str, list[dict]],
                evaluations: list[list]) -> list[str]:
     root = ctx.root / "narrative" / str(year)
     (root / "activities").mkdir(parents=True, exist_ok=True)
-    n_members = sum(1 for m in ctx.munis if m.member_in(year))
+    members = [m for m in ctx.munis if m.member_in(year)]
+    part_year = sum(1 for m in members if not (m.member_on(date(year, 1, 1)) and m.member_on(date(year, 12, 31))))
+    n_members = f"{len(members)} kommuner medlemmar" + (
+        "" if not part_year else ", en av dem under en del av året" if part_year == 1
+        else f", {_num(part_year)} av dem under en del av året")
     meeting = "dialogmöte 1" if year >= 2023 else "RUN-riksdagen"
     rate = _rate(year)
     areas = ("de tre områdena attrahera, rekrytera samt behålla och utveckla inom kompetensförsörjning"
@@ -1223,29 +1338,33 @@ def _narrative(ctx: _Ctx, year: int, budget: list[dict], sessions: dict[str, lis
     news = "".join(f" {sentence}" for sentence in _year_news(ctx, year, sessions))
     board = f"sammanträtt vid {facts['02']['antal']}" if "02" in facts else "sammanträtt regelbundet"
     done = sum(1 for r in budget if sessions[r["code"]])
-    done_text = (f"samtliga {len(budget)} verksamheter" if done == len(budget)
-                 else f"{done} av de {len(budget)} verksamheterna")
+    done_text = ("Samtliga genomfördes under året" if done == len(budget)
+                 else f"{_cap(_num(done)) if done <= 12 else done} av dem genomfördes under året")
     year_sessions = [s for r in budget for s in sessions[r["code"]]]
     places = _join(_campus_places(year_sessions))
     remote = any(s["form"] == "D" for s in year_sessions)
     mix = ("en blandning av träffar på campus och på distans" if places and remote
            else "träffar på campus" if places else "träffar på distans")
-    where = (f"både på campus i {places} och på distans, vilket har gjort det möjligt för fler att delta oavsett "
-             "var i regionen de arbetar" if places and remote
-             else f"på campus i {places}" if places else "på distans")
     before = _rate(year - 1)
     rate_text = f"{rate} kr per invånare" + (f" ({before} kr året innan)" if before != rate else "")
+    municipal = sum(r["municipal"] for r in budget)
+    municipal_before = sum(r["municipal"] for r in _budget(ctx, year - 1)) if year - 1 in ctx.years else None
+    money = (f"Med ett bidrag från kommunerna på {rate_text} hade handlingsplanen en budget av kommunernas "
+             f"medel på {_kr(municipal)}" + (f", mot {_kr(municipal_before)} året innan"
+                                             if municipal_before is not None else "") + ".")
+    opening = YEAR_TEXTS.get(str(year), YEAR_TEXTS["default"]).format_map(
+        {f"a{suffix}": f for suffix, f in facts.items()})
     texts = {
         "introduction.md": f"""# Inledning
 
-I det Regionala utvecklingsnätverket, RUN, samverkar {n_members} kommuner i Mittsverigeregionen och
-Mittuniversitetet kring skolutveckling och skolledarskap. I RUN ingår också Specialpedagogiska
-skolmyndigheten, Region Jämtland Härjedalen och Kommunförbundet Västernorrland. RUN är ett aktivt forum
-där beprövad erfarenhet och kunskap möter vetenskaplig kunskap.
+I det Regionala utvecklingsnätverket, RUN, samverkar kommunerna i Mittsverigeregionen och
+Mittuniversitetet kring skolutveckling och skolledarskap; under {year} var {n_members}. I RUN ingår också
+Specialpedagogiska skolmyndigheten, Region Jämtland Härjedalen och Kommunförbundet Västernorrland. RUN är
+ett aktivt forum där beprövad erfarenhet och kunskap möter vetenskaplig kunskap.
 
 Handlingsplanen för {year} antogs vid {meeting}{held} och utgår från {areas}.{news}
 
-Sammanfattningsvis har {done_text} i handlingsplanen för {year} genomförts, med {mix}.
+Planen omfattade {len(budget)} verksamheter: {_plan_parts(budget)}. {done_text}, med {mix}.
 """,
         "organisation.md": f"""# Organisation
 
@@ -1264,7 +1383,7 @@ Ledningsgruppen ansvarar för den övergripande och strategiska ledningen av RUN
 
 ## Utvecklingsnätverk
 
-De operativa utvecklingsnätverken (västra och östra) har bidragit i utvärderingen av årets
+De operativa utvecklingsnätverken (västra och östra) har bidragit till utvärderingen av årets
 kompetensutvecklingsaktiviteter och tillsammans med RUN-kansliet format handlingsplanen för {year + 1}.
 
 ## RUN-kansliet
@@ -1279,19 +1398,17 @@ Under {year} hade RUN nätverk för språk-, läs- och skrivutveckling, gymnasie
 karriärlärare och digital kompetens. Nätverken samlar nyckelpersoner från kommunerna och
 lärarutbildningen och planeras utifrån deltagarnas behov och önskemål.
 
-Nätverket för språk-, läs- och skrivutveckling har delvis finansierats med utvecklingsstöd från
-Nationellt centrum för språk-, läs- och skrivutveckling (NCS) vid Skolverket.
+{_funding_sentence(budget)}
 """,
         "summary.md": f"""# Sammanfattning
 
-Året {year} har präglats av ett fortsatt stort intresse för RUNs kompetensutvecklingsaktiviteter och
-nätverk. Aktiviteterna har genomförts {where}.
+{opening}
 
-Kommunernas bidrag har under året varit {rate_text}. De medel som inte har förbrukats under
-året förs över till nästa år i enlighet med avtalet.
+{_year_meetings(year, budget, sessions)}
 
-{_satisfaction(evaluations)} Inför {year + 1} fortsätter arbetet med att koppla nätverkens arbete närmare
-verksamheternas egna utvecklingsprocesser.
+{money} Medel som inte förbrukas under året förs över till nästa år i enlighet med avtalet.
+
+{_satisfaction(evaluations)} {_next_year(year)}
 """,
     }
     texts.update(_chapters(year))
@@ -1304,7 +1421,8 @@ verksamheternas egna utvecklingsprocesser.
         if year == ctx.last_year and a.suffix == MISSING_NARRATIVE_SUFFIX:
             missing.append(r["code"])
             continue
-        text = a.text.format_map(facts[a.suffix])  # target group, form and term come from the action plan
+        # target group, form and term come from the action plan; {fokus} is the activity's focus of the year
+        text = a.text.format_map({**facts[a.suffix], "fokus": a.focus_in(year)}).strip()
         (root / "activities" / f"{r['code']}.md").write_text(ctx.local(f"# {a.name}\n\n{text}\n"),
                                                              encoding="utf-8", newline="\n")
     return missing
@@ -1321,9 +1439,10 @@ def _chapters(year: int) -> dict[str, str]:
     table = "\n".join(["Tabell: Uppdragsutbildning inom Lärarlyftet " + str(year), "",
                         "| Kurs | Högskolepoäng | Deltagare |", "|---|---:|---:|"]
                        + [f"| {name} | {str(hp).replace('.', ',')} | {n} |" for name, hp, n in courses])
+    ulf = next(a.name for a in ACTIVITIES if a.suffix == "18")  # as the action plan names it
     other = f"""# Annan samverkan
 
-## ULF – praktiknära skolforskning
+## {ulf}
 
 Inom ULF-avtalet har skolhuvudmän och Mittuniversitetet under {year} fortsatt att utveckla
 forskningsprojekt i nära samverkan med skolans verksamhet.
