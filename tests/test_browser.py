@@ -95,27 +95,9 @@ def test_partner_markup_never_runs_in_a_stewards_browser(tmp_path, driver):
     (docs / "foreign.html").write_text(f"<html><body><p>x</p>{PAYLOADS[0]}{PAYLOADS[1]}</body></html>",
                                        encoding="utf-8")
 
-    port = st.free_port()
-    (home / "passwords.json").write_text(json.dumps({"forvaltare": "forvaltare-pw"}))
-    import os
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RUN_"))}
-    env.update(AIRFLOW_HOME=str(home), AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
-               AIRFLOW__CORE__DAGS_FOLDER=str(tmp_path / "no_dags"), AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
-               AIRFLOW__CORE__LOAD_EXAMPLES="False", AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="forvaltare:op",
-               AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(home / "passwords.json"),
-               AIRFLOW__API_AUTH__JWT_SECRET=uuid.uuid4().hex, AIRFLOW__API__SECRET_KEY=uuid.uuid4().hex,
-               AIRFLOW__API__WORKERS="1", RUN_PATHS__OUTPUT=str(out), PYTHONWARNINGS="ignore::DeprecationWarning")
-    (tmp_path / "no_dags").mkdir()
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
-    server = st.Stack(AIRFLOW, env, tmp_path, port)
-    server.COMPONENTS = ("api-server",)
-    server.start("browser", None)
+    server = _api_server(tmp_path, home, out)
     try:
-        server.wait_for(server.api_ready, 120, "the API server")
-        token = server.token("forvaltare", "forvaltare-pw")
-        driver.get(server.url("/api/v2/monitor/health"))
-        driver.add_cookie({"name": "_token", "value": token, "path": "/"})
+        token = _log_in(server, driver)
         base = f"/run-stewards/files/RUN/{YEAR}"
         pages = ["/run-stewards/", f"{base}/korning.html", f"{base}/validation/sammanfattning.html"]
         pages.append(f"{base}/validation/data_docs/foreign.html")
@@ -139,5 +121,85 @@ def test_partner_markup_never_runs_in_a_stewards_browser(tmp_path, driver):
         assert any("onerror" in t for t in texts)   # the payload is shown as text, never run
         code, body = server.api("GET", "/api/v2/variables/run_config", token)
         assert code == 404, (code, body)   # no script set the Variable
+    finally:
+        server.stop()
+
+
+def _api_server(tmp_path: Path, home: Path, out: Path) -> st.Stack:
+    """Airflow's API server (UI, REST API and the stewards' plugin) on SQLite, with one steward."""
+    import os
+
+    (home / "passwords.json").write_text(json.dumps({"forvaltare": "forvaltare-pw"}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "RUN_"))}
+    env.update(AIRFLOW_HOME=str(home), AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{home / 'airflow.db'}",
+               AIRFLOW__CORE__DAGS_FOLDER=str(tmp_path / "no_dags"), AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
+               AIRFLOW__CORE__LOAD_EXAMPLES="False", AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="forvaltare:op",
+               AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(home / "passwords.json"),
+               AIRFLOW__API_AUTH__JWT_SECRET=uuid.uuid4().hex, AIRFLOW__API__SECRET_KEY=uuid.uuid4().hex,
+               AIRFLOW__API__WORKERS="1", RUN_PATHS__OUTPUT=str(out), PYTHONWARNINGS="ignore::DeprecationWarning")
+    (tmp_path / "no_dags").mkdir(exist_ok=True)
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    server = st.Stack(AIRFLOW, env, tmp_path, st.free_port())
+    server.COMPONENTS = ("api-server",)
+    server.start("browser", None)
+    try:
+        server.wait_for(server.api_ready, 120, "the API server")
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _log_in(server: st.Stack, driver) -> str:  # noqa: ANN001
+    token = server.token("forvaltare", "forvaltare-pw")
+    driver.get(server.url("/api/v2/monitor/health"))
+    driver.add_cookie({"name": "_token", "value": token, "path": "/"})
+    return token
+
+
+def test_a_steward_reaches_the_checklist_in_two_clicks_and_copies_the_request(tmp_path, driver):
+    """Issue 17: from Airflow's home page, the top navigation's "RUN: leveranskontroll" (click 1) and
+    "Leveranskontroll 2025" (click 2); after a run with one missing, one rejected and one replaced
+    delivery the statuses are right, and the "begär rättad fil" text names the rows, no personal data."""
+    import re
+
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+    from test_deliveries import missing_rejected_replaced
+
+    cfg, _ = missing_rejected_replaced(tmp_path)
+    run_summary.publish(cfg, YEAR, run={}, figures={})
+    home = tmp_path / "home"
+    home.mkdir()
+    server = _api_server(tmp_path, home, Path(cfg["paths"]["output"]))
+    try:
+        _log_in(server, driver)
+        driver.get(server.url("/"))
+        wait = WebDriverWait(driver, 60)
+        wait.until(ec.element_to_be_clickable(("link text", "RUN: leveranskontroll"))).click()          # click 1
+        wait.until(ec.frame_to_be_available_and_switch_to_it(("css selector", "iframe")))
+        wait.until(ec.element_to_be_clickable(("partial link text", f"Leveranskontroll {YEAR}"))).click()  # click 2
+        wait.until(ec.presence_of_element_located(("id", "leveranser")))
+        assert driver.find_element("tag name", "h1").text == f"Leveranskontroll {YEAR}"
+        status = {}
+        for tr in driver.find_elements("css selector", "#leveranser tr[data-source]"):
+            cells = [td.text for td in tr.find_elements("tag name", "td")]
+            status[(tr.get_attribute("data-source"), cells[3])] = tr.get_attribute("data-status")
+        from datetime import UTC, datetime
+
+        from runreport.deliveries import expected
+
+        due = next(e.due for e in expected(cfg, YEAR) if e.source == "evaluations")
+        assert status[("evaluations", "–")] == ("för sent" if datetime.now(UTC) > due else "väntas")
+        assert status[("ledger", "huvudbok_2025.csv")] == "avvisad"
+        assert status[("registrations", "anmalningar_2025_vt.csv")] == "ersatt"
+        assert status[("registrations", "anmalningar_2025_vt_v2.csv")].startswith("levererad")
+        headline = driver.find_element("id", "rubrik").text
+        assert "avvisad: Ekonomi (huvudbok)" in headline and "Utvärderingar" in headline, headline
+        request = driver.find_element("css selector", "section.begaran textarea").get_attribute("value")
+        assert "huvudbok_2025.csv" in request and "Kolumnen Belopp" in request
+        assert not re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", request)   # no e-mail address in the text
+        driver.set_window_size(1400, 1100)
+        driver.save_screenshot(str(tmp_path / "leveranskontroll.png"))   # docs/images/leveranskontroll.png
     finally:
         server.stop()

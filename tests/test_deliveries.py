@@ -55,11 +55,10 @@ def test_statuses_from_the_file_log():
     assert dl.headline([d for d in after if not d.open], YEAR).startswith("Alla leveranser för 2025")
 
 
-@pytest.fixture(scope="module")
-def checklist(tmp_path_factory):
+def missing_rejected_replaced(tmp):
     """Two runs of 2025 on the demo inbox without the evaluations, with a ledger whose amount
-    column is misnamed (rejected), and the spring registrations corrected by a _v2 in the second run."""
-    tmp = tmp_path_factory.mktemp("deliveries")
+    column is misnamed (rejected), and the spring registrations corrected by a _v2 in the second run.
+    Returns (cfg, inbox). Used here and by the real-browser test (tests/test_browser.py)."""
     inbox = tmp / "inbox"
     shutil.copytree(expect.INBOX, inbox)
     for f in (inbox / "evaluations").glob("*2025*"):
@@ -86,6 +85,12 @@ def checklist(tmp_path_factory):
     (inbox / "registrations" / "anmalningar_2025_vt_v2.csv").write_bytes(b"".join(lines[:-1]))   # one row fewer
     spring.unlink()
     run()
+    return cfg, inbox
+
+
+@pytest.fixture(scope="module")
+def checklist(tmp_path_factory):
+    cfg, inbox = missing_rejected_replaced(tmp_path_factory.mktemp("deliveries"))
     now = datetime(2026, 1, 20, 9, 0, tzinfo=UTC)   # a Monday before the due day
     with pipeline.sessions(cfg)() as s:
         written = delivery_page.write(s, cfg, YEAR, now=now)
