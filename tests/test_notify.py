@@ -150,6 +150,15 @@ def test_reminder_names_missing_sources_once_and_only_before_the_deadline(notes)
     assert "måndag 16 februari 2026 kl. 06:00" in rec["text"]
     assert notify.remind(cfg, 2025, now=before) == "already"
     assert notify.remind(cfg, 2024, now=datetime(2025, 3, 1, tzinfo=UTC)) == "after_deadline"
+    # each partner whose required delivery is open got its own reminder, to its configured contact, once
+    partners = _records(notes / "partner_reminder.jsonl")
+    by_source = {r["source"]: r for r in partners}
+    assert len(partners) == len(by_source) and "evaluations" in by_source
+    evaluations = by_source["evaluations"]
+    assert evaluations["to"] == cfg["deliveries"]["sources"]["evaluations"]["contact"]
+    assert evaluations["subject"] == "RUN 2025: påminnelse – Utvärderingar saknas"
+    assert "Vi har ännu inte fått utvärderingar för 2025" in evaluations["text"]
+    assert "Påminnelse skickad till:" in rec["text"] and "Utvärderingar" in rec["text"].split("Påminnelse")[1]
 
 
 def test_notice_html_escapes_what_it_shows():

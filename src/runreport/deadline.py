@@ -126,7 +126,9 @@ def remind(cfg, year: int, *, now: datetime | None = None, dag_id: str | None = 
     if not gaps and not rejected:
         return "complete"
     from runreport import privacy
+    from runreport.partner_reminder import remind_partners
 
+    reminded = remind_partners(cfg, year, now=now)   # each partner once; before the stewards' own
     if not _once(cfg, REMINDER_EVENT, str(year)):
         return "already"
     lines = [f"Nätverk: {cfg.get('network_name') or cfg.tenant}", f"Verksamhetsår: {year}",
@@ -137,6 +139,8 @@ def remind(cfg, year: int, *, now: datetime | None = None, dag_id: str | None = 
         lines += ["Avvisade filer som väntar på en rättad version:",
                   *(f"- {privacy.file_name(r.file_name)}: {privacy.mask((r.message or '').split(' / ')[0])}"
                     for r in rejected)]
+    if reminded:
+        lines += ["Påminnelse skickad till:", *(f"- {r['partner']}: {r['label']} ({r['status']})" for r in reminded)]
     facts = {"tenant": cfg.tenant, "reporting_year": year, "missing": [g.source for g in gaps],
              "rejected_files": [privacy.file_name(r.file_name) for r in rejected], "deadline_sv": stockholm(deadline_at)}
     notice = Notice(REMINDER_EVENT, f"{cfg.tenant} {year}: påminnelse – underlag saknas inför tidsgränsen",

@@ -224,10 +224,12 @@ async def _asend_smtp(to: Iterable[str], notice: Notice, context: Any = None) ->
     await _smtp_notifier(to, notice).async_notify(context or {})
 
 
-def deliver(notice: Notice, *, cfg: dict[str, Any] | None = None, context: Any = None) -> str:
-    """Send via SMTP when ``run_smtp`` is configured, else record. Returns ``"smtp"`` or ``"log"``."""
+def deliver(notice: Notice, *, cfg: dict[str, Any] | None = None, context: Any = None,
+            to: list[str] | None = None) -> str:
+    """Send via SMTP when ``run_smtp`` is configured, else record. Returns ``"smtp"`` or ``"log"``.
+    ``to``: the recipients (a partner's contact); default the stewards."""
     cfg = _config() if cfg is None else cfg
-    to = stewards(cfg)
+    to = stewards(cfg) if to is None else to
     if to and _smtp_configured():
         try:
             _send_smtp(to, notice, context)
