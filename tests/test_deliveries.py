@@ -133,3 +133,20 @@ def test_the_page_heads_with_what_to_chase_and_asks_for_the_corrected_file(check
     emails = set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", request))
     assert not emails, emails   # no personal data in the text to send
     assert "<script" not in page
+
+
+def test_the_run_page_heads_with_done_or_what_it_waits_for(tmp_path):
+    from runreport import run_summary
+
+    ok = {"source": "ledger", "file_name": "huvudbok_2025.csv", "status": "loaded", "rows_in": 3,
+          "rows_loaded": 3, "rows_quarantined": 0}
+    bad = {"source": "ledger", "file_name": "huvudbok_2025_v2.csv", "status": "rejected", "rows_in": 3,
+           "rows_loaded": 0, "rows_quarantined": 3, "message": "huvudbok_2025_v2.csv: Kolumnen Belopp saknas"}
+    done = run_summary.build(tmp_path, "RUN", YEAR, [], [ok])
+    assert run_summary.headline(done) == "Klar – alla filer i körningen är inlästa"
+    stopped = run_summary.build(tmp_path, "RUN", YEAR, [], [ok, bad])
+    assert run_summary.headline(stopped) == ("Stoppad – väntar på rättad fil eller beslut: "
+                                             "huvudbok_2025_v2.csv (Ekonomi (huvudbok))")
+    page = run_summary.render_html(stopped)
+    assert 'id="rubrik"' in page and "Ekonomi (huvudbok)" in page and "<td>ledger</td>" not in page
+    assert 'href="leveranser.html">Leveranskontroll 2025' in page and "(svensk tid)" in page

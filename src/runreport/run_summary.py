@@ -101,7 +101,24 @@ def _kr(value) -> str:
         return str(value)
 
 
+def _source_sv(source: str) -> str:
+    from runreport.schema import SOURCES
+
+    return SOURCES[source].label_sv if source in SOURCES else source
+
+
+def headline(rs: RunSummary) -> str:
+    """The page's first line: done, or stopped and waiting for which corrected files."""
+    if rs.rejected:
+        waiting = ", ".join(f"{file_name(o['file_name'])} ({_source_sv(o['source'])})" for o in rs.rejected)
+        return f"Stoppad – väntar på rättad fil eller beslut: {waiting}"
+    return "Klar – alla filer i körningen är inlästa" + (
+        f" ({rs.quarantined_rows} rader i karantän)" if rs.quarantined_rows else "")
+
+
 def _facts(rs: RunSummary) -> list[tuple[str, str]]:
+    from runreport.notify import stockholm
+
     r = rs.run
     facts = [("Nätverk", rs.tenant), ("Verksamhetsår", str(rs.year))]
     if r.get("run_id"):
@@ -109,7 +126,7 @@ def _facts(rs: RunSummary) -> list[tuple[str, str]]:
     if r.get("triggered_by"):
         facts.append(("Startad av", _TRIGGERS.get(str(r["triggered_by"]).rsplit(".", 1)[-1].lower(),
                                                    str(r["triggered_by"]))))
-    facts.append(("Sammanställd", r.get("written_at") or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")))
+    facts.append(("Sammanställd", f"{stockholm(r.get('written_at') or datetime.now(UTC))} (svensk tid)"))
     f = rs.figures
     if f.get("contributions_total") is not None:
         facts.append(("Kommunbidrag totalt", _kr(f["contributions_total"])))
@@ -128,14 +145,14 @@ def render_markdown(rs: RunSummary) -> str:
     def cell(x) -> str:
         return str(x).replace("|", "\\|").replace("\n", " ")
 
-    lines = [f"# Körning {rs.tenant} {rs.year}", ""]
+    lines = [f"# Körning {rs.tenant} {rs.year}", "", f"**{headline(rs)}**", ""]
     lines += [f"- **{k}:** {cell(v)}" for k, v in _facts(rs)]
     lines += ["", "## Insamlat", "",
               f"{len(rs.collected)} filer i inkorgen för året, varav {len(rs.new_files)} nya eller rättade; "
               "övriga var redan inlästa.", ""]
     if rs.collected:
         lines += ["| Källa | Fil | År | Status |", "|---|---|---|---|"]
-        lines += [f"| {cell(c['source'])} | {cell(file_name(file_name(c['file_name'])))} | {c.get('year') or '–'} | "
+        lines += [f"| {cell(_source_sv(c['source']))} | {cell(file_name(file_name(c['file_name'])))} | {c.get('year') or '–'} | "
                   f"{_collected_status(c)} |" for c in rs.collected]
     if rs.set_aside:
         lines += ["", "### Läses inte", ""]
@@ -146,7 +163,7 @@ def render_markdown(rs: RunSummary) -> str:
               "Detaljer: [valideringssammanfattningen](validation/sammanfattning.html).", ""]
     if rs.outcomes:
         lines += ["| Källa | Fil | Status | Rader in | Inlästa | Karantän |", "|---|---|---|---:|---:|---:|"]
-        lines += [f"| {cell(o['source'])} | {cell(file_name(file_name(o['file_name'])))} | {STATUS_SV.get(o.get('status'), o.get('status'))} "
+        lines += [f"| {cell(_source_sv(o['source']))} | {cell(file_name(file_name(o['file_name'])))} | {STATUS_SV.get(o.get('status'), o.get('status'))} "
                   f"| {o.get('rows_in', 0)} | {o.get('rows_loaded', 0)} | {o.get('rows_quarantined', 0)} |"
                   for o in rs.outcomes]
     if rs.rejected:
@@ -163,13 +180,13 @@ def render_html(rs: RunSummary) -> str:
     """The run page (``include/templates/pages/korning.html.j2``, autoescaped)."""
     from runreport.pages import render
 
-    collected = [{"source": c["source"], "file_name": file_name(c["file_name"]), "year": c.get("year"),
+    collected = [{"source": _source_sv(c["source"]), "file_name": file_name(c["file_name"]), "year": c.get("year"),
                   "new": c.get("status") == "new", "status": _collected_status(c)} for c in rs.collected]
-    outcomes = [{"source": o["source"], "file_name": file_name(o["file_name"]),
+    outcomes = [{"source": _source_sv(o["source"]), "file_name": file_name(o["file_name"]),
                  "status": STATUS_SV.get(o.get("status"), o.get("status") or ""), "rows_in": o.get("rows_in", 0),
                  "rows_loaded": o.get("rows_loaded", 0), "rows_quarantined": o.get("rows_quarantined", 0)}
                 for o in rs.outcomes]
-    return render("korning.html.j2", tenant=rs.tenant, year=rs.year, facts=[(k, str(v)) for k, v in _facts(rs)],
+    return render("korning.html.j2", tenant=rs.tenant, year=rs.year, headline=headline(rs), facts=[(k, str(v)) for k, v in _facts(rs)],
                   collected=collected, n_new=len(rs.new_files), quarantined_rows=rs.quarantined_rows,
                   outcomes=outcomes, products=rs.products,
                   rejected=[(file_name(o["file_name"]), safe_text(o.get("message"))) for o in rs.rejected],
