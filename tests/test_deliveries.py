@@ -128,6 +128,7 @@ def test_the_page_heads_with_what_to_chase_and_asks_for_the_corrected_file(check
     assert "måndag 2 februari 2026 kl. 06:00 (13 dagar kvar)" in page
     request = re.search(r"<textarea[^>]*>(.*?)</textarea>", page, re.S).group(1)
     assert "huvudbok_2025.csv" in request and "Hej Mittuniversitetets ekonomiavdelning!" in request
+    assert "senast måndag 2 februari 2026 kl. 06:00" in request
     assert "Belopp" in request or "belopp" in request   # names what is wrong in the partner's words
     assert "ekonomi-run@miun.se" in page   # the contact, configured
     emails = set(re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", request))

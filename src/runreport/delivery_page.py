@@ -26,7 +26,7 @@ class Request:
 
 
 def correction_request(network: str, year: int, d: dl.Delivery, rows: list[tuple[int, str | None, str]],
-                       due: datetime) -> Request:
+                       due: datetime, now: datetime) -> Request:
     """The message to the partner of the rejected delivery ``d``: what came, what is wrong (``rows``:
     (row as in the spreadsheet, field, reason), 0 = the whole file) and by when a corrected file is needed."""
     f = d.file
@@ -45,7 +45,8 @@ def correction_request(network: str, year: int, d: dl.Delivery, rows: list[tuple
         if len(per_row) > MAX_ROWS:
             lines.append(f"- … och {len(per_row) - MAX_ROWS} rader till.")
         lines.append("")
-    lines += [f"Skicka en rättad fil (samma namn med _v2 i slutet går bra) senast {notify.long_day(due)}.",
+    when = f"senast {notify.long_day(due)}" if due > now else "så snart som möjligt (tiden har gått ut)"
+    lines += [f"Skicka en rättad fil (samma namn med _v2 i slutet går bra) {when}.",
               "", "Tack!", f"Dataförvaltarna, {network}"]
     subject = f"{network} {year}: rättad fil behövs – {d.expected.label} ({name})"
     return Request(d.expected.contact, subject, "\n".join(lines))
@@ -74,7 +75,7 @@ def build(session, cfg, year: int, now: datetime | None = None) -> dict:  # noqa
     for d in rows:
         if d.status in (dl.REJECTED, dl.HELD) and d.file is not None:
             requests[d.file.id] = correction_request(network, year, d, _rejected_rows(session, d.file.id),
-                                                     max(d.expected.due, now))
+                                                     d.expected.due, now)
     days_left = (due.astimezone(notify.STOCKHOLM).date() - now.astimezone(notify.STOCKHOLM).date()).days
     return {"network": network, "year": year, "rows": rows, "requests": requests, "due": due,
             "due_text": notify.long_day(due), "days_left": days_left, "headline": dl.headline(rows, year),
