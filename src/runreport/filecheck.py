@@ -53,7 +53,7 @@ class FileJob:
     names: dict[str, str]          # municipality code -> name (members known so far)
     partners: dict
     secret: bytes
-    docs_dir: Path
+    docs_dir: Path | None          # None: GX keeps its results in memory (runreport.receipt)
     run_name: str
     name_digests: frozenset[str] = frozenset()   # registrants' names (privacy.name_digest), to mask
 
@@ -83,13 +83,17 @@ def _declared_total(text: str | None) -> Decimal | None:
 _CONTEXTS: dict[str, Any] = {}   # one GX context per Data Docs folder, per process
 
 
-def gx_for(docs_dir: Path):
+def gx_for(docs_dir: Path | None):
+    """The process's GX context for a Data Docs folder; for None one in memory (nothing written)."""
     from runreport.validation import gx
 
     key = str(docs_dir)
     if key not in _CONTEXTS:
         if len(_CONTEXTS) > 8:
             _CONTEXTS.clear()
+        if docs_dir is None:
+            _CONTEXTS[key] = gx.context(None)
+            return _CONTEXTS[key]
         # The workers share the run's GX stores folder: the first context to open it writes the
         # store's id file, so they open it one at a time.
         lock_path = Path(docs_dir).parent / ".gx_stores.lock"

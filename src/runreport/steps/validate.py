@@ -33,6 +33,9 @@ from runreport.warehouse import staging
 from runreport.warehouse.load import already_ingested
 
 log = logging.getLogger(__name__)
+# a per-year file whose name holds no year: (rule, reason_sv, reason_en), as FileCheck.rejected
+NO_YEAR_IN_NAME = ("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
+                   "The file name has no year (e.g. registrations_2025.csv)")
 
 
 def _reject_file(fo: FileOutcome, data: bytes, rule: str, reason_sv: str, reason_en: str) -> None:
@@ -256,8 +259,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                     _stage(s, cfg, year, fo, None, {})
                     continue
                 if pending is None:
-                    check = FileCheck(rejected=("no_year_in_name", "Filnamnet saknar år (t.ex. anmalningar_2025.csv)",
-                                                "The file name has no year (e.g. registrations_2025.csv)"))
+                    check = FileCheck(rejected=NO_YEAR_IN_NAME)
                 else:
                     check = _result(*pending, fo.file_name)
                 good, raw_rows = _settle(s, cfg, fo, data, check, ref)
