@@ -27,6 +27,7 @@ Airflow 3 mounts ``fastapi_apps`` into the API server; ``external_views`` adds t
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -95,16 +96,30 @@ def output_root() -> Path:
     return settings.load().path("output").resolve()
 
 
-def safe_path(root: Path, rel: str) -> Path:
-    """``root / rel`` if it is a servable file inside ``root``; else HTTPException 404."""
+def safe_path(root: Path, rel: str, folder: bool = False) -> Path:
+    """``root / rel`` if it is a servable file (``folder``: a folder) inside ``root``; else 404."""
     parts = Path(rel).parts
     if (not rel or rel.startswith(("/", "\\")) or "\x00" in rel or ".." in parts
             or any(p.startswith(".") or p in HIDDEN_DIRS for p in parts)):
         raise HTTPException(status_code=404, detail="Not found")
     target = (root / rel).resolve()
-    if not target.is_relative_to(root) or not target.is_file() or target.suffix.lower() not in SERVED_SUFFIXES:
+    servable = target.is_dir() if folder else target.is_file() and target.suffix.lower() in SERVED_SUFFIXES
+    if not target.is_relative_to(root) or not servable:
         raise HTTPException(status_code=404, detail="Not found")
     return target
+
+
+def folder_page(root: Path, rel: str) -> str:
+    """A folder of the output (``invoices/outbox/``): its servable files, newest first, as links."""
+    from runreport import pages
+    from runreport.notify import stockholm
+
+    folder = safe_path(root, rel.rstrip("/"), folder=True)
+    files = sorted((f for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")
+                    and f.suffix.lower() in SERVED_SUFFIXES), key=lambda f: (-f.stat().st_mtime, f.name))
+    rows = [{"name": f.name, "size": f.stat().st_size,
+             "changed": stockholm(datetime.fromtimestamp(f.stat().st_mtime, UTC))} for f in files]
+    return pages.render("mapp.html.j2", folder=rel.rstrip("/") + "/", rows=rows)
 
 
 def _years(root: Path, may_read: Callable[[str], bool] = lambda tenant: True) -> list[tuple[str, str, Path]]:
@@ -146,10 +161,12 @@ def create_app() -> FastAPI:
                             headers=security_headers(None))
 
     @app.get("/files/{rel:path}")
-    def files(rel: str, may_read: Annotated[Callable[[str], bool], Depends(network_access)]) -> FileResponse:
+    def files(rel: str, may_read: Annotated[Callable[[str], bool], Depends(network_access)]):  # noqa: ANN202
         tenant = Path(rel).parts[0] if Path(rel).parts else ""
         if tenant and not may_read(tenant):
             raise HTTPException(status_code=403, detail=f"Du har inte behörighet till nätverket {tenant}.")
+        if rel.endswith("/"):   # a folder the run page links (invoices/outbox/): its files
+            return HTMLResponse(folder_page(output_root(), rel), headers=security_headers(None))
         target = safe_path(output_root(), rel)
         return FileResponse(target, media_type=MEDIA_TYPES.get(target.suffix.lower()),
                             headers=security_headers(rel))

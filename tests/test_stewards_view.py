@@ -123,6 +123,11 @@ def test_view_lists_years_and_serves_summaries(outputs, client):
     assert client.get("/files/RUN/2025/validation/sammanfattning.html").text == "<h1>Validering</h1>"
     assert client.get("/files/RUN/2025/verksamhetsberattelse_2025.docx").content.startswith(b"PK")
     assert client.get("/files/RUN/2025/invoices/outbox/RUN-2025-0001.xml").status_code == 200
+    # a folder the run page links lists its files (it answered {"detail":"Not found"})
+    folder = client.get("/files/RUN/2025/invoices/outbox/")
+    assert folder.status_code == 200 and 'href="RUN-2025-0001.xml"' in folder.text
+    assert "script-src" not in folder.headers["content-security-policy"] and "<script" not in folder.text
+    assert client.get("/files/RUN/2025/no_such_folder/").status_code == 404
 
 
 def test_no_script_runs_in_any_served_page_and_foreign_html_is_sandboxed(outputs, client):
@@ -167,6 +172,12 @@ def test_safe_path_directly(outputs):
     out, _, _ = outputs
     root = out.resolve()
     assert run_stewards.safe_path(root, "RUN/2025/kommunbidrag_2025.csv").name == "kommunbidrag_2025.csv"
+    assert run_stewards.safe_path(root, "RUN/2025/invoices/outbox", folder=True).name == "outbox"
+    from fastapi import HTTPException
+
+    for rel in ("..", "RUN/../..", "RUN/2025/.hidden", "RUN/2025/gx_stores"):
+        with pytest.raises(HTTPException):
+            run_stewards.safe_path(root, rel, folder=True)
     for rel in ("../secret.txt", "RUN/../../secret.txt", str(out.parent / "secret.txt"), "", "RUN/2025/link.txt"):
         with pytest.raises(Exception) as exc:
             run_stewards.safe_path(root, rel)
