@@ -135,21 +135,27 @@ def run_invoices():
 
     @task
     def release(summary: dict, **context) -> list[str]:
+        from runreport import run_summary
         from runreport.invoicing.issue import release_invoices
 
         numbers = _answered(context, summary, "release")
         cfg, year, sessions = _setup(context)
         with sessions() as session:
-            return [str(p) for p in release_invoices(session, cfg, year, numbers=numbers)]
+            released = [str(p) for p in release_invoices(session, cfg, year, numbers=numbers)]
+        run_summary.refresh(cfg, year)   # the run page's "Fakturor i utkorgen" now counts them
+        return released
 
     @task
     def reject(summary: dict, **context) -> list[str]:
+        from runreport import run_summary
         from runreport.invoicing.issue import reject_invoices
 
         numbers = _answered(context, summary, "reject")
         cfg, year, sessions = _setup(context)
         with sessions() as session:
-            return reject_invoices(session, cfg, year, numbers=numbers)
+            rejected = reject_invoices(session, cfg, year, numbers=numbers)
+        run_summary.refresh(cfg, year)
+        return rejected
 
     summary = prepare()
     anything_to_approve(summary) >> approval >> [release(summary), reject(summary)]

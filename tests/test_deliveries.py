@@ -151,3 +151,31 @@ def test_the_run_page_heads_with_done_or_what_it_waits_for(tmp_path):
     page = run_summary.render_html(stopped)
     assert 'id="rubrik"' in page and "Ekonomi (huvudbok)" in page and "<td>ledger</td>" not in page
     assert 'href="leveranser.html">Leveranskontroll 2025' in page and "(svensk tid)" in page
+
+
+def test_the_run_page_is_redrawn_when_finance_releases_invoices(tmp_path):
+    """Issue 17: after approval the run page said 'Fakturor i utkorgen: saknas' beside a full outbox."""
+    from types import SimpleNamespace
+
+    from runreport import run_summary
+
+    run_summary.write(run_summary.build(tmp_path, "RUN", YEAR, [], [], run={"run_id": "scheduled__x"}), tmp_path)
+    assert "Fakturor i utkorgen: saknas" in (tmp_path / "korning.md").read_text(encoding="utf-8")
+    outbox = tmp_path / "invoices" / "outbox"
+    outbox.mkdir(parents=True)
+    for n in (1, 2):
+        (outbox / f"RUN-2025-000{n}.xml").write_text("<Invoice/>", encoding="utf-8")
+    cfg = SimpleNamespace(output_dir=lambda year: tmp_path)
+    assert run_summary.refresh(cfg, YEAR) is not None
+    page = (tmp_path / "korning.md").read_text(encoding="utf-8")
+    assert "[Fakturor i utkorgen](invoices/outbox/) (2 filer)" in page and "scheduled__x" in page
+    assert run_summary.refresh(SimpleNamespace(output_dir=lambda year: tmp_path / "none"), YEAR) is None
+
+
+def test_a_file_rejected_earlier_is_not_called_already_loaded():
+    from runreport.run_summary import _collected_status
+
+    assert _collected_status({"status": "unchanged", "logged": "loaded"}) == "redan inläst"
+    assert _collected_status({"status": "unchanged", "logged": "rejected"}).startswith("avvisad tidigare")
+    assert _collected_status({"status": "unchanged", "logged": "replaced"}) == "ersatt av en rättad fil"
+    assert _collected_status({"status": "new"}) == "ny"

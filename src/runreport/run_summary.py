@@ -12,6 +12,7 @@ the output folder. No personal data: file names, counts and the (already masked)
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -138,6 +139,11 @@ def _facts(rs: RunSummary) -> list[tuple[str, str]]:
 
 
 def _collected_status(c: dict) -> str:
+    """What the run did with a file of the inbox. A file seen before says how it went then: a
+    rejected file is not 'redan inläst' (it was never loaded)."""
+    if c.get("status") == "unchanged":
+        return {"rejected": "avvisad tidigare, väntar på rättad fil", "replaced": "ersatt av en rättad fil",
+                "held": "väntar på beslut"}.get(c.get("logged") or "", "redan inläst")
     return {"new": "ny", "set_aside": "läses inte", "copy": "kopia"}.get(c.get("status"), "redan inläst")
 
 
@@ -197,10 +203,29 @@ def render_html(rs: RunSummary) -> str:
 def write(rs: RunSummary, out_dir: Path | str) -> dict[str, str]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    md, page = out / f"{PAGE_STEM}.md", out / f"{PAGE_STEM}.html"
+    md, page, facts = out / f"{PAGE_STEM}.md", out / f"{PAGE_STEM}.html", out / f".{PAGE_STEM}.json"
     md.write_text(render_markdown(rs), encoding="utf-8")
     page.write_text(render_html(rs), encoding="utf-8")
+    # the run's facts (not the products, which are read from the folder), so that a later step can
+    # redraw the page when its products change (refresh); hidden: the stewards' view does not serve it
+    facts.write_text(json.dumps({"tenant": rs.tenant, "year": rs.year, "run": rs.run, "collected": rs.collected,
+                                 "outcomes": rs.outcomes, "figures": rs.figures}, ensure_ascii=False, default=str),
+                     encoding="utf-8")
     return {"markdown": str(md), "html": str(page)}
+
+
+def refresh(cfg, year: int) -> dict[str, str] | None:  # noqa: ANN001
+    """Redraw the year's run page with its products as they are now (after finance released or
+    rejected invoices: 'Fakturor i utkorgen' must not say 'saknas' beside a full outbox). None when
+    no run page was written for the year."""
+    out = Path(cfg.output_dir(year))
+    facts = out / f".{PAGE_STEM}.json"
+    if not facts.is_file():
+        return None
+    saved = json.loads(facts.read_text(encoding="utf-8"))
+    rs = build(out, saved["tenant"], saved["year"], saved["collected"], saved["outcomes"], run=saved["run"],
+               figures=saved["figures"])
+    return write(rs, out)
 
 
 def run_facts(dag_run) -> dict:

@@ -33,7 +33,8 @@ def collect_files(cfg: Config, year: int) -> dict:
             first_name.setdefault(f.checksum, f.name)
             manifest.append({"source": f.source, "file_name": f.name, "year": f.year, "checksum": f.checksum,
                              "slot": f.slot, "size_bytes": len(f.data), "copy_of": copy_of,
-                             "status": "unchanged" if known else "copy" if copy_of else "new"})
+                             "status": "unchanged" if known else "copy" if copy_of else "new",
+                             "logged": known.status if known else None})   # loaded, rejected, replaced
             if copy_of:
                 log.warning("%s/%s has the same content as %s: not checked or loaded twice", f.source,
                             privacy.file_name(f.name), privacy.file_name(copy_of))
