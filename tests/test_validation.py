@@ -250,7 +250,7 @@ def test_summary_counts_links_and_no_personal_data(tmp_path):
     assert "anna.berg@example.se" not in "".join(file_pages) and "<Anna Berg>" not in file_pages[1]
     with paths["csv"].open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh, delimiter=";"))
-    assert rows[0] == ["file", "row", "field", "rule", "reason_sv", "reason_en"]
+    assert rows[0] == ["fil", "rad", "fält", "regel", "orsak", "orsak (engelska)"]
     assert len(rows) == 1 + 4
     assert all("anna.berg@example.se" not in cell for r in rows for cell in r)
     assert any(cell.startswith("'=HYPERLINK") for r in rows for cell in r)

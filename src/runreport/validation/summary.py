@@ -25,7 +25,7 @@ from runreport.schema import SOURCES
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 PERSONAL = {(s.name, f.name) for s in SOURCES.values() for f in s.fields if f.personal}
-CSV_COLUMNS = ("file", "row", "field", "rule", "reason_sv", "reason_en")
+CSV_COLUMNS = ("fil", "rad", "fält", "regel", "orsak", "orsak (engelska)")   # Swedish headings: stewards open it in Excel
 
 STATUS_SV = {"loaded": "inläst", "new": "inläst", "rejected": "avvisad", "replaced": "ersatt",
              "skipped": "redan inläst", "unchanged": "redan inläst", "copy": "kopia (samma innehåll)",
