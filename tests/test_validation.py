@@ -307,3 +307,17 @@ def test_quarantine_csv_quotes_every_field_so_commas_cannot_split_a_cell(tmp_pat
     for line in path.read_text(encoding="utf-8-sig").splitlines()[1:]:
         for cell in csv.reader([line], delimiter=","):   # an Excel whose list separator is a comma
             assert not any(c.lstrip().startswith("=") for c in cell), cell
+
+
+def test_a_personal_field_says_what_is_wrong_without_its_value():
+    """Issue 17: 'Fel i personuppgiftsfältet email' did not say whether the address is missing or malformed."""
+    from runreport.quality import RowIssue
+    from runreport.validation.summary import safe_reason
+
+    empty = safe_reason("registrations", RowIssue(4, "email", "not_null", "E-post saknas: a@b.se", "missing"))
+    bad = safe_reason("registrations", RowIssue(5, "email", "regex", "Ogiltig e-post anna@@x", "invalid"))
+    twice = safe_reason("registrations", RowIssue(6, "email", "duplicate_row", "Dubblett anna@x.se", "dup"))
+    assert empty[0] == "E-post är tom (värdet visas inte: personuppgift)"
+    assert bad[0] == "E-post har fel form (värdet visas inte: personuppgift)"
+    assert twice[0].startswith("E-post finns redan på en annan rad")
+    assert not any("@" in text for pair in (empty, bad, twice) for text in pair)

@@ -208,10 +208,22 @@ def write(rs: RunSummary, out_dir: Path | str) -> dict[str, str]:
     page.write_text(render_html(rs), encoding="utf-8")
     # the run's facts (not the products, which are read from the folder), so that a later step can
     # redraw the page when its products change (refresh); hidden: the stewards' view does not serve it
-    facts.write_text(json.dumps({"tenant": rs.tenant, "year": rs.year, "run": rs.run, "collected": rs.collected,
-                                 "outcomes": rs.outcomes, "figures": rs.figures}, ensure_ascii=False, default=str),
-                     encoding="utf-8")
+    kept = _masked({"tenant": rs.tenant, "year": rs.year, "run": rs.run, "collected": rs.collected,
+                    "outcomes": rs.outcomes, "figures": rs.figures})   # as the page shows them: masked
+    facts.write_text(json.dumps(kept, ensure_ascii=False, default=str), encoding="utf-8")
     return {"markdown": str(md), "html": str(page)}
+
+
+def _masked(value):  # noqa: ANN001, ANN202 - JSON-like data
+    from runreport import privacy
+
+    if isinstance(value, str):
+        return privacy.mask(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
 
 
 def refresh(cfg, year: int) -> dict[str, str] | None:  # noqa: ANN001

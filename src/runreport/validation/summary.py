@@ -56,9 +56,19 @@ class FileResult:
 
 def safe_reason(source: str, issue: RowIssue) -> tuple[str, str]:
     """The issue's reasons with personal data removed."""
-    if (source, issue.field) in PERSONAL:
-        return (f"Fel i personuppgiftsfältet {issue.field} (värdet visas inte)",
-                f"Problem in the personal-data field {issue.field} (value not shown)")
+    if (source, issue.field) in PERSONAL:   # say what is wrong, never the value
+        from runreport.ingest.mapping import partner_headings
+
+        heading = partner_headings(source, issue.field)[0]
+        rule = (issue.rule or "").lower()
+        if "null" in rule or "required" in rule or "missing" in rule:
+            what_sv, what_en = "är tom", "is empty"
+        elif "dup" in rule or "unique" in rule:
+            what_sv, what_en = "finns redan på en annan rad (dubblett)", "repeats another row (duplicate)"
+        else:
+            what_sv, what_en = "har fel form", "is malformed"
+        return (f"{heading} {what_sv} (värdet visas inte: personuppgift)",
+                f"{heading} {what_en} (value not shown: personal data)")
     from runreport import privacy
 
     return privacy.mask(issue.reason_sv), privacy.mask(issue.reason_en)
