@@ -129,6 +129,15 @@ def test_shipped_tenant_files_load():
     assert len({tenants.load_tenant(t)["invoicing"]["series"] for t in names}) == len(names)
 
 
+
+def test_another_network_never_inherits_the_base_networks_delivery_contacts():
+    """A reminder to a partner goes to the network's own contact, never to RUN's on KALMAR's behalf."""
+    run, kalmar = tenants.load_tenant("RUN"), tenants.load_tenant("KALMAR")
+    assert run["deliveries"]["sources"]["ledger"]["contact"].endswith("@miun.se")
+    assert {s["contact"] for s in kalmar["deliveries"]["sources"].values()} == {""}
+    assert kalmar["deliveries"]["due_iso_week"] == run["deliveries"]["due_iso_week"]   # the rule is shared
+
+
 def test_domain_run_per_network_keeps_networks_apart(networks, warehouse_url, tmp_path):
     """collect -> validate -> load -> compute -> report -> prepare invoices per network, one warehouse."""
     from runreport import pipeline

@@ -88,9 +88,17 @@ def load_tenant(tenant: str, overrides: dict | str | None = None, environ: dict[
     data = _read(file)
     # The host university's in-kind share is the base network's own sentence in pipeline.yaml: another
     # network says its own in its file, or the report has none (never the base network's).
-    if "in_kind" not in (data.get("contribution") or {}) \
-            and data["tenant"] != config_mod.load(overrides=overrides or {}, environ={}).get("tenant"):
+    base = data["tenant"] == config_mod.load(overrides=overrides or {}, environ={}).get("tenant")
+    if "in_kind" not in (data.get("contribution") or {}) and not base:
         data["contribution"] = {**(data.get("contribution") or {}), "in_kind": ""}
+    # Likewise the partners and contacts of the expected deliveries: a reminder must never go to the
+    # base network's contact on another network's behalf.
+    if not base:
+        from runreport.schema import SOURCES
+
+        own = (data.get("deliveries") or {}).get("sources") or {}
+        sources = {name: {"partner": "–", "contact": "", **(own.get(name) or {})} for name in SOURCES}
+        data["deliveries"] = {**(data.get("deliveries") or {}), "sources": sources}
     return config_mod.load(overrides=overrides, environ=environ, network=data)
 
 
