@@ -1,4 +1,4 @@
-"""Reminders to the partners whose delivery for a year is missing, rejected or held, sent with the
+"""Reminders to the partners whose delivery for a year is missing or rejected, sent with the
 stewards' reminder before the deadline (``run_deadline_reminder``, ``reporting.reminder_iso_week``)
 through the notifier the deployment configures (SMTP connection ``run_smtp``, else recorded). Each
 goes once per year, source and file (claimed in the warehouse), to the contact that
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from runreport import deliveries as dl
 from runreport import delivery_page, notify
 
 EVENT = "partner_reminder"
@@ -31,7 +32,8 @@ def remind_partners(cfg, year: int, *, now: datetime | None = None) -> list[dict
     sent = []
     for d in data["rows"]:
         exp = d.expected
-        if not (d.open and exp.required and exp.contact):
+        # a held file waits for the stewards' decision, not for the partner: no automatic reminder
+        if not (d.status in (dl.WAITING, dl.LATE, dl.REJECTED) and exp.required and exp.contact):
             continue
         if not notify._once(cfg, EVENT, f"{year}:{exp.source}:{d.file.id if d.file else '-'}"):
             continue
