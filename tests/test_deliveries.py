@@ -151,6 +151,10 @@ def test_the_run_page_heads_with_done_or_what_it_waits_for(tmp_path):
     page = run_summary.render_html(stopped)
     assert 'id="rubrik"' in page and "Ekonomi (huvudbok)" in page and "<td>ledger</td>" not in page
     assert 'href="leveranser.html">Leveranskontroll 2025' in page and "(svensk tid)" in page
+    linked = run_summary.render_html(run_summary.build(tmp_path, "RUN", YEAR, [], [ok], run={
+        "dag_id": "run_annual_report", "run_id": "scheduled__verksamhetsar-2025_2026-02-02T05:00:00+00:00"}))
+    assert ('href="/dags/run_annual_report/runs/scheduled__verksamhetsar-2025_2026-02-02T05%3A00%3A00%2B00%3A00"'
+            in linked)   # back to the run in Airflow (links both ways)
 
 
 def test_the_run_page_is_redrawn_when_finance_releases_invoices(tmp_path):

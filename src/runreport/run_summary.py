@@ -192,7 +192,12 @@ def render_html(rs: RunSummary) -> str:
                  "status": STATUS_SV.get(o.get("status"), o.get("status") or ""), "rows_in": o.get("rows_in", 0),
                  "rows_loaded": o.get("rows_loaded", 0), "rows_quarantined": o.get("rows_quarantined", 0)}
                 for o in rs.outcomes]
-    return render("korning.html.j2", tenant=rs.tenant, year=rs.year, headline=headline(rs), facts=[(k, str(v)) for k, v in _facts(rs)],
+    run_link = None
+    if rs.run.get("dag_id") and rs.run.get("run_id"):   # back to the run in Airflow's UI (same server)
+        from urllib.parse import quote
+
+        run_link = f"/dags/{quote(str(rs.run['dag_id']))}/runs/{quote(str(rs.run['run_id']), safe='')}"
+    return render("korning.html.j2", tenant=rs.tenant, year=rs.year, headline=headline(rs), run_link=run_link, facts=[(k, str(v)) for k, v in _facts(rs)],
                   collected=collected, n_new=len(rs.new_files), quarantined_rows=rs.quarantined_rows,
                   outcomes=outcomes, products=rs.products,
                   rejected=[(file_name(o["file_name"]), safe_text(o.get("message"))) for o in rs.rejected],
