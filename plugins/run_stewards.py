@@ -5,6 +5,9 @@ Airflow UI's top navigation ("RUN: leveranskontroll"), whose first link per year
 
 * ``GET /run-stewards/`` lists every tenant and year in the output folder (``paths.output`` of the
   configuration, ``RUN_PATHS__OUTPUT``) with links to its run page, validation summary and report.
+* ``GET/POST /run-stewards/kontroll``: upload one partner file and get the run's receipt for it
+  (``python -m runreport.check`` in a temporary folder; nothing is loaded or kept). The only page
+  with a form: its CSP allows ``form-action 'self'``, still no script.
 * ``GET /run-stewards/files/<tenant>/<year>/...`` serves one file below the output folder. Only the
   kinds of file the stewards read (HTML, Markdown, CSV, Word, PDF, Excel, invoice XML, images and
   the Data Docs' CSS/JS) are served; hidden files, the Great Expectations stores and anything that
@@ -150,6 +153,35 @@ def index_page(root: Path, base: str = URL_PREFIX, may_read: Callable[[str], boo
     return pages.render("index.html.j2", rows=rows)
 
 
+MAX_UPLOAD = 100 * 1024 * 1024   # bytes: a receipt for one partner file, never a whole inbox
+FORM_CSP = CSP.replace("form-action 'none'", "form-action 'self'")   # the one page with a form
+
+
+def upload_name(name: str | None) -> str:
+    """The uploaded file's own name (it decides source and year, as in the inbox), without any folder
+    part or characters a file system would take as one; never empty."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "").strip()
+    return base[:200] if base not in ("", ".", "..") else "fil.csv"
+
+
+def receipt_for_upload(name: str, data: bytes, tenant: str | None = None) -> tuple[int, str]:
+    """Run ``python -m runreport.check`` on the uploaded bytes in a folder of their own (the check writes
+    nothing; the folder goes with the answer). Returns (exit code, the Swedish receipt)."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="run-kontroll-") as tmp:
+        path = Path(tmp) / upload_name(name)
+        path.write_bytes(data)
+        args = [sys.executable, "-m", "runreport.check", str(path)] + (["--tenant", tenant] if tenant else [])
+        try:
+            done = subprocess.run(args, capture_output=True, text=True, timeout=600, cwd=tmp)
+        except subprocess.TimeoutExpired:
+            return 2, "Kontrollen tog för lång tid (mer än 10 minuter) och avbröts."
+    return done.returncode, (done.stdout.strip() or done.stderr.strip()[-2000:])
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="RUN stewards' view", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(require_airflow_user)])
@@ -159,6 +191,38 @@ def create_app() -> FastAPI:
         return HTMLResponse(index_page(output_root(), base=request.scope.get("root_path", "") or "",
                                        may_read=may_read),
                             headers=security_headers(None))
+
+    @app.get("/kontroll", response_class=HTMLResponse)
+    def check_form() -> HTMLResponse:
+        from runreport import pages
+
+        return HTMLResponse(pages.render("kontroll.html.j2", result=None, max_mb=MAX_UPLOAD // 2**20),
+                            headers={**security_headers(None), "Content-Security-Policy": FORM_CSP})
+
+    @app.post("/kontroll", response_class=HTMLResponse)
+    async def check_upload(request: Request,
+                           may_read: Annotated[Callable[[str], bool], Depends(network_access)]) -> HTMLResponse:
+        """The receipt for one uploaded file (issue 17): checked as the run would, never loaded."""
+        from runreport import pages, settings
+
+        form = await request.form(max_files=1, max_fields=4)
+        upload = form.get("fil")
+        if upload is None or not hasattr(upload, "read"):
+            raise HTTPException(status_code=400, detail="Välj en fil att kontrollera.")
+        tenant = settings.load().tenant
+        if not may_read(tenant):
+            raise HTTPException(status_code=403, detail=f"Du har inte behörighet till nätverket {tenant}.")
+        data = await upload.read(MAX_UPLOAD + 1)
+        if len(data) > MAX_UPLOAD:
+            raise HTTPException(status_code=413, detail=f"Filen är större än {MAX_UPLOAD // 2**20} MB.")
+        import asyncio
+
+        code, text = await asyncio.to_thread(receipt_for_upload, upload.filename, data, tenant)
+        verdict = {0: "godkänd", 1: "inte godkänd"}.get(code, "kunde inte kontrolleras")
+        return HTMLResponse(pages.render("kontroll.html.j2", result={"code": code, "verdict": verdict, "text": text,
+                                                                   "name": upload_name(upload.filename)},
+                                         max_mb=MAX_UPLOAD // 2**20),
+                            headers={**security_headers(None), "Content-Security-Policy": FORM_CSP})
 
     @app.get("/files/{rel:path}")
     def files(rel: str, may_read: Annotated[Callable[[str], bool], Depends(network_access)]):  # noqa: ANN202

@@ -199,3 +199,24 @@ def test_plugin_registers_app_and_nav_link():
     from airflow.api_fastapi.core_api.datamodels.plugins import ExternalViewResponse
 
     ExternalViewResponse.model_validate(view)  # the shape Airflow's /ui/plugins serves to the UI
+
+
+def test_a_steward_uploads_a_file_and_gets_the_runs_receipt_without_loading_it(outputs, client):
+    """Issue 17: the receipt before the run, on the stewards' page (python -m runreport.check behind it)."""
+    out, year_dir, _ = outputs
+    form = client.get("/kontroll")
+    assert form.status_code == 200 and 'enctype="multipart/form-data"' in form.text
+    assert "form-action 'self'" in form.headers["content-security-policy"]
+    assert "script-src" not in form.headers["content-security-policy"]
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    ledger = (ROOT / "data" / "demo" / "inbox" / "ledger" / "huvudbok_2025.csv").read_bytes()
+    good = client.post("/kontroll", files={"fil": ("huvudbok_2025.csv", ledger, "text/csv")})
+    assert good.status_code == 200, good.text[:500]
+    assert "huvudbok_2025.csv: godkänd" in good.text and "Ekonomi (huvudbok) 2025" in good.text
+    assert "214 in = 213 läses in + 1 i karantän" in good.text
+    bad = client.post("/kontroll", files={"fil": ("../../huvudbok_2025.csv", ledger.replace(b";Belopp;", b";Summa;", 1),
+                                                  "text/csv")})
+    assert bad.status_code == 200 and "huvudbok_2025.csv: inte godkänd" in bad.text and "Kolumnen Belopp" in bad.text
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before   # nothing written to the outputs
+    assert run_stewards.upload_name("../../x/huvudbok_2025.csv") == "huvudbok_2025.csv"
+    assert run_stewards.upload_name("..") == "fil.csv" and run_stewards.upload_name(None) == "fil.csv"
