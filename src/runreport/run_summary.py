@@ -156,10 +156,16 @@ def render_markdown(rs: RunSummary) -> str:
     lines += ["", "## Insamlat", "",
               f"{len(rs.collected)} filer i inkorgen för året, varav {len(rs.new_files)} nya eller rättade; "
               "övriga var redan inlästa.", ""]
+    def table(header: tuple[str, ...], numeric: int, rows) -> list[str]:  # noqa: ANN001
+        """A Markdown table: the last ``numeric`` columns right-aligned, every cell escaped."""
+        rule = ["---"] * (len(header) - numeric) + ["---:"] * numeric
+        return ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|",
+                *("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)]
+
     if rs.collected:
-        lines += ["| Källa | Fil | År | Status |", "|---|---|---|---|"]
-        lines += [f"| {cell(_source_sv(c['source']))} | {cell(file_name(file_name(c['file_name'])))} | {c.get('year') or '–'} | "
-                  f"{_collected_status(c)} |" for c in rs.collected]
+        lines += table(("Källa", "Fil", "År", "Status"), 0,
+                       ((_source_sv(c["source"]), file_name(c["file_name"]), c.get("year") or "–", _collected_status(c))
+                        for c in rs.collected))
     if rs.set_aside:
         lines += ["", "### Läses inte", ""]
         lines += [f"- **{cell(o['source'])}/{cell(file_name(o['file_name']))}**: "
@@ -168,10 +174,9 @@ def render_markdown(rs: RunSummary) -> str:
               f"Rader i karantän: {rs.quarantined_rows}. Avvisade eller väntande filer: {len(rs.rejected)}. "
               "Detaljer: [valideringssammanfattningen](validation/sammanfattning.html).", ""]
     if rs.outcomes:
-        lines += ["| Källa | Fil | Status | Rader in | Inlästa | Karantän |", "|---|---|---|---:|---:|---:|"]
-        lines += [f"| {cell(_source_sv(o['source']))} | {cell(file_name(file_name(o['file_name'])))} | {STATUS_SV.get(o.get('status'), o.get('status'))} "
-                  f"| {o.get('rows_in', 0)} | {o.get('rows_loaded', 0)} | {o.get('rows_quarantined', 0)} |"
-                  for o in rs.outcomes]
+        lines += table(("Källa", "Fil", "Status", "Rader in", "Inlästa", "Karantän"), 3,
+                       ((_source_sv(o["source"]), file_name(o["file_name"]), STATUS_SV.get(o.get("status"), o.get("status")),
+                         o.get("rows_in", 0), o.get("rows_loaded", 0), o.get("rows_quarantined", 0)) for o in rs.outcomes))
     if rs.rejected:
         lines += ["", "### Avvisade filer och filer som väntar på beslut", ""]
         lines += [f"- **{cell(file_name(file_name(o['file_name'])))}**: {cell(safe_text(o.get('message')))}" for o in rs.rejected]
