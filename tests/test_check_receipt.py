@@ -219,3 +219,27 @@ def test_no_email_address_or_name_in_the_receipt(warehouse, tmp_path, capsys):
     names = {r.get("Namn") or r.get("Deltagare") or "" for r in csv.DictReader(text.splitlines(), delimiter=";")}
     for name in names - {""}:
         assert name not in out, name
+
+
+def test_without_members_a_registration_file_is_not_judged(tmp_path, capsys):
+    """No warehouse yet: every organisation would read as unknown and a good file as rejected
+    (found by a steward's review); the receipt says it cannot check yet, exit 2."""
+    cfg = _cfg(tmp_path)
+    (case,) = [c for c in badcorpus.cases() if c.id == "10_duplicated_rows"]
+    assert check_cli.main([str(case.file_path(case.files[0]))], cfg=cfg, secret=SECRET) == 2
+    out = capsys.readouterr().out
+    assert "Besked: kan inte kontrolleras ännu" in out and "läs in medlemsfilen först" in out
+    assert "Okänd kommun" not in out and "Rader:" not in out
+
+
+def test_without_the_networks_key_the_check_runs_and_says_what_it_could_not_compare(warehouse, capsys, monkeypatch):
+    from runreport import runcontext
+
+    def no_key(cfg):  # noqa: ANN001, ANN202
+        raise RuntimeError("Hemlig nyckel saknas")
+
+    monkeypatch.setattr(runcontext, "pseudonym_secret", no_key)
+    (case,) = [c for c in badcorpus.cases() if c.id == "10_duplicated_rows"]   # accepted, one duplicate row
+    assert check_cli.main([str(case.file_path(case.files[0]))], cfg=warehouse) == 0
+    out = capsys.readouterr().out
+    assert "Besked: godkänd" in out and "nyckel för pseudonymer finns inte här" in out

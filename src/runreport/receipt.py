@@ -35,7 +35,9 @@ from runreport.schema import SOURCES
 
 MAX_ROWS_SHOWN = 200   # the text lists at most this many quarantined rows (the JSON all of them)
 VERDICT_SV = {"loaded": "godkänd", "unchanged": "godkänd", "rejected": "avvisad", "set_aside": "avvisad",
-              "held": "väntar på beslut", "replaced": "ersatt av en rättad fil"}
+              "held": "väntar på beslut", "replaced": "ersatt av en rättad fil",
+              "not_checked": "kan inte kontrolleras ännu"}
+NEEDS_MEMBERS = ("registrations", "evaluations")   # their organisations are checked against the members
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ class Receipt:
                  f"Besked: {self.verdict_sv}"]
         if self.reason_sv:
             lines.append(f"Skäl: {privacy.mask(self.reason_sv)}")
-        if self.status != "set_aside":
+        if self.status not in ("set_aside", "not_checked"):
             lines.append(f"Rader: {self.rows_in} in = {self.rows_loaded} läses in + {self.rows_quarantined} i karantän")
         lines += [f"Hela filen{_field(field_label, self.source, i.field)}: {privacy.mask(i.reason_sv)}"
                   for i in self.issues if i.row <= 0 and i.reason_sv not in (self.reason_sv or "")]
@@ -234,6 +236,11 @@ def check(path: Path | str, cfg: Config, secret: bytes, source: str | None = Non
         return receipt
     data = path.read_bytes()
     with read_only_sessions(cfg)() as s:
+        if found in NEEDS_MEMBERS and not _has_members(s, cfg.tenant):
+            receipt.status, receipt.rule = "not_checked", "no_members"
+            receipt.reason_sv = ("lagret har inga medlemskommuner ännu, så kommun eller organisation på raderna kan "
+                                 "inte kontrolleras; läs in medlemsfilen först eller kontrollera mot nätverkets lager")
+            return receipt
         fo, logged = _checked(s, cfg, found, path.name, file_year, run_year, data, secret)
     receipt.status = "loaded" if fo.status == "new" else fo.status
     receipt.rows_in, receipt.rows_loaded, receipt.rows_quarantined = fo.rows_in, fo.rows_loaded, fo.rows_quarantined
@@ -249,6 +256,18 @@ def check(path: Path | str, cfg: Config, secret: bytes, source: str | None = Non
         receipt.notes.append("Filen är redan inläst (samma innehåll): körningen läser inte in den igen; "
                              "beskedet är det den fick då.")
     return receipt
+
+
+def _has_members(s, tenant: str) -> bool:  # noqa: ANN001
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from runreport.warehouse import models as m
+
+    try:
+        return s.scalars(select(m.Member.id).where(m.Member.tenant == tenant).limit(1)).first() is not None
+    except SQLAlchemyError:   # no warehouse at all
+        return False
 
 
 def _checked(s, cfg: Config, source: str, name: str, file_year: int | None, run_year: int, data: bytes,
