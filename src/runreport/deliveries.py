@@ -161,10 +161,11 @@ def to_csv(tenant: str, rows: Sequence[Delivery]) -> str:
     w.writerow(CSV_HEADER)
     for d in rows:
         f = d.file
+        counted = f is not None and d.status != REPLACED   # a replaced file's rows left with it
         w.writerow((tenant, d.expected.label, d.expected.partner, d.expected.contact, notify.stockholm(d.expected.due),
                     d.status, privacy.file_name(f.file_name) if f else "", privacy.file_name(f.replaced_by) if f and
-                    f.replaced_by else "", f.rows_in if f else "", f.rows_loaded if f else "",
-                    f.rows_quarantined if f else ""))
+                    f.replaced_by else "", f.rows_in if counted else "", f.rows_loaded if counted else "",
+                    f.rows_quarantined if counted else ""))
     return "\ufeff" + buf.getvalue()
 
 

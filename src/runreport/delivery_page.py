@@ -32,8 +32,8 @@ def correction_request(network: str, year: int, d: dl.Delivery, rows: list[tuple
     f = d.file
     name = privacy.file_name(f.file_name) if f else "–"
     lines = [f"Hej {d.expected.partner}!", "",
-             f"Filen {name} ({d.expected.label}, {year}) som kom in {notify.stockholm(f.ingested_at) if f else '–'} "
-             "kunde inte läsas in i RUN:s uppföljning.", ""]
+             f"Filen {name} – {d.expected.label} för {year} – som kom in "
+             f"{notify.stockholm(f.ingested_at) if f else '–'} kunde inte läsas in i {network}s uppföljning.", ""]
     whole = [reason for row, _, reason in rows if row == 0]
     if whole:
         lines += ["Det här gäller hela filen:", *(f"- {privacy.mask(r)}" for r in whole), ""]
@@ -46,7 +46,7 @@ def correction_request(network: str, year: int, d: dl.Delivery, rows: list[tuple
             lines.append(f"- … och {len(per_row) - MAX_ROWS} rader till.")
         lines.append("")
     when = f"senast {notify.long_day(due)}" if due > now else "så snart som möjligt (tiden har gått ut)"
-    lines += [f"Skicka en rättad fil (samma namn med _v2 i slutet går bra) {when}.",
+    lines += [f"Svara på det här meddelandet med en rättad fil {when} (samma filnamn med _v2 i slutet går bra).",
               "", "Tack!", f"Dataförvaltarna, {network}"]
     subject = f"{network} {year}: rättad fil behövs – {d.expected.label} ({name})"
     return Request(d.expected.contact, subject, "\n".join(lines))

@@ -108,6 +108,16 @@ def _source_sv(source: str) -> str:
     return SOURCES[source].label_sv if source in SOURCES else source
 
 
+def _reason_sv(outcome: dict) -> str:
+    """A file's message as the page shows it: the Swedish sentence once, without the file name in
+    front and the English translation behind ("huvudbok.csv: … / Required column …")."""
+    text = safe_text(outcome.get("message"))
+    name = file_name(outcome.get("file_name") or "")
+    while name and text.startswith(f"{name}: "):
+        text = text[len(name) + 2:]
+    return text.split(" / ", 1)[0].strip()
+
+
 def headline(rs: RunSummary) -> str:
     """The page's first line: done, or stopped and waiting for which corrected files."""
     if rs.rejected:
@@ -179,7 +189,7 @@ def render_markdown(rs: RunSummary) -> str:
                          o.get("rows_in", 0), o.get("rows_loaded", 0), o.get("rows_quarantined", 0)) for o in rs.outcomes))
     if rs.rejected:
         lines += ["", "### Avvisade filer och filer som väntar på beslut", ""]
-        lines += [f"- **{cell(file_name(file_name(o['file_name'])))}**: {cell(safe_text(o.get('message')))}" for o in rs.rejected]
+        lines += [f"- **{cell(file_name(o['file_name']))}**: {cell(_reason_sv(o))}" for o in rs.rejected]
     lines += ["", "## Resultat", ""]
     for p in rs.products:
         extra = f" ({p.count} filer)" if p.count is not None else ""
@@ -205,7 +215,7 @@ def render_html(rs: RunSummary) -> str:
     return render("korning.html.j2", tenant=rs.tenant, year=rs.year, headline=headline(rs), run_link=run_link, facts=[(k, str(v)) for k, v in _facts(rs)],
                   collected=collected, n_new=len(rs.new_files), quarantined_rows=rs.quarantined_rows,
                   outcomes=outcomes, products=rs.products,
-                  rejected=[(file_name(o["file_name"]), safe_text(o.get("message"))) for o in rs.rejected],
+                  rejected=[(file_name(o["file_name"]), _reason_sv(o)) for o in rs.rejected],
                   set_aside=[(f"{o['source']}/{file_name(o['file_name'])}",
                               safe_text(o.get("message")).split(": ", 1)[-1]) for o in rs.set_aside])
 
@@ -256,11 +266,30 @@ def run_facts(dag_run) -> dict:
             "triggered_by": str(getattr(dag_run, "run_type", "") or "")}
 
 
+def _with_logged_status(cfg, collected: list[dict]) -> list[dict]:  # noqa: ANN001
+    """Each file the run found unchanged, with how the file log decided it before ('rejected' is not
+    'redan inläst'): the staging keeps only the run's own facts."""
+    from runreport.steps.common import sessions
+    from runreport.warehouse.load import already_ingested
+
+    if not any(c.get("status") == "unchanged" for c in collected):
+        return collected
+    with sessions(cfg)() as s:
+        out = []
+        for c in collected:
+            if c.get("status") == "unchanged" and c.get("checksum") and not c.get("logged"):
+                known = already_ingested(s, cfg.tenant, c["checksum"])
+                c = {**c, "logged": known.status if known is not None else None}
+            out.append(c)
+    return out
+
+
 def publish(cfg, year: int, run: dict | None = None, figures: dict | None = None) -> dict[str, str]:
     """Write the run page for ``year`` of ``cfg.tenant`` (the annual DAG's last task)."""
     from runreport.pipeline import staged_summary
 
     collected, outcomes = staged_summary(cfg, year)
+    collected = _with_logged_status(cfg, collected)
     from runreport import delivery_page
 
     checklist = delivery_page.publish(cfg, year)   # before the run page, which links to it
