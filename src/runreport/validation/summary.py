@@ -24,6 +24,7 @@ from runreport.quality import RowIssue
 from runreport.schema import SOURCES
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+LABEL_SV = {s.name: s.label_sv for s in SOURCES.values()}
 PERSONAL = {(s.name, f.name) for s in SOURCES.values() for f in s.fields if f.personal}
 CSV_COLUMNS = ("fil", "rad", "fält", "regel", "orsak", "orsak (engelska)")   # Swedish headings: stewards open it in Excel
 
@@ -120,10 +121,21 @@ def top_reasons(fr: FileResult, n: int = 3) -> list[tuple[str, int]]:
         counts[key] += 1
         example.setdefault(key, safe_reason(fr.source, issue)[0])
     out = []
+    from runreport.validation.descriptions import field_label
+
     for key, k in counts.most_common(n):
-        fld = f"{key[1]}: " if key[1] else ""
+        fld = f"{field_label(fr.source, key[1])}: " if key[1] else ""   # the partner's heading, not email
         out.append((f"{fld}{example[key]}", k))
     return out
+
+
+def _sv_once(fr: FileResult) -> str:
+    """A file's message once, in Swedish: without its file name in front (repeated by the pages) and
+    without the English translation behind the ' / '."""
+    text = safe_text(fr.message)
+    while fr.file_name and text.startswith(f"{fr.file_name}: "):
+        text = text[len(fr.file_name) + 2:]
+    return text.split(" / ", 1)[0].strip()
 
 
 def _md(text) -> str:
@@ -142,7 +154,7 @@ def _per_source(results: list[FileResult]) -> list[tuple[str, int, int, int, int
         a[2] += fr.rows_loaded
         a[3] += fr.rows_quarantined
         a[4] += fr.status in ("rejected", "held")
-    return [(src, *vals) for src, vals in sorted(agg.items())]
+    return [(LABEL_SV.get(src, src), *vals) for src, vals in sorted(agg.items())]
 
 
 MAX_ROWS_ON_PAGE = 500
@@ -206,16 +218,16 @@ def render_markdown(results: list[FileResult], run_name: str, file_links: list[s
               "|---|---|---|---:|---:|---:|---|"]
     for fr, link in zip(results, file_links, strict=True):
         reasons = "; ".join(f"{_md(t)} ({k})" for t, k in top_reasons(fr)) or "–"
-        lines.append(f"| {_md(fr.source)} | [{_md(fr.file_name)}]({link}) | {_md(STATUS_SV.get(fr.status, fr.status))} | "
+        lines.append(f"| {_md(LABEL_SV.get(fr.source, fr.source))} | [{_md(fr.file_name)}]({link}) | {_md(STATUS_SV.get(fr.status, fr.status))} | "
                      f"{fr.rows_in} | {fr.rows_loaded} | {fr.rows_quarantined} | {reasons} |")
     rejected = [fr for fr in results if fr.status == "rejected"]
     if rejected:
         lines += ["", "## Avvisade filer", ""]
-        lines += [f"- **{_md(fr.file_name)}**: {_md(safe_text(fr.message))}" for fr in rejected]
+        lines += [f"- **{_md(fr.file_name)}**: {_md(_sv_once(fr))}" for fr in rejected]
     held = [fr for fr in results if fr.status == "held"]
     if held:
         lines += ["", "## Väntar på beslut (rätta filen eller godkänn värdet)", ""]
-        lines += [f"- **{_md(fr.file_name)}**: {_md(safe_text(fr.message))}" for fr in held]
+        lines += [f"- **{_md(fr.file_name)}**: {_md(_sv_once(fr))}" for fr in held]
     lines += ["", "## Länkar", ""]
     lines.append(f"- [Karantänfil med alla rader och orsaker]({csv_link})")
     lines.append("")
@@ -226,7 +238,7 @@ def render_html(results: list[FileResult], run_name: str, file_links: list[str],
     """The stewards' summary page (``include/templates/pages/sammanfattning.html.j2``, autoescaped)."""
     from runreport.pages import render
 
-    files = [{"source": fr.source, "file_name": fr.file_name, "link": link,
+    files = [{"source": LABEL_SV.get(fr.source, fr.source), "file_name": fr.file_name, "link": link,
               "status": STATUS_SV.get(fr.status, fr.status), "rows_in": fr.rows_in, "rows_loaded": fr.rows_loaded,
               "rows_quarantined": fr.rows_quarantined, "reasons": top_reasons(fr)}
              for fr, link in zip(results, file_links, strict=True)]
@@ -234,8 +246,8 @@ def render_html(results: list[FileResult], run_name: str, file_links: list[str],
                   total_in=sum(r.rows_in for r in results), total_loaded=sum(r.rows_loaded for r in results),
                   total_q=sum(r.rows_quarantined for r in results),
                   n_rejected=sum(r.status in ("rejected", "held") for r in results), csv_link=csv_link,
-                  held=[(fr.file_name, safe_text(fr.message)) for fr in results if fr.status == "held"],
-                  rejected=[(fr.file_name, safe_text(fr.message)) for fr in results if fr.status == "rejected"])
+                  held=[(fr.file_name, _sv_once(fr)) for fr in results if fr.status == "held"],
+                  rejected=[(fr.file_name, _sv_once(fr)) for fr in results if fr.status == "rejected"])
 
 
 def write_summary(results: Iterable[FileResult], validation_dir: Path | str, run_name: str,
