@@ -133,7 +133,7 @@ def test_ledger_total_reconciles_or_file_is_critical():
     bad = validate_frame("ledger", df, CTX, declared_total=Decimal("1100"))
     (crit,) = bad.critical
     assert crit.row == 0 and crit.rule == "expect_column_sum_to_be_between" and "totalrad" in crit.reason_sv
-    with pytest.raises(SourceRejected, match="huvudbok_2025.csv, fält amount_sek: Summan av beloppen.*totalrad"):
+    with pytest.raises(SourceRejected, match="huvudbok_2025.csv, kolumn Belopp: Summan av beloppen.*totalrad"):
         decide("huvudbok_2025.csv", "ledger", 3, bad.issues, 0.9)
 
 
@@ -179,7 +179,7 @@ def test_policy_accounting_and_threshold():
     crit = RowIssue(0, "amount_sek", "expect_column_sum_to_be_between", "Summan stämmer inte", "Sum differs",
                     critical=True)
     d = decide("huvudbok_2025.csv", "ledger", 30, [crit], 0.05, raise_on_reject=False)
-    assert d.rejected and d.rows_quarantined == 30 and "fält amount_sek: Summan stämmer inte" in d.message
+    assert d.rejected and d.rows_quarantined == 30 and "kolumn Belopp: Summan stämmer inte" in d.message
     # a not-null finding that repeats a parse issue on the same field is not counted twice
     d = decide("f.csv", "ledger", 100, [RowIssue(2, "amount_sek", "not_a_number", "a", "b"),
                                        RowIssue(2, "amount_sek", "expect_column_values_to_not_be_null", "c", "d")])

@@ -30,10 +30,14 @@ class RowIssue:
     reason_en: str
     critical: bool = False
 
-    def message(self, file_name: str) -> str:
+    def message(self, file_name: str, source: str | None = None) -> str:
+        """``<file>[, rad n][, kolumn <heading>]: <sv> / <en>``; with ``source`` the column is named by
+        the partner's heading (Belopp), else by the field."""
         where = f"{file_name}, rad {self.row}" if self.row else file_name
         if self.field:
-            where += f", fält {self.field}"
+            from runreport.validation.descriptions import field_label
+
+            where += f", kolumn {field_label(source, self.field) if source else self.field}"
         return f"{where}: {self.reason_sv} / {self.reason_en}"
 
 

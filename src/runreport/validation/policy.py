@@ -112,7 +112,7 @@ def decide(file_name: str, source: str, rows_in: int, issues: Iterable[RowIssue]
     d.rejected_share = (len(d.quarantined) / rows_in) if rows_in else 0.0
     if critical:
         d.rejected = True
-        d.message = critical[0].message(file_name)
+        d.message = critical[0].message(file_name, source)
     elif d.rejected_share > share_limit:
         d.rejected = True
         d.message = (f"{file_name}: {d.rejected_share:.0%} av raderna avvisades, gränsen är {share_limit:.0%} / "
