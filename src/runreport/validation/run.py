@@ -102,7 +102,7 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
         outcome.checks.append(CheckResult(f"Kolumnen {field_label(source, col)} finns i filen",
                                           field_label(source, col), True, False))
         outcome.issues.append(RowIssue(0, col, "expect_column_to_exist",
-                                       f"Obligatorisk kolumn {col} saknas i filen",
+                                       f"Den obligatoriska kolumnen {field_label(source, col)} saknas i filen",
                                        f"Required column {col} is missing from the file", critical=True))
 
     absent = set(missing_required) | {f.name for f in src.fields if f.name not in frame.columns}
