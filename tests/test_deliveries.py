@@ -192,3 +192,12 @@ def test_a_rejection_reads_once_in_swedish_on_the_run_page():
     o = {"file_name": "huvudbok_2025.csv", "message": "huvudbok_2025.csv: huvudbok_2025.csv: Kolumnen Belopp saknas "
                                                       "(rubriker i filen: Summa) / Required column missing: amount_sek"}
     assert _reason_sv(o) == "Kolumnen Belopp saknas (rubriker i filen: Summa)"
+
+
+def test_a_broken_kept_page_never_fails_the_release(tmp_path):
+    from types import SimpleNamespace
+
+    from runreport import run_summary
+
+    (tmp_path / ".korning.json").write_text('{"tenant": "RUN"}', encoding="utf-8")   # an older page's facts
+    assert run_summary.refresh(SimpleNamespace(output_dir=lambda year: tmp_path), YEAR) is None

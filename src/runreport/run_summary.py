@@ -13,12 +13,15 @@ the output folder. No personal data: file names, counts and the (already masked)
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from runreport.privacy import file_name
 from runreport.validation.summary import STATUS_SV, safe_text
+
+log = logging.getLogger(__name__)
 
 PAGE_STEM = "korning"
 _TRIGGERS = {"manual": "manuellt", "scheduled": "schemat", "asset_triggered": "ny eller rättad partnerfil",
@@ -254,10 +257,15 @@ def refresh(cfg, year: int) -> dict[str, str] | None:  # noqa: ANN001
     facts = out / f".{PAGE_STEM}.json"
     if not facts.is_file():
         return None
-    saved = json.loads(facts.read_text(encoding="utf-8"))
-    rs = build(out, saved["tenant"], saved["year"], saved["collected"], saved["outcomes"], run=saved["run"],
-               figures=saved["figures"])
-    return write(rs, out)
+    try:
+        saved = json.loads(facts.read_text(encoding="utf-8"))
+        rs = build(out, saved["tenant"], saved["year"], saved["collected"], saved["outcomes"], run=saved["run"],
+                   figures=saved["figures"])
+        return write(rs, out)
+    except (OSError, ValueError, KeyError, TypeError):   # a page redraw never fails the step that asked for it
+        log.warning("The run page of %s could not be redrawn; the next annual run writes it again", year,
+                    exc_info=True)
+        return None
 
 
 def run_facts(dag_run) -> dict:
