@@ -243,3 +243,15 @@ def test_without_the_networks_key_the_check_runs_and_says_what_it_could_not_comp
     assert check_cli.main([str(case.file_path(case.files[0]))], cfg=warehouse) == 0
     out = capsys.readouterr().out
     assert "Besked: godkänd" in out and "nyckel för pseudonymer finns inte här" in out
+
+
+def test_the_command_gives_the_logging_level_back(warehouse, capsys):
+    """It quiets the package's log while it speaks; a process that calls it keeps its own level (a test
+    session's later log assertions failed when it did not)."""
+    import logging
+
+    logger = logging.getLogger("runreport")
+    before = logger.level
+    (case,) = [c for c in badcorpus.cases() if c.id == "10_duplicated_rows"]
+    check_cli.main([str(case.file_path(case.files[0]))], cfg=warehouse, secret=SECRET)
+    assert logger.level == before

@@ -71,7 +71,9 @@ def main(argv: Sequence[str] | None = None, cfg=None, secret: bytes | None = Non
         return 2
     import logging
 
-    logging.getLogger("runreport").setLevel(logging.ERROR)   # the receipt speaks; no English log lines
+    logger = logging.getLogger("runreport")
+    level = logger.level
+    logger.setLevel(logging.ERROR)   # the receipt speaks; no English log lines (the level is given back after)
     try:
         with redirect_stdout(sys.stderr):   # log lines (Airflow's logging writes to stdout) stay out of the receipt
             result = _check(args, cfg, secret)
@@ -80,6 +82,8 @@ def main(argv: Sequence[str] | None = None, cfg=None, secret: bytes | None = Non
 
         print(f"Kontrollen kunde inte göras: {privacy.mask(str(exc))[:300]}", file=sys.stderr)
         return 2
+    finally:
+        logger.setLevel(level)
     if args.json:
         print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
