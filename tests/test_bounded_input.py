@@ -70,3 +70,30 @@ def test_a_crash_while_checking_becomes_the_files_rejection(monkeypatch, tmp_pat
     check = filecheck.check_file(job)
     assert check.rejected is not None and check.rejected[0] == "unreadable"
     assert "OverflowError" in check.rejected[1]
+
+
+def test_a_crash_while_checking_logs_no_partner_value(monkeypatch, tmp_path, caplog):
+    """The exception's own text can carry a partner's value (an e-mail address here): the task log
+    gets the masked detail and the code's frames, never the raw text."""
+    import logging
+
+    from runreport import filecheck
+    from runreport.quality import ValidationContext
+
+    address = "@".join(["anna.svensson", "skolan.se"])   # a partner's value, as the reader met it
+
+    def boom(*args, **kwargs):
+        raise ValueError(f"could not parse {address!r} as a date")
+
+    monkeypatch.setattr("runreport.ingest.parse.parse_frame", boom)
+    job = filecheck.FileJob("ledger", "huvudbok_2025.csv",
+                            "Ver.nr;Rad;Bokföringsdatum;Konto;Projekt;Motpart;Belopp;Text\n1;1;2025-01-02;6550;A;X;1;t\n"
+                            .encode(), ValidationContext(tenant="RUN", year=2025), load_mappings(), {}, {},
+                            b"s", tmp_path, "t")
+    with caplog.at_level(logging.ERROR, logger="runreport"):
+        check = filecheck.check_file(job)
+    assert check.rejected is not None and check.rejected[0] == "unreadable"
+    logged = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
+    assert "reading or checking the file failed" in logged and "ValueError" in logged
+    assert "anna.svensson" not in logged and "skolan.se" not in logged
+    assert "anna.svensson" not in check.rejected[1]

@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import threading
 import time
+import traceback
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -123,8 +124,11 @@ def check_file(job: FileJob) -> FileCheck:
     except FileRejected as exc:
         return FileCheck(rejected=(exc.rule, exc.reason_sv, exc.reason_en))
     except Exception as exc:  # noqa: BLE001 - a file's problem is a finding, never a crashed run
-        log.exception("%s: reading or checking the file failed", privacy.file_name(job.file_name))
         detail = privacy.mask(f"{type(exc).__name__}: {str(exc)[:200]}")
+        # the exception's own text may hold a partner's value: only the masked detail and the code's
+        # frames (no values) reach the task log
+        log.error("%s: reading or checking the file failed (%s)\n%s", privacy.file_name(job.file_name), detail,
+                  "".join(traceback.format_tb(exc.__traceback__)))
         return FileCheck(rejected=("unreadable", f"Filen kunde inte läsas eller kontrolleras ({detail})",
                                    f"The file could not be read or checked ({detail})"))
     # GX's own failures (a store race between workers) propagate: the caller checks the file again
