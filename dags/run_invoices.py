@@ -1,10 +1,11 @@
 """RUN invoices: each member municipality's contribution (kommunbidrag) for year Y as Peppol BIS
 Billing 3.0 e-invoices, issued at the start of year Y.
 
-prepare -> anything_to_approve -> approval (finance, in the Airflow UI: Required actions)
--> release (copies to the outbox) | reject (marks the prepared documents rejected).
+prepare (drafts, no numbers) -> anything_to_approve -> approval (finance, in the Airflow UI:
+Required actions; a table per municipality) -> release ("Godkänn och skicka": numbers from the
+unbroken series, Peppol check, outbox + manifest) | reject ("Avslå", with a reason; no number used).
 
-Nothing reaches ``<output>/invoices/outbox/`` before someone approves. A re-run with unchanged
+Nothing reaches ``<output>/invoices/outbox/`` before someone in finance approves. A re-run with unchanged
 contributions issues nothing and asks nothing; a changed contribution gives a credit note plus a new
 invoice. The year is the ``year`` param, else the year of the scheduled day (15 January of Y
 invoices Y), else the calendar year the run was started in; the scheduler writes it on the run as
@@ -16,10 +17,11 @@ The schedule is ``invoicing.issue_month_day`` of the configuration ("01-15" -> 1
 from __future__ import annotations
 
 import pendulum
-from airflow.providers.standard.operators.hitl import HITLBranchOperator
 from airflow.sdk import Param, dag, task
 
 from runreport.dag_policy import one_run_at_a_time
+from runreport.finance_approval import FinanceApproval
+from runreport.notifier import ApprovalWaiting
 
 
 def _issue_cron() -> str:
@@ -32,9 +34,6 @@ def _issue_cron() -> str:
     except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
         month, day = 1, 15
     return f"0 6 {day} {month} *"
-
-
-APPROVE, REJECT = "Approve", "Reject"
 
 
 def _approvers() -> list[dict] | None:
@@ -88,39 +87,30 @@ def run_invoices():
             contributions_for_invoicing(cfg, year)
         except InvoicingRefused as exc:
             raise AirflowFailException(str(exc)) from exc
+        from runreport import notify
+        from runreport.invoicing import approval_text
+
         with sessions() as session:
-            return prepare_invoices(session, cfg, year)
+            summary = prepare_invoices(session, cfg, year)
+        return summary | {"approval_md": approval_text.markdown(summary, notify.base_url(cfg))}
 
     @task.short_circuit
     def anything_to_approve(summary: dict) -> bool:
         return bool(summary["pending"])
 
-    approval = HITLBranchOperator(
+    approval = FinanceApproval(
         task_id="approval",
         subject="Godkänn fakturor för kommunbidrag {{ ti.xcom_pull(task_ids='prepare')['year'] }}"
                 "{% if params.tenant %} ({{ params.tenant }}){% endif %}",
-        body=(
-            "**Fakturor att skicka:** {{ ti.xcom_pull(task_ids='prepare')['pending'] | join(', ') }}\n\n"
-            "Fakturerat (inkl. moms): {{ ti.xcom_pull(task_ids='prepare')['pending_invoiced_sek'] }} kr, "
-            "krediterat: {{ ti.xcom_pull(task_ids='prepare')['pending_credited_sek'] }} kr.\n\n"
-            "**Betalningsmottagare:** {{ ti.xcom_pull(task_ids='prepare')['payee'] }}, organisationsnummer "
-            "{{ ti.xcom_pull(task_ids='prepare')['payee_org_number'] }}\n\n"
-            "**Bankkonto (IBAN):** {{ ti.xcom_pull(task_ids='prepare')['payee_iban'] }}"
-            "{% if ti.xcom_pull(task_ids='prepare')['payee_bic'] %}, BIC "
-            "{{ ti.xcom_pull(task_ids='prepare')['payee_bic'] }}{% endif %}\n\n"
-            "**Att betala totalt:** {{ ti.xcom_pull(task_ids='prepare')['pending_total_sv'] }}\n\n"
-            "Fakturaunderlag och `fakturor_{{ ti.xcom_pull(task_ids='prepare')['year'] }}.xlsx` ligger i "
-            "`{{ ti.xcom_pull(task_ids='prepare')['prepared_dir'] }}/..`. "
-            "Approve skickar fakturorna till utkorgen, Reject markerar dem som avslagna."
-        ),
-        options=[APPROVE, REJECT],
+        body="{{ ti.xcom_pull(task_ids='prepare')['approval_md'] }}",
         assigned_users=_approvers(),
-        options_mapping={APPROVE: "release", REJECT: "reject"},
+        notifiers=[ApprovalWaiting()],
     )
 
-    def _answered(context, summary: dict, action: str) -> list[str]:  # noqa: ANN001
-        """Finance's answer in this run (the approval step's result), or fail: a step marked done
-        by hand, or one cleared in another run, releases nothing (runreport.invoicing.approval)."""
+    def _answered(context, summary: dict, action: str) -> tuple[list[str], dict]:  # noqa: ANN001
+        """Finance's answer in this run (the approval step's result) and its reason and author, or
+        fail: a step marked done by hand, or one cleared in another run, releases nothing
+        (runreport.invoicing.approval)."""
         from airflow.providers.standard.utils.skipmixin import XCOM_SKIPMIXIN_FOLLOWED, XCOM_SKIPMIXIN_KEY
         from airflow.sdk.exceptions import AirflowFailException
 
@@ -128,32 +118,41 @@ def run_invoices():
 
         # the branch the approval step followed, recorded by Airflow only when finance answered it
         decided = context["ti"].xcom_pull(task_ids="approval", key=XCOM_SKIPMIXIN_KEY) or {}
+        answer = context["ti"].xcom_pull(task_ids="approval", key="answer") or {}
         try:
-            return documents_answered(decided.get(XCOM_SKIPMIXIN_FOLLOWED), summary, action)
+            return documents_answered(decided.get(XCOM_SKIPMIXIN_FOLLOWED), summary, action), answer
         except NoApproval as exc:
             raise AirflowFailException(str(exc)) from exc
 
     @task
     def release(summary: dict, **context) -> list[str]:
-        from runreport import run_summary
-        from runreport.invoicing.issue import release_invoices
+        from airflow.sdk.exceptions import AirflowFailException
 
-        numbers = _answered(context, summary, "release")
+        from runreport import run_summary
+        from runreport.invoicing.peppol import PeppolRejected
+        from runreport.invoicing.release import release_invoices
+
+        drafts, answer = _answered(context, summary, "release")
         cfg, year, sessions = _setup(context)
         with sessions() as session:
-            released = [str(p) for p in release_invoices(session, cfg, year, numbers=numbers)]
+            try:
+                released = [str(p) for p in release_invoices(session, cfg, year, drafts=drafts,
+                                                             decided_by=answer.get("by") or None)]
+            except PeppolRejected as exc:   # nothing released, no number used: said as it is
+                raise AirflowFailException(str(exc)) from exc
         run_summary.refresh(cfg, year)   # the run page's "Fakturor i utkorgen" now counts them
         return released
 
     @task
     def reject(summary: dict, **context) -> list[str]:
         from runreport import run_summary
-        from runreport.invoicing.issue import reject_invoices
+        from runreport.invoicing.release import reject_invoices
 
-        numbers = _answered(context, summary, "reject")
+        drafts, answer = _answered(context, summary, "reject")
         cfg, year, sessions = _setup(context)
         with sessions() as session:
-            rejected = reject_invoices(session, cfg, year, numbers=numbers)
+            rejected = reject_invoices(session, cfg, year, drafts=drafts, reason=answer.get("reason") or "",
+                                       decided_by=answer.get("by") or None)
         run_summary.refresh(cfg, year)
         return rejected
 

@@ -4,7 +4,10 @@ finance would in the Airflow UI (same Core API route function as the UI's "Requi
 Used by the demo (``scripts/demo.sh``: approved as user ``demo-ekonomi``, and said so) and by the
 tests (approve and reject). In production nobody runs this: finance answers in the UI.
 
-    python scripts/answer_invoice_approval.py Approve|Reject YEAR [USER]
+    python scripts/answer_invoice_approval.py Approve|Reject YEAR [USER] [REASON]
+
+``Approve`` answers "Godkänn och skicka"; ``Reject`` answers "Avslå" with REASON (default: a
+demo reason; pass "" to try a rejection without one, which the step refuses).
 
 Prints one line ``RESULT {json}`` with the run state, task states and what the approver saw.
 """
@@ -22,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main(answer: str, year: int, user: str) -> dict:
+def main(answer: str, year: int, user: str, reason: str | None = None) -> dict:
     sys.path.insert(0, str(ROOT / "dags"))
     import run_invoices as mod  # the DAG file
     from airflow import settings
@@ -33,6 +36,11 @@ def main(answer: str, year: int, user: str) -> dict:
     from airflow.models.taskinstance import TaskInstance
 
     from runreport.config import load
+    from runreport.finance_approval import APPROVE, REASON, REJECT
+
+    option = {"Approve": APPROVE, "Reject": REJECT}.get(answer, answer)
+    if option == REJECT and reason is None:
+        reason = "Avslaget i demon: kontrollera underlaget"
 
     outbox = load().output_dir(year) / "invoices" / "outbox"
     seen: dict = {}
@@ -53,7 +61,8 @@ def main(answer: str, year: int, user: str) -> dict:
                 seen["outbox_files_before_answer"] = sorted(os.listdir(outbox)) if outbox.is_dir() else []
                 update_hitl_detail(
                     dag_id=ti.dag_id, dag_run_id=ti.run_id, task_id=ti.task_id,
-                    update_hitl_detail_payload=UpdateHITLDetailPayload(chosen_options=[answer], params_input={}),
+                    update_hitl_detail_payload=UpdateHITLDetailPayload(chosen_options=[option],
+                                                                       params_input={REASON: reason or None}),
                     user=SimpleAuthManagerUser(username=user, role="admin"), session=session, map_index=-1,
                 )
                 session.commit()
@@ -74,5 +83,6 @@ def main(answer: str, year: int, user: str) -> dict:
 
 
 if __name__ == "__main__":
-    result = main(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "ekonomi")
+    result = main(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "ekonomi",
+                  sys.argv[4] if len(sys.argv) > 4 else None)
     print("RESULT " + json.dumps(result))

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from stdnum import luhn
 
 from runreport import config, sweformat
-from runreport.invoicing.issue import prepare_invoices, reject_invoices, release_invoices
+from runreport.invoicing.issue import prepare_invoices
+from runreport.invoicing.release import reject_invoices, release_invoices
 from runreport.orgnumber import InvalidOrgNumber, format_orgnr, normalise
 from runreport.warehouse.engine import get_engine, migrate, session_factory
 from runreport.warehouse.invoices import Invoice
@@ -45,7 +46,7 @@ MUNICIPALITIES = [
 
 def make_cfg(output: Path, warehouse_url: str, **invoicing) -> config.Config:
     overrides = {"warehouse": {"url": warehouse_url}, "paths": {"output": str(output)},
-                 "invoicing": {"basis_pdf": False, **invoicing}}
+                 "invoicing": {"basis_pdf": False, "peppol_validator": "", **invoicing}}
     return config.load(overrides, environ={})
 
 
@@ -80,7 +81,7 @@ def set_population(sessions, code: str, population: int) -> None:  # noqa: ANN00
 
 def register(sessions) -> list[Invoice]:  # noqa: ANN001
     with sessions() as s:
-        return list(s.scalars(select(Invoice).order_by(Invoice.number)))
+        return list(s.scalars(select(Invoice).order_by(Invoice.id)))
 
 
 def _pg_available() -> bool:
@@ -147,6 +148,8 @@ def test_orgnumber_normalise_and_luhn():
 # ---------------------------------------------------------------- issuing, re-run, correction
 
 def test_issue_rerun_correct_release_reject(tmp_path, warehouse_url):
+    """Drafts at prepare, numbers at release: a rejected or superseded draft burns no number, the
+    released documents are numbered 0001…N without a gap, and the register says why each ended."""
     from docx import Document
     from openpyxl import load_workbook
 
@@ -154,102 +157,167 @@ def test_issue_rerun_correct_release_reject(tmp_path, warehouse_url):
     sessions = session_factory(warehouse_url)
     seed(sessions)
     inv_dir = cfg.output_dir(YEAR) / "invoices"
+    D = f"UTKAST-RUN-{YEAR}"
 
-    # first run: one invoice per municipality, sequential numbers in municipality-code order
+    # first run: one draft per municipality, in municipality-code order; no invoice number yet
     with sessions() as s:
         first = prepare_invoices(s, cfg, YEAR, issue_date=date(YEAR, 1, 15))
-    assert first["invoices"] == [f"RUN-{YEAR}-000{i}" for i in (1, 2, 3)]
+    assert first["invoices"] == [f"{D}-000{i}" for i in (1, 2, 3)]
     assert first["credit_notes"] == [] and first["unchanged"] == 0
     rows = register(sessions)
     assert [r.municipality_code for r in rows] == ["2281", "2321", "2380"]
-    assert all(r.status == "prepared" and r.kind == "invoice" for r in rows)
+    assert all(r.status == "prepared" and r.kind == "invoice" and r.number is None for r in rows)
     by_code = {r.municipality_code: r for r in rows}
     assert by_code["2380"].amount_sek == Decimal("925000.00")
     assert by_code["2380"].buyer_reference == "RUN-OSD-1"  # member row valid in the year
-    assert by_code["2380"].due_date == date(YEAR, 2, 14)
     assert by_code["2321"].amount_sek == Decimal(round(12_345 * 2 * 6 / 12))
     for r in rows:
         assert Path(r.xml_path).parent == inv_dir / "prepared" and Path(r.xml_path).exists()
     assert not (inv_dir / "outbox").exists() or not list((inv_dir / "outbox").iterdir())
 
-    # the basis shows the amount the Swedish way
-    doc = Document(str(inv_dir / "underlag" / f"{by_code['2380'].number}_fakturaunderlag.docx"))
+    # the draft's basis shows the amount the Swedish way and says the number comes at release
+    doc = Document(str(inv_dir / "underlag" / f"{by_code['2380'].draft_id}_fakturaunderlag.docx"))
     text = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
     assert sweformat.kronor(925000) in text and "925\u00a0000\u00a0kr" in text
     assert "Östersund" in text and format_orgnr(by_code["2380"].org_number) in text and "RUN-OSD-1" in text
-    assert by_code["2380"].number in text and "2026-02-14" in text
+    assert "numret ges när fakturan skickas" in text
     assert "Folkmängd per 31 december 2025" in text
 
     # re-run with unchanged amounts: nothing new
     with sessions() as s:
         again = prepare_invoices(s, cfg, YEAR)
     assert again["invoices"] == [] and again["credit_notes"] == [] and again["unchanged"] == 3
-    assert len(register(sessions)) == 3
+    assert again["pending"] == first["invoices"] and len(register(sessions)) == 3
 
-    # release what finance approved: first only the one the approval showed, then the others
+    # finance rejects the batch: a reason is required, and no number is used
+    with sessions() as s, pytest.raises(ValueError, match="skäl"):
+        reject_invoices(s, cfg, YEAR, reason="  ")
     with sessions() as s:
-        released = release_invoices(s, cfg, YEAR, numbers=[f"RUN-{YEAR}-0002"])
-    assert [p.name for p in released] == [f"RUN-{YEAR}-0002.xml"]
-    assert {r.number: r.status for r in register(sessions)}[f"RUN-{YEAR}-0001"] == "prepared"
-    with sessions() as s:
-        released = release_invoices(s, cfg, YEAR, numbers=[f"RUN-{YEAR}-0001", f"RUN-{YEAR}-0003"])
-    assert sorted(p.name for p in released) == [f"RUN-{YEAR}-000{i}.xml" for i in (1, 3)]
-    assert all(r.status == "released" and r.released_at for r in register(sessions))
+        rejected = reject_invoices(s, cfg, YEAR, reason="Fel referens för Åre", decided_by="ekonomi")
+    assert rejected == first["invoices"]
+    assert all(r.status == "rejected" and r.number is None and r.decision == "Avslagen: Fel referens för Åre"
+               and r.decided_by == "ekonomi" for r in register(sessions))
+    assert all(Path(r.xml_path).parent.name == "rejected" for r in register(sessions))
 
-    # a corrected population after issue: credit note for the old invoice + a new invoice
+    # prepared again: new drafts; finance releases one, then the others, a week later
+    with sessions() as s:
+        redo = prepare_invoices(s, cfg, YEAR, issue_date=date(YEAR, 1, 20))
+    assert redo["invoices"] == [f"{D}-000{i}" for i in (4, 5, 6)]
+    with sessions() as s:
+        released = release_invoices(s, cfg, YEAR, drafts=[f"{D}-0005"], release_date=date(YEAR, 1, 22))
+    assert [p.name for p in released] == [f"RUN-{YEAR}-0001.xml"]
+    with sessions() as s:
+        released = release_invoices(s, cfg, YEAR, drafts=[f"{D}-0004", f"{D}-0006"], release_date=date(YEAR, 1, 29),
+                                    decided_by="ekonomi")
+    assert [p.name for p in released] == [f"RUN-{YEAR}-0002.xml", f"RUN-{YEAR}-0003.xml"]
+    live = {r.draft_id: r for r in register(sessions)}
+    assert live[f"{D}-0005"].number == f"RUN-{YEAR}-0001" and live[f"{D}-0005"].municipality_code == "2321"
+    osd = live[f"{D}-0006"]
+    assert osd.number == f"RUN-{YEAR}-0003" and osd.status == "released" and osd.released_at
+    assert osd.issue_date == date(YEAR, 1, 29) and osd.due_date == date(YEAR, 2, 28)  # dated when sent
+    assert osd.decided_by == "ekonomi" and osd.decision == "Godkänd och skickad av ekonomi"
+    outbox_xml = Path(osd.xml_path).read_text(encoding="utf-8")
+    assert f"<cbc:ID>RUN-{YEAR}-0003</cbc:ID>" in outbox_xml and "UTKAST" not in outbox_xml
+    assert not (inv_dir / "prepared" / f"{D}-0006.xml").exists()   # the draft became the sent document
+    doc = Document(str(inv_dir / "underlag" / f"RUN-{YEAR}-0003_fakturaunderlag.docx"))
+    text = "\n".join(c.text for t in doc.tables for row in t.rows for c in row.cells)
+    assert f"RUN-{YEAR}-0003" in text and "2026-02-28" in text and "utkast" not in text
+
+    # a manifest per released batch: file, checksum, buyer, amount (Swedish decimal comma)
+    manifests = sorted((inv_dir / "outbox").glob("leverans_*.csv"))
+    assert [m.name for m in manifests] == [f"leverans_{YEAR}_RUN-{YEAR}-0001_RUN-{YEAR}-0001.csv",
+                                           f"leverans_{YEAR}_RUN-{YEAR}-0002_RUN-{YEAR}-0003.csv"]
+    lines = manifests[1].read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith('"Fil";"SHA-256";"Typ";"Fakturanummer"')
+    assert f'"RUN-{YEAR}-0003.xml";"{osd.checksum}";"Faktura";"RUN-{YEAR}-0003"' in lines[2]
+    assert '"Östersund"' in lines[2] and '"925000,00"' in lines[2]
+
+    # a corrected population after release: credit note for the old invoice + a new invoice (drafts)
     set_population(sessions, "2281", 100_501)
     with sessions() as s:
         corr = prepare_invoices(s, cfg, YEAR)
-    assert corr["credit_notes"] == [f"RUN-{YEAR}-0004"] and corr["invoices"] == [f"RUN-{YEAR}-0005"]
-    rows = {r.number: r for r in register(sessions)}
-    credit, new = rows[f"RUN-{YEAR}-0004"], rows[f"RUN-{YEAR}-0005"]
-    old = rows[f"RUN-{YEAR}-0001"]
+    assert corr["credit_notes"] == [f"{D}-0007"] and corr["invoices"] == [f"{D}-0008"]
+    live = {r.draft_id: r for r in register(sessions)}
+    credit, new, old = live[f"{D}-0007"], live[f"{D}-0008"], live[f"{D}-0004"]
     assert old.municipality_code == "2281" and old.status == "released"  # never overwritten
     assert old.amount_sek == Decimal("200002.00")
     assert credit.kind == "credit_note" and credit.credited_invoice_id == old.id
     assert credit.amount_sek == old.amount_sek and credit.quantity == old.quantity
     assert new.kind == "invoice" and new.amount_sek == Decimal("201002.00")
-    assert f"RUN-{YEAR}-0001" in Path(credit.xml_path).read_text(encoding="utf-8")  # BillingReference
+    assert old.number in Path(credit.xml_path).read_text(encoding="utf-8")  # BillingReference: a real number
 
-    # finance rejects the correction: nothing reaches the outbox, numbers stay used
+    # corrected again before anyone released the correction: the new draft is superseded, not credited
+    set_population(sessions, "2281", 100_601)
     with sessions() as s:
-        rejected = reject_invoices(s, cfg, YEAR)
-    assert rejected == [f"RUN-{YEAR}-0004", f"RUN-{YEAR}-0005"]
-    assert sorted(p.name for p in (inv_dir / "outbox").iterdir()) == [f"RUN-{YEAR}-000{i}.xml" for i in (1, 2, 3)]
-    assert {rows[n].number for n in rejected} == set(rejected)
-    assert all(r.status == "rejected" for r in register(sessions) if r.number in rejected)
-    assert all(Path(r.xml_path).parent.name == "rejected" for r in register(sessions) if r.number in rejected)
-
-    # planned again: new numbers, never the rejected ones
+        again = prepare_invoices(s, cfg, YEAR)
+    assert again["superseded"] == [f"{D}-0008"] and again["invoices"] == [f"{D}-0009"]
+    assert again["credit_notes"] == [] and again["pending"] == [f"{D}-0007", f"{D}-0009"]
     with sessions() as s:
-        redo = prepare_invoices(s, cfg, YEAR)
-    assert redo["credit_notes"] == [f"RUN-{YEAR}-0006"] and redo["invoices"] == [f"RUN-{YEAR}-0007"]
-    with sessions() as s:
-        release_invoices(s, cfg, YEAR)
+        release_invoices(s, cfg, YEAR, release_date=date(YEAR, 3, 2))
     all_rows = register(sessions)
-    numbers = [r.number for r in all_rows]
-    assert numbers == [f"RUN-{YEAR}-{i:04d}" for i in range(1, 8)] and len(set(numbers)) == len(numbers)
+    numbers = sorted(r.number for r in all_rows if r.number)
+    assert numbers == [f"RUN-{YEAR}-{i:04d}" for i in range(1, 6)]   # unbroken: 0001…0005, none burned
+    assert {r.draft_id: r.status for r in all_rows}[f"{D}-0008"] == "superseded"
+    assert sorted(p.name for p in (inv_dir / "outbox").glob("*.xml")) == [f"{n}.xml" for n in numbers]
 
-    # the register spreadsheet lists every invoice and credit note with its status
+    # the register spreadsheet lists every document: numbered ones first, then drafts, with the decision
     wb = load_workbook(inv_dir / f"fakturor_{YEAR}.xlsx")
     ws = wb.active
     header = [c.value for c in ws[1]]
     sheet = [dict(zip(header, (c.value for c in row), strict=True)) for row in ws.iter_rows(min_row=2)]
-    assert [r["Nummer"] for r in sheet] == numbers
-    for row, inv in zip(sheet, all_rows, strict=True):
-        assert row["Status"] == inv.status
-        assert row["Kommunkod"] == inv.municipality_code
+    assert [r["Nummer"] for r in sheet][:5] == numbers and len(sheet) == len(all_rows)
+    by_draft = {r.draft_id: r for r in all_rows}
+    for row in sheet:
+        inv = by_draft[row["Utkast"]]
+        assert row["Status"] == inv.status and row["Kommunkod"] == inv.municipality_code
         assert Decimal(str(row["Belopp exkl. moms"])) == inv.amount_sek
         assert row["Typ"] == ("Kreditnota" if inv.kind == "credit_note" else "Faktura")
         assert row["Fakturadatum"].date() == inv.issue_date
-    assert sheet[5]["Krediterar"] == f"RUN-{YEAR}-0001"
+    assert {r["Utkast"]: r["Beslut"] for r in sheet}[f"{D}-0001"] == "Avslagen: Fel referens för Åre"
+    assert {r["Utkast"]: r["Status (sv)"] for r in sheet}[f"{D}-0008"] == "ersatt av nytt utkast"
+    assert {r["Nummer"]: r["Krediterar"] for r in sheet}[credit_number(all_rows)] == old.number
 
-    # every document written by the run (invoices, credit notes, rejected ones) passes Peppol BIS 3.0
+    # every document written (released, drafts, rejected) passes Peppol BIS 3.0
     validator = REPO.parent / "shared" / "tools" / "peppol-validate" / "validate"
     if validator.exists():
         proc = subprocess.run([str(validator), "--no-warnings", *(r.xml_path for r in all_rows)],
                               capture_output=True, text=True, timeout=900, check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_document_breaking_the_peppol_rules_is_not_released(tmp_path):
+    """The real validator runs on the numbered documents before release: a seller country that is no
+    ISO 3166 code (Peppol's BR-CL-14, fatal), set in the configuration after the drafts were made,
+    stops the whole release; no number is used and the outbox stays empty."""
+    from runreport.invoicing.peppol import PeppolRejected
+
+    validator = REPO.parent / "shared" / "tools" / "peppol-validate" / "validate"
+    if not validator.exists():
+        if os.environ.get("RUN_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"the Peppol validator is required in CI: {validator}")
+        pytest.skip(f"the Peppol validator is not beside the project ({validator})")
+    url = f"sqlite:///{tmp_path / 'wh.db'}"
+    migrate(url)
+    cfg = make_cfg(tmp_path / "out", url, peppol_validator=str(validator))
+    broken = make_cfg(tmp_path / "out", url, peppol_validator=str(validator),
+                      seller={**cfg["invoicing"]["seller"], "country": "ZZ"})
+    sessions = session_factory(url)
+    seed(sessions)
+    with sessions() as s:
+        prepare_invoices(s, cfg, YEAR)
+    with sessions() as s, pytest.raises(PeppolRejected, match="Peppol BIS Billing 3.0"):
+        release_invoices(s, broken, YEAR)
+    outbox = cfg.output_dir(YEAR) / "invoices" / "outbox"
+    assert list(outbox.iterdir()) == []
+    assert all(r.status == "prepared" and r.number is None for r in register(sessions))
+    with sessions() as s:   # the configuration put right: the first number is still 0001
+        released = release_invoices(s, cfg, YEAR)
+    assert [p.name for p in released] == [f"RUN-{YEAR}-000{i}.xml" for i in (1, 2, 3)]
+    get_engine(url).dispose()
+
+
+def credit_number(rows) -> str:  # noqa: ANN001
+    return next(r.number for r in rows if r.kind == "credit_note")
 
 
 def test_basis_pdf_when_soffice_present(tmp_path, caplog):
@@ -293,8 +361,11 @@ def airflow_home(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("answer", ["Approve", "Reject"])
-def test_dag_human_approval(tmp_path, airflow_home, answer):
+@pytest.mark.parametrize("answer,reason", [("Approve", None), ("Reject", "Fel folkmängd för Åre"), ("Reject", "")])
+def test_dag_human_approval(tmp_path, airflow_home, answer, reason):
+    """The run as finance lives it: the approval names every municipality and amount; "Godkänn och
+    skicka" numbers the drafts 0001…N into the outbox with a manifest; "Avslå" needs a reason, which
+    the register keeps; "Avslå" without one does nothing at all."""
     wh = tmp_path / "warehouse.db"
     url = f"sqlite:///{wh}"
     migrate(url)
@@ -304,7 +375,8 @@ def test_dag_human_approval(tmp_path, airflow_home, answer):
     outbox = out / "RUN" / str(YEAR) / "invoices" / "outbox"
     env = airflow_env(airflow_home, RUN_WAREHOUSE__URL=url, RUN_PATHS__OUTPUT=str(out),
                       RUN_INVOICING__BASIS_PDF="false")
-    proc = subprocess.run([sys.executable, str(DRIVER), answer, str(YEAR), "ekonomi"],
+    proc = subprocess.run([sys.executable, str(DRIVER), answer, str(YEAR), "ekonomi",
+                           *([] if reason is None else [reason])],
                           env=env, capture_output=True, text=True, timeout=600, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, (proc.stdout[-4000:], proc.stderr[-6000:])
@@ -312,19 +384,32 @@ def test_dag_human_approval(tmp_path, airflow_home, answer):
     seen = result["seen"]
     assert seen.get("answered") == answer, result
     assert seen["outbox_files_before_answer"] == []  # nothing released before the human answered
-    assert f"RUN-{YEAR}-0001" in seen["body"] and str(YEAR) in seen["subject"]
+    body = seen["body"]
+    assert str(YEAR) in seen["subject"]
+    for name, code, amount in (("Östersund", "2380", "925\u00a0000\u00a0kr"), ("Sundsvall", "2281", "200\u00a0002\u00a0kr"),
+                               ("Åre", "2321", "12\u00a0345\u00a0kr")):
+        row = next(ln for ln in body.splitlines() if f"{name} ({code})" in ln)
+        assert amount in row and "2,00\u00a0kr" in row, row
+    assert "6 av 12" in body and f"UTKAST-RUN-{YEAR}-0001" in body and "RUN-OSD-1" in body
+    assert "Att fakturera totalt:** 1\u00a0137\u00a0347\u00a0kr" in body, body
+    assert f"/run-stewards/files/RUN/{YEAR}/invoices/fakturor_{YEAR}.xlsx" in body
     tasks = result["tasks"]
-    assert tasks["prepare"] == "success" and tasks["approval"] == "success"
+    assert tasks["prepare"] == "success"
     rows = register(session_factory(url))
     assert len(rows) == 3
     if answer == "Approve":
-        assert tasks["release"] == "success" and tasks["reject"] == "skipped"
-        assert sorted(p.name for p in outbox.iterdir()) == [f"RUN-{YEAR}-000{i}.xml" for i in (1, 2, 3)]
-        assert {r.status for r in rows} == {"released"}
-    else:
-        assert tasks["reject"] == "success" and tasks["release"] == "skipped"
+        assert tasks["approval"] == "success" and tasks["release"] == "success" and tasks["reject"] == "skipped"
+        assert sorted(p.name for p in outbox.glob("*.xml")) == [f"RUN-{YEAR}-000{i}.xml" for i in (1, 2, 3)]
+        assert [p.name for p in outbox.glob("leverans_*.csv")] == [f"leverans_{YEAR}_RUN-{YEAR}-0001_RUN-{YEAR}-0003.csv"]
+        assert {r.status for r in rows} == {"released"} and {r.decided_by for r in rows} == {"ekonomi"}
+    elif reason:
+        assert tasks["approval"] == "success" and tasks["reject"] == "success" and tasks["release"] == "skipped"
         assert not outbox.exists() or list(outbox.iterdir()) == []
-        assert {r.status for r in rows} == {"rejected"}
+        assert {(r.status, r.number, r.decision) for r in rows} == {("rejected", None, f"Avslagen: {reason}")}
+    else:   # "Avslå" without a reason: refused, nothing rejected or released, the drafts still wait
+        assert tasks["approval"] == "failed" and result["run"] == "failed"
+        assert not outbox.exists() or list(outbox.iterdir()) == []
+        assert {(r.status, r.number) for r in rows} == {("prepared", None)}
     get_engine(url).dispose()
 
 
@@ -354,7 +439,7 @@ def test_run_config_cannot_change_the_payee_account_and_approval_shows_it(tmp_pa
         summary = prepare_invoices(s, cfg, YEAR, issue_date=date(YEAR, 1, 15))
     assert summary["payee_iban"] == "SE45 5000 0000 0583 9825 7466"
     assert summary["payee_org_number"] == "2021002841" and summary["payee"] == "Mittuniversitetet"
-    assert summary["pending_total_sv"].replace("\xa0", " ") == "1 137 347,00 kr"
+    assert summary["pending_total_sv"].replace("\xa0", " ") == "1 137 347 kr"   # whole kronor: no ",00"
     xml = Path(register(sessions)[0].xml_path).read_text(encoding="utf-8")
     assert "SE4550000000058398257466" in xml and "SE1212341234123412341234" not in xml and "5560000000" not in xml
     # finance's connection changes between prepare and release: nothing is released

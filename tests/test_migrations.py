@@ -25,7 +25,7 @@ def _revision(url: str) -> str:
 
 def test_a_new_warehouse_is_the_models_at_the_head(warehouse_url):
     migrate(warehouse_url)
-    assert _revision(warehouse_url) == head_revision() == "0004"
+    assert _revision(warehouse_url) == head_revision() == "0005"
     assert _differences(warehouse_url) == []
     tables = set(metadata().tables)
     assert {"contribution", "balance", "invoice", "staged_file", "registrant_name"} <= tables
@@ -45,3 +45,22 @@ def test_a_warehouse_from_before_the_baseline_is_refused_with_what_to_do(warehou
         conn.execute(text("INSERT INTO alembic_version VALUES ('0002')"))
     with pytest.raises(TooOld, match=r"schemaversion 0002, äldre än baslinjen 0004: skapa ett nytt lager"):
         migrate(warehouse_url)
+
+
+def test_invoices_numbered_before_0005_keep_their_numbers_as_draft_ids(warehouse_url):
+    """0005 (numbers at release): a warehouse at the baseline with an issued invoice is upgraded in
+    place; the invoice keeps its number, which becomes its draft id, and a new draft has no number."""
+    migrate(warehouse_url)
+    command.downgrade(_alembic_config(warehouse_url), "0004")
+    with get_engine(warehouse_url).begin() as conn:
+        conn.execute(text(
+            "INSERT INTO invoice (tenant, year, series, number, kind, municipality_code, municipality_name, "
+            "org_number, buyer_reference, quantity, unit_price_sek, months, amount_sek, vat_sek, total_sek, "
+            "status, issue_date, issued_at, xml_path, checksum) VALUES ('RUN', 2025, 'RUN-2025', 'RUN-2025-0007', "
+            "'invoice', '2380', 'Östersund', '2120002380', 'R', 64000, 2, 12, 128000, 0, 128000, 'released', "
+            "'2025-01-15', '2025-01-15 06:00:00', 'x.xml', 'c')"))
+    migrate(warehouse_url)
+    assert _revision(warehouse_url) == "0005" and _differences(warehouse_url) == []
+    with get_engine(warehouse_url).connect() as conn:
+        row = conn.execute(text("SELECT number, draft_id, decision FROM invoice")).one()
+    assert tuple(row) == ("RUN-2025-0007", "RUN-2025-0007", None)

@@ -345,29 +345,63 @@ def test_two_reporting_years_under_the_real_scheduler(world):
     run_id = waiting["run_id"]
     assert waiting["note"] == "Fakturaår 2025 (angivet vid start (parametern year))"
 
-    def awaiting():
-        return life.tasks("run_invoices", run_id).get("approval") == "awaiting_input"
-
-    life.stack.wait_for(awaiting, 300, "the approval step to wait for finance")
-    # A person answers after the worker has put the step down: the scheduler has had the executor's
-    # event for the parked attempt. (Answering within the same instant raced that event in one CI run:
-    # the step failed after the answer; the failure message below now says how.)
-    park_seen = re.compile(r"Received executor event with state \w+ for task instance .*task_id='approval'.*"
-                           + re.escape(run_id))
-    life.stack.wait_for(lambda: park_seen.search(life.stack.log_path("scheduler").read_text(errors="replace")),
-                        120, "the scheduler to see the parked approval step's process end")
     outbox = out / "2025" / "invoices" / "outbox"
+
+    def parked(run_id: str) -> None:
+        life.stack.wait_for(lambda: life.tasks("run_invoices", run_id).get("approval") == "awaiting_input", 300,
+                            "the approval step to wait for finance")
+        # A person answers after the worker has put the step down: the scheduler has had the executor's
+        # event for the parked attempt. (Answering within the same instant raced that event in one CI run:
+        # the step failed after the answer; the failure message below now says how.)
+        park_seen = re.compile(r"Received executor event with state \w+ for task instance .*task_id='approval'.*"
+                               + re.escape(run_id))
+        life.stack.wait_for(lambda: park_seen.search(life.stack.log_path("scheduler").read_text(errors="replace")),
+                            120, "the scheduler to see the parked approval step's process end")
+
+    def answered(run_id: str, option: str, reason: str | None) -> str:
+        path = f"/api/v2/dags/run_invoices/dagRuns/{run_id}/taskInstances/approval/-1/hitlDetails"
+        code, body = life.stack.api("PATCH", path, life.token("ekonomi"),
+                                    {"chosen_options": [option], "params_input": {"skal": reason}})
+        assert code == 200, (code, body)
+
+        def finished():
+            [(state,)] = life.sql("SELECT state FROM dag_run WHERE dag_id = 'run_invoices' AND run_id = %s", (run_id,))
+            return state if state in ("success", "failed") else None
+
+        state = life.stack.wait_for(finished, 300, f"the run after finance's answer {option}")
+        assert state == "success", life.diagnose("run_invoices", run_id, "approval")
+        return state
+
+    parked(run_id)
     assert not outbox.exists() or not list(outbox.glob("*.xml"))
     path = f"/api/v2/dags/run_invoices/dagRuns/{run_id}/taskInstances/approval/-1/hitlDetails"
+    # what finance reads: every municipality with its amount, through the REST API as the UI shows it
+    code, detail = life.stack.api("GET", path, life.token("ekonomi"))
+    assert code == 200, (code, detail)
+    body = detail["body"]
+    table = [ln for ln in body.splitlines() if ln.startswith("| ") and "UTKAST-RUN-2025-" in ln]
+    assert len(table) == 19 and all(re.search(r"\| \d[\d\u00a0]* kr \|", ln) for ln in table), body
+    assert "Östersund (2380)" in body and detail["options"] == ["Godkänn och skicka", "Avslå"]
     for who in ("forvaltare", "samordnare"):   # only finance (the role ekonomi) may answer
-        code, body = life.stack.api("PATCH", path, life.token(who), {"chosen_options": ["Approve"]})
-        assert code == 403, (who, code, body)
-    code, body = life.stack.api("PATCH", path, life.token("ekonomi"), {"chosen_options": ["Approve"]})
-    assert code == 200, (code, body)
-    def finished():
-        [(state,)] = life.sql("SELECT state FROM dag_run WHERE dag_id = 'run_invoices' AND run_id = %s", (run_id,))
-        return state if state in ("success", "failed") else None
+        code, resp = life.stack.api("PATCH", path, life.token(who), {"chosen_options": ["Godkänn och skicka"],
+                                                                      "params_input": {"skal": None}})
+        assert code == 403, (who, code, resp)
+    # finance rejects with a reason: nothing is sent and no number is used
+    answered(run_id, "Avslå", "Fel referens för Östersund")
+    assert not outbox.exists() or not list(outbox.glob("*.xml"))
+    # prepared again and approved: the first number of the series is still 0001
+    life.trigger("run_invoices", {"year": 2025})
+    again = life.new_run("run_invoices", states=("running",))["run_id"]
+    parked(again)
+    answered(again, "Godkänn och skicka", None)
+    assert sorted(p.name for p in outbox.glob("*.xml")) == [f"RUN-2025-{i:04d}.xml" for i in range(1, 20)]
+    from openpyxl import load_workbook
 
-    state = life.stack.wait_for(finished, 300, "the released invoices")
-    assert state == "success", life.diagnose("run_invoices", run_id, "approval")
-    assert len(list(outbox.glob("*.xml"))) == 19
+    sheet = load_workbook(out / "2025" / "invoices" / "fakturor_2025.xlsx").active
+    head = [c.value for c in sheet[1]]
+    rows = [dict(zip(head, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)]
+    numbers = [r["Nummer"] for r in rows if r["Nummer"]]
+    assert numbers == [f"RUN-2025-{i:04d}" for i in range(1, 20)] and len(set(numbers)) == 19
+    rejected = [r for r in rows if r["Status"] == "rejected"]
+    assert len(rejected) == 19 and {r["Beslut"] for r in rejected} == {"Avslagen: Fel referens för Östersund"}
+    assert all(r["Beslutat av"] for r in rows)

@@ -15,3 +15,14 @@ class RunNotifier(BaseNotifier):
         from runreport.notify import task_failed
 
         task_failed(context)
+
+
+class ApprovalWaiting(BaseNotifier):
+    """Tell finance that invoices wait for its approval (the HITL step's ``notifiers``)."""
+
+    template_fields = ()
+
+    def notify(self, context):  # noqa: ANN001 - Airflow's Context
+        from runreport.notify import approval_waiting
+
+        approval_waiting(context)

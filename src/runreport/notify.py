@@ -326,6 +326,38 @@ def task_failed(context: Any) -> str:
     return deliver(notice, cfg=cfg, context=context) if notice else "already"
 
 
+def finance(cfg: dict[str, Any] | None = None) -> list[str]:
+    """``notifications.finance``: who is told that invoices wait for approval (default: the stewards)."""
+    cfg = _config() if cfg is None else cfg
+    raw = (cfg.get("notifications") or {}).get("finance")
+    if not raw:
+        return stewards(cfg)
+    return [a.strip() for a in (raw.split(",") if isinstance(raw, str) else raw) if a and str(a).strip()]
+
+
+def approval_waiting(context: Any) -> str:
+    """The approval step's notifier: tell finance that drafts wait, how many and how much, and where."""
+    cfg = _config()
+    ti = context["ti"]
+    summary = ti.xcom_pull(task_ids="prepare") or {}
+    year, tenant = summary.get("year"), summary.get("tenant") or cfg.get("tenant")
+    dag_run = context.get("dag_run")
+    run_id = getattr(dag_run, "run_id", None)
+    notice = Notice(
+        event="invoice_approval_waiting",
+        subject=f"Fakturor för kommunbidrag {year} väntar på ditt godkännande",
+        lines=[f"{len(summary.get('rows') or [])} dokument väntar: att fakturera {summary.get('invoiced_sv', '')}"
+               + (f", att kreditera {summary['credited_sv']}" if summary.get("credits_waiting") else "") + ".",
+               "Öppna körningen i Airflow, fliken Required actions, och välj Godkänn och skicka eller Avslå "
+               "(med skäl)."],
+        facts={"year": year, "tenant": tenant, "drafts": summary.get("pending") or []},
+        links=links(cfg, tenant, year, getattr(dag_run, "dag_id", None) or "run_invoices", run_id)
+        | ({f"Fakturaregistret {year}": f"{base_url(cfg)}/run-stewards/files/{quote(str(tenant))}/{year}/invoices/"
+            f"fakturor_{year}.xlsx"} if year and tenant else {}),
+    )
+    return deliver(notice, cfg=cfg, context=context, to=finance(cfg))
+
+
 def files_resolved(cfg, year: int | None, resolved: list[dict], *, dag_id: str | None = None,
                    run_id: str | None = None) -> str | None:
     """A corrected file loaded where an earlier one was rejected: say the issue is resolved."""

@@ -117,6 +117,10 @@ class Invoicing(_Section):
     seller: Seller
     approvers: list[str] = []
     basis_pdf: bool = True
+    # the Peppol BIS Billing 3.0 validator every document must pass before release (a command taking
+    # XML paths, exit 0 = no fatal); relative paths from the project root; "" = not checked (said in the log)
+    peppol_validator: str = ""
+    outbox_manifest: bool = True
 
 
 class Balance(_Section):
@@ -126,6 +130,7 @@ class Balance(_Section):
 
 class Notifications(_Section):
     stewards: list[str] | str = []
+    finance: list[str] | str = []     # told when invoices wait for approval (default: the stewards)
     base_url: str | None = None
 
 

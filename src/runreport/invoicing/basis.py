@@ -20,10 +20,16 @@ from runreport.orgnumber import format_orgnr
 log = logging.getLogger(__name__)
 
 KIND_SV = {"invoice": "Faktura", "credit_note": "Kreditnota"}
-STATUS_SV = {"prepared": "förberedd", "released": "skickad", "rejected": "avslagen"}
-SHEET_HEADERS = ["Nummer", "Typ", "Kommunkod", "Kommun", "Organisationsnummer", "Referens",
-                 "Belopp exkl. moms", "Moms", "Att betala", "Status", "Status (sv)", "Fakturadatum",
-                 "Förfallodatum", "Krediterar"]
+STATUS_SV = {"prepared": "väntar på godkännande", "released": "skickad", "rejected": "avslagen",
+             "superseded": "ersatt av nytt utkast"}
+SHEET_HEADERS = ["Nummer", "Utkast", "Typ", "Kommunkod", "Kommun", "Organisationsnummer", "Referens",
+                 "Belopp exkl. moms", "Moms", "Att betala", "Status", "Status (sv)", "Beslut", "Beslutat av",
+                 "Fakturadatum", "Förfallodatum", "Krediterar"]
+
+
+def shown_number(inv) -> str:  # noqa: ANN001
+    """The invoice number, or for a draft its draft id and that the number comes at release."""
+    return inv.number or f"{inv.draft_id} (utkast: numret ges när fakturan skickas)"
 
 
 def kr(value: Decimal | int) -> str:
@@ -76,7 +82,7 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None) -> Path
         ("Belopp", kr(inv.amount_sek)),
         ("Moms", kr(inv.vat_sek)),
         ("Att kreditera" if credit else "Att betala", kr(inv.total_sek)),
-        ("Kreditnotanummer" if credit else "Fakturanummer", inv.number),
+        ("Kreditnotanummer" if credit else "Fakturanummer", shown_number(inv)),
         ("Fakturadatum", inv.issue_date.isoformat()),
     ]
     if credit:
@@ -84,7 +90,7 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None) -> Path
     else:
         rows.append(("Förfallodatum", inv.due_date.isoformat() if inv.due_date else ""))
         rows.append(("Betalning till", f"IBAN {payee.iban_spaced}" + (f", BIC {payee.bic}" if payee.bic else "")))
-        rows.append(("Betalningsreferens", inv.number))
+        rows.append(("Betalningsreferens", inv.number or "fakturanumret (ges när fakturan skickas)"))
     table = doc.add_table(rows=0, cols=2)
     table.style = "Table Grid"
     for label, value in rows:
@@ -124,12 +130,14 @@ def to_pdf(docx_path: Path) -> Path | None:
 
 
 def write_register(invoices: Iterable, year: int, path: Path) -> Path:  # noqa: ANN001
-    """``fakturor_<year>.xlsx``: every invoice and credit note of the year, in number order."""
+    """``fakturor_<year>.xlsx``: every invoice and credit note of the year, the numbered ones in number
+    order, then the drafts (waiting, rejected, superseded) in draft order, each with the decision
+    behind its state: the register the auditors read."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    invoices = sorted(invoices, key=lambda i: i.number)
-    by_id = {i.id: i.number for i in invoices}
+    invoices = sorted(invoices, key=lambda i: (i.number is None, i.number or "", i.draft_id))
+    by_id = {i.id: i.number or i.draft_id for i in invoices}
     wb = Workbook()
     ws = wb.active
     ws.title = f"Fakturor {year}"
@@ -138,18 +146,20 @@ def write_register(invoices: Iterable, year: int, path: Path) -> Path:  # noqa: 
         cell.font = Font(bold=True)
     for inv in invoices:
         ws.append([
-            inv.number, KIND_SV.get(inv.kind, inv.kind), inv.municipality_code, inv.municipality_name,
-            format_orgnr(inv.org_number), inv.buyer_reference, float(inv.amount_sek), float(inv.vat_sek),
-            float(inv.total_sek), inv.status, STATUS_SV.get(inv.status, inv.status), inv.issue_date,
-            inv.due_date, by_id.get(inv.credited_invoice_id, ""),
+            inv.number or "", inv.draft_id, KIND_SV.get(inv.kind, inv.kind), inv.municipality_code,
+            inv.municipality_name, format_orgnr(inv.org_number), inv.buyer_reference, float(inv.amount_sek),
+            float(inv.vat_sek), float(inv.total_sek), inv.status, STATUS_SV.get(inv.status, inv.status),
+            inv.decision or "", inv.decided_by or "", inv.issue_date, inv.due_date,
+            by_id.get(inv.credited_invoice_id, ""),
         ])
     money_fmt = "# ##0.00"
     for row in ws.iter_rows(min_row=2):
-        for idx in (6, 7, 8):
+        for idx in (7, 8, 9):
             row[idx].number_format = money_fmt
-        for idx in (11, 12):
+        for idx in (14, 15):
             row[idx].number_format = "yyyy-mm-dd"
-    for col, width in zip("ABCDEFGHIJKLMN", (16, 11, 10, 16, 14, 16, 16, 12, 14, 10, 11, 12, 13, 16), strict=True):
+    widths = (16, 22, 11, 10, 16, 14, 16, 16, 12, 14, 10, 20, 40, 14, 12, 13, 16)
+    for col, width in zip("ABCDEFGHIJKLMNOPQ", widths, strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,14 +1,20 @@
 """Plan, record and release the year's invoices.
 
 * ``prepare_invoices``: compares the year's contributions with the invoice register. A municipality
-  without a valid (not rejected, not credited) invoice gets a new invoice; one whose amount is
-  unchanged gets nothing; one whose amount changed gets a **credit note for the old invoice plus a
-  new invoice** (never an overwrite); an invoice whose contribution disappeared is credited.
-  Everything is recorded with status ``prepared`` and written to ``<output>/invoices/prepared/``
-  together with the invoice basis (``underlag/``) and the register ``fakturor_<year>.xlsx``.
-* ``release_invoices`` (after approval): prepared -> released, XML copied to ``invoices/outbox/``.
-* ``reject_invoices``: prepared -> rejected, XML moved to ``invoices/rejected/``; the numbers stay
-  used. The next ``prepare_invoices`` plans afresh.
+  without a valid (not rejected, not credited) invoice gets a new draft; one whose amount is
+  unchanged gets nothing. One whose amount changed: a draft not yet released is **superseded** by a
+  new draft (it never had a number, nothing is credited); a released invoice gets a **credit note
+  plus a new invoice** (never an overwrite); a released invoice whose contribution disappeared is
+  credited. Drafts carry a draft id (``UTKAST-RUN-2026-0001``), are recorded with status
+  ``prepared`` and written to ``<output>/invoices/prepared/`` together with the invoice basis
+  (``underlag/``) and the register ``fakturor_<year>.xlsx``.
+* ``release_invoices`` (after finance's approval): each approved draft takes the next number of the
+  unbroken series (``RUN-2026-0001``), is rendered with that number and the release date into
+  ``invoices/outbox/``, and must pass the Peppol rules there (``invoicing.peppol_validator``) or
+  nothing is released.
+* ``reject_invoices`` (a reason is required): prepared -> rejected, the draft moved to
+  ``invoices/rejected/``. No number was used, so none is lost; the next ``prepare_invoices`` plans
+  afresh.
 
 Each function runs in one transaction on the given session and commits it.
 """
@@ -17,8 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,28 +34,30 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from runreport import sweformat
-from runreport.invoicing import basis, ubl
+from runreport.invoicing import approval_text, basis, ubl
 from runreport.invoicing.model import InvoiceDraft, InvoicingSettings, UblDocument, money
 from runreport.invoicing.numbering import lock_sequence, next_number, series_key
 from runreport.warehouse.invoices import (
     KIND_CREDIT_NOTE,
     KIND_INVOICE,
     STATUS_PREPARED,
-    STATUS_REJECTED,
     STATUS_RELEASED,
+    STATUS_SUPERSEDED,
     Invoice,
 )
 from runreport.warehouse.models import Contribution, Member
 
 log = logging.getLogger(__name__)
 
+DRAFT_PREFIX = "UTKAST-"   # draft ids: a series of their own, never the invoice numbers
+
 
 @dataclass(frozen=True)
 class Action:
     municipality_code: str
-    credit: Invoice | None  # existing invoice to credit
+    credit: Invoice | None  # released invoice to credit
     draft: InvoiceDraft | None  # new invoice to issue
+    supersede: Invoice | None = None  # a draft not yet released, replaced by the new one
 
 
 def invoice_dirs(cfg, year: int) -> dict[str, Path]:  # noqa: ANN001
@@ -90,20 +97,25 @@ def load_drafts(session: Session, tenant: str, year: int) -> list[InvoiceDraft]:
 
 def _register(session: Session, tenant: str, year: int) -> list[Invoice]:
     return list(session.scalars(
-        select(Invoice).where(Invoice.tenant == tenant, Invoice.year == year).order_by(Invoice.number)
+        select(Invoice).where(Invoice.tenant == tenant, Invoice.year == year).order_by(Invoice.id)
     ))
+
+
+def ref(inv: Invoice) -> str:
+    """How a person names the document: its number once released, else its draft id."""
+    return inv.number or inv.draft_id
 
 
 def _open_invoices(register: list[Invoice]) -> dict[str, Invoice]:
     """Per municipality the invoice currently in force: not rejected and not credited."""
     credited = {i.credited_invoice_id for i in register
-                if i.kind == KIND_CREDIT_NOTE and i.status != STATUS_REJECTED}
+                if i.kind == KIND_CREDIT_NOTE and i.status in (STATUS_PREPARED, STATUS_RELEASED)}
     out: dict[str, Invoice] = {}
     for inv in register:
-        if inv.kind == KIND_INVOICE and inv.status != STATUS_REJECTED and inv.id not in credited:
+        if inv.kind == KIND_INVOICE and inv.status in (STATUS_PREPARED, STATUS_RELEASED) and inv.id not in credited:
             if inv.municipality_code in out:  # pragma: no cover - guarded by planning
                 raise RuntimeError(f"two open invoices for {inv.municipality_code}: "
-                                   f"{out[inv.municipality_code].number}, {inv.number}")
+                                   f"{ref(out[inv.municipality_code])}, {ref(inv)}")
             out[inv.municipality_code] = inv
     return out
 
@@ -115,12 +127,10 @@ def plan(session: Session, tenant: str, year: int) -> tuple[list[Action], int]:
     actions, unchanged = [], 0
     for code in sorted(set(drafts) | set(open_invoices)):
         draft, current = drafts.get(code), open_invoices.get(code)
-        if current is None:
-            actions.append(Action(code, None, draft))
-        elif draft is None:
-            actions.append(Action(code, current, None))
-        elif money(current.amount_sek) == draft.amount:
+        if current is not None and draft is not None and money(current.amount_sek) == draft.amount:
             unchanged += 1
+        elif current is not None and current.status == STATUS_PREPARED:
+            actions.append(Action(code, None, draft, supersede=current))   # never sent: nothing to credit
         else:
             actions.append(Action(code, current, draft))
     return actions, unchanged
@@ -142,18 +152,19 @@ def _sha256(path: Path) -> str:
 def _record(session: Session, cfg, settings: InvoicingSettings, *, kind: str, draft: InvoiceDraft,  # noqa: ANN001
             issue_date: date, prepared_dir: Path, credited: Invoice | None, written: list[Path]) -> Invoice:
     series = cfg["invoicing"]["series"]
-    number = next_number(session, cfg.tenant, series, draft.year)
+    draft_id = next_number(session, cfg.tenant, DRAFT_PREFIX + series, draft.year)
     due = issue_date + timedelta(days=settings.payment_terms_days) if kind == KIND_INVOICE else None
     doc = UblDocument(
-        kind=kind, number=number, issue_date=issue_date, draft=draft, settings=settings, due_date=due,
+        kind=kind, number=draft_id, issue_date=issue_date, draft=draft, settings=settings, due_date=due,
         credited_number=credited.number if credited else None,
         credited_issue_date=credited.issue_date if credited else None,
     )
-    path = prepared_dir / f"{number}.xml"
+    path = prepared_dir / f"{draft_id}.xml"
     written.append(path)
     ubl.write(doc, path)
     inv = Invoice(
-        tenant=cfg.tenant, year=draft.year, series=series_key(series, draft.year), number=number, kind=kind,
+        tenant=cfg.tenant, year=draft.year, series=series_key(series, draft.year), draft_id=draft_id, number=None,
+        kind=kind,
         municipality_code=draft.municipality_code, municipality_name=draft.municipality_name,
         org_number=draft.org_number, buyer_reference=draft.buyer_reference, quantity=draft.quantity,
         unit_price_sek=draft.unit_price, months=draft.months, population_year=draft.population_year,
@@ -171,10 +182,10 @@ def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | 
     """Invoice basis (docx, pdf when possible) for ``invoices`` and the year's register."""
     dirs = invoice_dirs(cfg, year)
     register = _register(session, cfg.tenant, year)
-    numbers = {i.id: i.number for i in register}
+    numbers = {i.id: ref(i) for i in register}
     out = []
     for inv in invoices or []:
-        docx = basis.write_docx(inv, cfg, dirs["underlag"] / f"{inv.number}_fakturaunderlag.docx",
+        docx = basis.write_docx(inv, cfg, dirs["underlag"] / f"{ref(inv)}_fakturaunderlag.docx",
                                 credited_number=numbers.get(inv.credited_invoice_id))
         out.append(docx)
         if cfg["invoicing"].get("basis_pdf", True):
@@ -210,7 +221,15 @@ def prepare_invoices(session: Session, cfg, year: int, issue_date: date | None =
         lock_sequence(session, cfg.tenant, series_key(cfg["invoicing"]["series"], year))
         actions, unchanged = plan(session, cfg.tenant, year)
         new: list[Invoice] = []
+        superseded: list[Invoice] = []
         for action in actions:
+            if action.supersede is not None:
+                old = action.supersede
+                old.status = STATUS_SUPERSEDED
+                old.decision = ("Ersatt av ett nytt utkast: kommunbidraget ändrades innan fakturan skickades"
+                                if action.draft is not None else
+                                "Kommunbidraget finns inte längre: utkastet skickas inte")
+                superseded.append(old)
             if action.credit is not None:
                 new.append(_record(session, cfg, settings, kind=KIND_CREDIT_NOTE, draft=_draft_of(action.credit),
                                    issue_date=issue_date, prepared_dir=dirs["prepared"],
@@ -220,105 +239,42 @@ def prepare_invoices(session: Session, cfg, year: int, issue_date: date | None =
                                    issue_date=issue_date, prepared_dir=dirs["prepared"],
                                    credited=None, written=written))
         written += write_documents(session, cfg, year, new)
-    pending = [i for i in _register(session, cfg.tenant, year) if i.status == STATUS_PREPARED]
+    register = _register(session, cfg.tenant, year)
+    pending = [i for i in register if i.status == STATUS_PREPARED]
+    invoiced = sum((i.total_sek for i in pending if i.kind == KIND_INVOICE), Decimal(0))
+    credited = sum((i.total_sek for i in pending if i.kind == KIND_CREDIT_NOTE), Decimal(0))
+    previous = _previous_year(session, cfg.tenant, year)
     summary = {
         "year": year,
-        "invoices": [i.number for i in new if i.kind == KIND_INVOICE],
-        "credit_notes": [i.number for i in new if i.kind == KIND_CREDIT_NOTE],
+        "tenant": cfg.tenant,
+        "invoices": [i.draft_id for i in new if i.kind == KIND_INVOICE],
+        "credit_notes": [i.draft_id for i in new if i.kind == KIND_CREDIT_NOTE],
+        "superseded": [i.draft_id for i in superseded],
         "unchanged": unchanged,
-        "pending": [i.number for i in pending],
-        "pending_invoiced_sek": str(sum((i.total_sek for i in pending if i.kind == KIND_INVOICE), Decimal(0))),
-        "pending_credited_sek": str(sum((i.total_sek for i in pending if i.kind == KIND_CREDIT_NOTE), Decimal(0))),
+        "pending": [i.draft_id for i in pending],
+        "invoices_waiting": [i.draft_id for i in pending if i.kind == KIND_INVOICE],
+        "credits_waiting": [i.draft_id for i in pending if i.kind == KIND_CREDIT_NOTE],
+        "pending_invoiced_sek": str(invoiced),
+        "pending_credited_sek": str(credited),
+        "invoiced_sv": approval_text.kr(invoiced),
+        "credited_sv": approval_text.kr(credited),
+        "previous_total_sv": approval_text.kr(sum(previous.values(), Decimal(0))) if previous else "",
+        "rows": approval_text.rows(pending, previous, {i.id: ref(i) for i in register},
+                                   cfg.get("population", {}).get("reference_date", "12-31")),
         "prepared_dir": str(dirs["prepared"]),
         # what finance must see to approve: who is paid, to which account, how much
         "payee": settings.seller.name,
         "payee_org_number": settings.seller.org_number,
         "payee_iban": " ".join(settings.seller.iban[i:i + 4] for i in range(0, len(settings.seller.iban), 4)),
         "payee_bic": settings.seller.bic or "",
-        "pending_total_sv": sweformat.kronor(sum((i.total_sek for i in pending if i.kind == KIND_INVOICE),
-                                                 Decimal(0)), 2),
+        "pending_total_sv": approval_text.kr(invoiced),
     }
     log.info("Invoices %s: %d new invoice(s), %d credit note(s), %d unchanged, %d awaiting approval",
              year, len(summary["invoices"]), len(summary["credit_notes"]), unchanged, len(pending))
     return summary
 
 
-def _payee_account(xml: Path) -> str | None:
-    """The IBAN a prepared document pays to (``cac:PayeeFinancialAccount/cbc:ID``)."""
-    from lxml import etree
-
-    ids = etree.parse(str(xml)).xpath("//*[local-name()='PayeeFinancialAccount']/*[local-name()='ID']/text()")
-    return ids[0].strip() if ids else None
-
-
-def _pending(session: Session, tenant: str, year: int) -> list[Invoice]:
-    return [i for i in _register(session, tenant, year) if i.status == STATUS_PREPARED]
-
-
-def release_invoices(session: Session, cfg, year: int, numbers: Iterable[str] | None = None) -> list[Path]:  # noqa: ANN001
-    """After approval: copy the prepared documents of the year that finance approved (``numbers``,
-    the ones the approval showed; None: every prepared one) to the outbox and mark them released.
-    A document prepared after the approval was asked for stays prepared for the next approval.
-    A file whose checksum no longer matches the register is refused (nothing is released)."""
-    dirs = invoice_dirs(cfg, year)
-    dirs["outbox"].mkdir(parents=True, exist_ok=True)
-    pending = _pending(session, cfg.tenant, year)
-    if numbers is not None:
-        approved = set(numbers)
-        left = [inv.number for inv in pending if inv.number not in approved]
-        if left:
-            log.warning("Not approved in this run, left prepared: %s", ", ".join(left))
-        pending = [inv for inv in pending if inv.number in approved]
-    account = InvoicingSettings.from_config(cfg).seller.iban
-    for inv in pending:
-        if _sha256(Path(inv.xml_path)) != inv.checksum:
-            raise RuntimeError(f"{inv.xml_path} was changed after it was prepared (checksum mismatch); "
-                               "nothing released")
-        prepared_with = _payee_account(Path(inv.xml_path))
-        if inv.kind == KIND_INVOICE and prepared_with != account:
-            raise RuntimeError(
-                f"Fakturan {inv.number} förbereddes med bankkontot {prepared_with}, men ekonomis anslutning anger nu "
-                f"{account}: inget släpps. Avvisa och förbered fakturorna på nytt / invoice {inv.number} was "
-                f"prepared with another bank account than the finance connection now holds; nothing released")
-    with _all_or_nothing(session) as copied:
-        now = datetime.now()
-        for inv in pending:
-            target = dirs["outbox"] / Path(inv.xml_path).name
-            shutil.copy2(inv.xml_path, target)
-            copied.append(target)
-            inv.status = STATUS_RELEASED
-            inv.released_at = now
-        session.flush()
-        write_documents(session, cfg, year)
-    log.info("Released %d document(s) for %s to %s", len(copied), year, dirs["outbox"])
-    return copied
-
-
-def reject_invoices(session: Session, cfg, year: int, numbers: Iterable[str] | None = None) -> list[str]:  # noqa: ANN001
-    """Mark the prepared documents of the year that finance rejected (``numbers``; None: every
-    prepared one) rejected; nothing reaches the outbox."""
-    dirs = invoice_dirs(cfg, year)
-    dirs["rejected"].mkdir(parents=True, exist_ok=True)
-    pending = _pending(session, cfg.tenant, year)
-    if numbers is not None:
-        pending = [inv for inv in pending if inv.number in set(numbers)]
-    moved: list[tuple[Path, Path]] = []
-    try:
-        for inv in pending:
-            src = Path(inv.xml_path)
-            target = dirs["rejected"] / src.name
-            if src.exists():
-                shutil.move(str(src), target)
-                moved.append((target, src))
-            inv.status = STATUS_REJECTED
-            inv.xml_path = str(target)
-        session.flush()
-        write_documents(session, cfg, year)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        for target, src in moved:
-            shutil.move(str(target), src)
-        raise
-    log.info("Rejected %d prepared document(s) for %s", len(pending), year)
-    return [i.number for i in pending]
+def _previous_year(session: Session, tenant: str, year: int) -> dict[str, Decimal]:
+    """Last year's contribution per municipality (what the approval compares with)."""
+    return {c.municipality_code: Decimal(c.amount_sek) for c in session.scalars(
+        select(Contribution).where(Contribution.tenant == tenant, Contribution.year == year - 1))}

@@ -1,0 +1,43 @@
+"""The hand-over of a released batch: ``<outbox>/leverans_<year>_<first>_<last>.csv``.
+
+The outbox is the folder the access point provider collects from (docs/operations.md). Each
+release writes, beside its XML files, one manifest that finance reconciles against the provider's
+receipt and the ledger: file, SHA-256, document type, buyer, amounts. Semicolon-separated, UTF-8
+with BOM, decimal comma: it opens as columns in Swedish Excel. Buyer names are municipalities, never
+people; a value that a spreadsheet would run as a formula is neutralised.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from runreport.orgnumber import format_orgnr
+from runreport.validation.summary import csv_cell
+
+HEADINGS = ["Fil", "SHA-256", "Typ", "Fakturanummer", "Utkast", "Krediterar", "Kommunkod", "Köpare",
+            "Organisationsnummer", "Köparens referens", "Fakturadatum", "Förfallodatum",
+            "Belopp exkl. moms", "Moms", "Att betala", "Valuta"]
+
+
+def _amount(value) -> str:  # noqa: ANN001
+    return f"{value:.2f}".replace(".", ",")
+
+
+def write(invoices: list, outbox: Path, year: int, credited_numbers: dict) -> Path:  # noqa: ANN001
+    """One manifest for the released ``invoices`` (rows of the register, numbered)."""
+    numbers = [inv.number for inv in invoices]
+    path = outbox / f"leverans_{year}_{numbers[0]}_{numbers[-1]}.csv"
+    buf = io.StringIO()
+    out = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    out.writerow(HEADINGS)
+    for inv in invoices:
+        out.writerow([csv_cell(v) for v in (
+            Path(inv.xml_path).name, inv.checksum, "Kreditnota" if inv.kind == "credit_note" else "Faktura",
+            inv.number, inv.draft_id, credited_numbers.get(inv.credited_invoice_id, ""), inv.municipality_code,
+            inv.municipality_name, format_orgnr(inv.org_number), inv.buyer_reference, inv.issue_date.isoformat(),
+            inv.due_date.isoformat() if inv.due_date else "", _amount(inv.amount_sek), _amount(inv.vat_sek),
+            _amount(inv.total_sek), "SEK")])
+    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+    return path
