@@ -82,7 +82,7 @@ def markdown(summary: dict, base_url: str) -> str:
         + (f"; att kreditera: {summary['credited_sv']}" if summary["credits_waiting"] else "")
         + (f" (år {year - 1} fakturerades {summary['previous_total_sv']})" if summary.get("previous_total_sv") else ""),
         "",
-        f"**Betalningsmottagare:** {text(summary['payee'])}, organisationsnummer {summary['payee_org_number']}. "
+        f"**Betalningsmottagare:** {text(summary['payee'])}, organisationsnummer {format_orgnr(summary['payee_org_number'])}. "
         f"**Bankkonto (IBAN):** {summary['payee_iban']}"
         + (f", BIC {summary['payee_bic']}" if summary.get("payee_bic") else ""),
         "",
