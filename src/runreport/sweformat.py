@@ -6,6 +6,7 @@ amounts never wrap between digit groups).
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -55,3 +56,15 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
 def long_date(d: date) -> str:
     """``date(2026, 2, 26)`` -> ``26 februari 2026``."""
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+_AMOUNT_IN_TEXT = re.compile(r"\b\d{1,3}(?: \d{3})+(?= ?(?:(?:kr|kronor)\b|%))")
+_UNIT_IN_TEXT = re.compile(r"(?<=\d) (?=(?:kr|kronor)\b|%)")
+
+
+def bind_amounts(text: str) -> str:
+    """Staff-written text as the report prints it: ``915 000 kr`` with no-break spaces between the
+    digit groups and before the unit, so an amount never breaks over two lines. Only a digit group
+    chain that ends in kr/kronor/% is bound: ``år 2024 925 000 kr`` keeps the space after the year."""
+    text = _AMOUNT_IN_TEXT.sub(lambda m: m.group().replace(" ", NBSP), text)
+    return _UNIT_IN_TEXT.sub(NBSP, text)

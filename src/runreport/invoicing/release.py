@@ -104,7 +104,8 @@ def release_invoices(session: Session, cfg, year: int, drafts: Iterable[str] | N
             target = dirs["outbox"] / f"{number}.xml"
             written.append(target)
             ubl.write(doc, target)
-            drafts_done.append(Path(inv.xml_path))
+            drafts_done.append(Path(inv.xml_path))   # the draft and its basis give way to the numbered ones
+            drafts_done += [dirs["underlag"] / f"{inv.draft_id}_fakturaunderlag.{ext}" for ext in ("docx", "pdf")]
             inv.number, inv.issue_date, inv.due_date = number, release_date, due
             inv.xml_path, inv.checksum = str(target), _sha256(target)
             inv.status, inv.released_at = STATUS_RELEASED, now
@@ -116,7 +117,7 @@ def release_invoices(session: Session, cfg, year: int, drafts: Iterable[str] | N
             written.append(manifest.write(pending, dirs["outbox"], year,
                                           {i.id: i.number for i in register.values() if i.number}))
         written += write_documents(session, cfg, year, pending)
-    for path in drafts_done:   # the drafts are now in the outbox under their numbers
+    for path in drafts_done:   # the drafts are now in the outbox and the bases under their numbers
         path.unlink(missing_ok=True)
     log.info("Released %d document(s) for %s to %s", len(pending), year, dirs["outbox"])
     return [Path(inv.xml_path) for inv in pending]

@@ -25,6 +25,7 @@ from pathlib import Path
 from lxml import etree
 
 from runreport.invoicing.model import UblDocument, money
+from runreport.sweformat import kronor, number
 
 NS_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 NS_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -136,7 +137,7 @@ def _line(root: etree._Element, doc: UblDocument, credit: bool) -> None:
     item = _cac(line, "Item")
     pop = f" {d.population_year}" if d.population_year else ""
     _cbc(item, "Description",
-         f"Bidrag {d.unit_price:f} kr per invånare och år, folkmängd{pop}: {d.quantity} invånare")
+         f"Bidrag {kronor(d.unit_price, 2)} per invånare och år, folkmängd{pop}: {number(d.quantity)} invånare")
     _cbc(item, "Name", d.line_name)
     _tax_category(item, "ClassifiedTaxCategory", doc, with_reason=False)
     price = _cac(line, "Price")

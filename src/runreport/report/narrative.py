@@ -158,8 +158,10 @@ def chapters(folder: Path) -> list[tuple[str, str, str]]:
 
 
 def read_text(path: Path) -> str | None:
+    from runreport.sweformat import bind_amounts
+
     try:
-        return path.read_text(encoding="utf-8-sig")
+        return bind_amounts(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:

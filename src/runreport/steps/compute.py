@@ -19,6 +19,16 @@ from runreport.warehouse import models as m
 log = logging.getLogger(__name__)
 
 
+def _excel_cell(value):  # noqa: ANN001, ANN202
+    """A cell for Swedish Excel: a Decimal with a decimal comma (``2,00``, never ``2.00``, which
+    Swedish Excel reads as a date or text); text made safe from running as a formula."""
+    from runreport.validation.summary import csv_cell
+
+    if isinstance(value, Decimal):
+        return format(value, "f").replace(".", ",")
+    return csv_cell(value) if isinstance(value, str) else value
+
+
 def money_basis(s, tenant: str) -> tuple[list[MemberPeriod], list[Rate], dict[tuple[str, int], int]]:
     """What the contributions are computed from: membership periods, agreement rates, population."""
     members = [MemberPeriod(x.municipality_code, x.municipality_name, x.valid_from, x.valid_to)
@@ -73,12 +83,10 @@ def compute(cfg: Config, year: int) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     import csv
 
-    from runreport.validation.summary import csv_cell
-
     table = pd.DataFrame([asdict(r) for r in rows_for_year])
     for col in table.columns:  # a cell that starts with = + - @ must not run as a formula in Excel
         if table[col].dtype == object:
-            table[col] = table[col].map(lambda v: csv_cell(v) if isinstance(v, str) else v)
+            table[col] = table[col].map(_excel_cell)
     csv_path = out / f"kommunbidrag_{year}.csv"
     table.to_csv(csv_path, sep=";", index=False, decimal=",", encoding="utf-8-sig", quoting=csv.QUOTE_NONNUMERIC)
     this = next(b for b in chain if b.year == year)
