@@ -316,6 +316,112 @@ def test_a_document_breaking_the_peppol_rules_is_not_released(tmp_path):
     get_engine(url).dispose()
 
 
+def _released_year(tmp_path):  # noqa: ANN202
+    url = f"sqlite:///{tmp_path / 'wh.db'}"
+    migrate(url)
+    cfg = make_cfg(tmp_path / "out", url)
+    sessions = session_factory(url)
+    seed(sessions)
+    with sessions() as s:
+        prepare_invoices(s, cfg, YEAR)
+    return cfg, sessions
+
+
+def test_a_credit_note_and_its_new_invoice_are_one_decision(tmp_path):
+    """Releasing the new invoice without the credit note (or rejecting only one of them) would leave
+    two invoices in force for one municipality, or none: a choice that splits them is refused."""
+    cfg, sessions = _released_year(tmp_path)
+    with sessions() as s:
+        release_invoices(s, cfg, YEAR, release_date=date(YEAR, 1, 20))
+    set_population(sessions, "2281", 100_501)
+    with sessions() as s:
+        corr = prepare_invoices(s, cfg, YEAR)
+    credit, new = corr["credit_notes"][0], corr["invoices"][0]
+    for choose in (release_invoices, reject_invoices):
+        for one in (credit, new):
+            kwargs = {"release_date": date(YEAR, 2, 1)} if choose is release_invoices else {"reason": "Fel"}
+            with sessions() as s, pytest.raises(ValueError, match="hör ihop"):
+                choose(s, cfg, YEAR, drafts=[one], **kwargs)
+    assert {r.draft_id: r.status for r in register(sessions)}[credit] == "prepared"
+    with sessions() as s:
+        release_invoices(s, cfg, YEAR, drafts=[credit, new], release_date=date(YEAR, 2, 1))
+    numbers = sorted(r.number for r in register(sessions) if r.number)
+    assert numbers == [f"RUN-{YEAR}-{i:04d}" for i in range(1, 6)]
+    with sessions() as s:   # one invoice in force per municipality: the next prepare has nothing to do
+        assert prepare_invoices(s, cfg, YEAR)["pending"] == []
+
+
+def test_a_failed_release_leaves_no_basis_and_never_touches_the_outbox(tmp_path, monkeypatch):
+    from runreport.invoicing import basis
+
+    cfg, sessions = _released_year(tmp_path)
+    inv_dir = cfg.output_dir(YEAR) / "invoices"
+    register_before = (inv_dir / f"fakturor_{YEAR}.xlsx").read_bytes()
+
+    # the second numbered basis cannot be written: the first one must not stay behind
+    real, calls = basis.write_docx, []
+
+    def second_fails(inv, cfg_, path, **kw):  # noqa: ANN001, ANN202
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return real(inv, cfg_, path, **kw)
+
+    monkeypatch.setattr(basis, "write_docx", second_fails)
+    with sessions() as s, pytest.raises(OSError, match="disk full"):
+        release_invoices(s, cfg, YEAR, release_date=date(YEAR, 1, 20))
+    monkeypatch.setattr(basis, "write_docx", real)
+    assert not list((inv_dir / "underlag").glob(f"RUN-{YEAR}-*")), "a basis for a number never issued"
+    assert not list((inv_dir / "outbox").glob("*.xml"))
+    assert (inv_dir / f"fakturor_{YEAR}.xlsx").read_bytes() == register_before
+    assert all(r.status == "prepared" and r.number is None for r in register(sessions))
+
+    # a document already in the outbox under the next number is neither rewritten nor removed
+    stray = inv_dir / "outbox" / f"RUN-{YEAR}-0001.xml"
+    stray.write_bytes(b"<Invoice>already handed over</Invoice>")
+    with sessions() as s, pytest.raises(RuntimeError, match="finns redan i utkorgen"):
+        release_invoices(s, cfg, YEAR, release_date=date(YEAR, 1, 20))
+    assert stray.read_bytes() == b"<Invoice>already handed over</Invoice>"
+    assert sorted(p.name for p in (inv_dir / "outbox").iterdir()) == [stray.name]
+    stray.unlink()
+    with sessions() as s:
+        released = release_invoices(s, cfg, YEAR, release_date=date(YEAR, 1, 20))
+    assert [p.name for p in released] == [f"RUN-{YEAR}-000{i}.xml" for i in (1, 2, 3)]
+
+
+def test_the_approval_never_offers_a_partners_link(tmp_path):
+    """A buyer reference or name holding an address stays text under GFM renderers that link bare
+    URLs, www. addresses and e-mail addresses (Airflow renders the approval with remark-gfm)."""
+    import re
+
+    import mistune
+    from markdown_it import MarkdownIt
+
+    from runreport.invoicing.approval_text import markdown, text
+
+    url = f"sqlite:///{tmp_path / 'wh.db'}"
+    migrate(url)
+    cfg = make_cfg(tmp_path / "out", url)
+    sessions = session_factory(url)
+    seed(sessions)
+    hostile = {"2380": "Ny bankgiro: https://betala-kommunbidrag.se/run | <b>x</b>",
+               "2281": "Sundsvall www.betala-kommunbidrag.se", "2321": "frågor: ekonomi@betala-kommunbidrag.se"}
+    with sessions() as s:
+        for m in s.scalars(select(Member)):
+            m.buyer_reference = hostile[m.municipality_code]
+        s.commit()
+    with sessions() as s:
+        body = markdown(prepare_invoices(s, cfg, YEAR), "https://airflow.example")
+    for render in (MarkdownIt("gfm-like").render, mistune.create_markdown(plugins=["table", "url"])):
+        page = render(body)
+        links = [h for h in re.findall(r'href="([^"]+)"', page) if "airflow.example" not in h]
+        assert links == [], links
+        assert "<b>" not in page and "betala-kommunbidrag.se/run" in page
+    table = [ln for ln in body.splitlines() if ln.startswith("| ") and "UTKAST" in ln]
+    assert len(table) == 3 and all(ln.count(" | ") == 8 for ln in table), table
+    assert text("Östersund") == "Östersund" and text("RUN-OSD-1") == "RUN-OSD-1"
+
+
 def credit_number(rows) -> str:  # noqa: ANN001
     return next(r.number for r in rows if r.kind == "credit_note")
 

@@ -19,9 +19,22 @@ from runreport.orgnumber import format_orgnr
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]<>#+!|~])")
 
 
+# what a GFM renderer (Airflow's remark-gfm, markdown-it's linkify) turns into a link by itself,
+# escaped or not: a URL, a www. address, an e-mail address
+_LINKISH = re.compile(r"(?i)(?:\b(?:https?|ftp|mailto|xmpp):[^\s`|]*|\bwww\.[^\s`|]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+
+
 def text(value) -> str:  # noqa: ANN001
-    """A partner's value as literal Markdown text on one line."""
-    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+    """A partner's value as literal Markdown text on one line: markup characters escaped, and an
+    address (``https://…``, ``www.…``, ``namn@…``) shown as code, which no renderer makes a link of
+    (a payment approval must not offer a partner's link to click)."""
+    s = " ".join(str(value).split())
+    out, pos = [], 0
+    for m in _LINKISH.finditer(s):
+        out += [_MARKDOWN.sub(r"\\\1", s[pos:m.start()]), f"`{m.group()}`"]
+        pos = m.end()
+    out.append(_MARKDOWN.sub(r"\\\1", s[pos:]))
+    return "".join(out)
 
 
 def kr(value: Decimal) -> str:

@@ -6,6 +6,7 @@ No personal data: municipalities, organisation numbers and the buyer's reference
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import tempfile
@@ -163,5 +164,10 @@ def write_register(invoices: Iterable, year: int, path: Path) -> Path:  # noqa: 
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(str(path))
+    part = path.with_name(f".{path.name}.part")   # a failed write never leaves half a register
+    try:
+        wb.save(str(part))
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
     return path

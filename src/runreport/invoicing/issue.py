@@ -178,12 +178,15 @@ def _record(session: Session, cfg, settings: InvoicingSettings, *, kind: str, dr
     return inv
 
 
-def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | None = None) -> list[Path]:  # noqa: ANN001
-    """Invoice basis (docx, pdf when possible) for ``invoices`` and the year's register."""
+def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | None = None,  # noqa: ANN001
+                    out: list[Path] | None = None) -> list[Path]:
+    """Invoice basis (docx, pdf when possible) for ``invoices`` and the year's register. Each file is
+    added to ``out`` (the caller's all-or-nothing list) as soon as it exists, so a failure half-way
+    leaves no basis behind for a number that was never issued."""
     dirs = invoice_dirs(cfg, year)
     register = _register(session, cfg.tenant, year)
     numbers = {i.id: ref(i) for i in register}
-    out = []
+    out = [] if out is None else out
     for inv in invoices or []:
         docx = basis.write_docx(inv, cfg, dirs["underlag"] / f"{ref(inv)}_fakturaunderlag.docx",
                                 credited_number=numbers.get(inv.credited_invoice_id))
@@ -238,7 +241,7 @@ def prepare_invoices(session: Session, cfg, year: int, issue_date: date | None =
                 new.append(_record(session, cfg, settings, kind=KIND_INVOICE, draft=action.draft,
                                    issue_date=issue_date, prepared_dir=dirs["prepared"],
                                    credited=None, written=written))
-        written += write_documents(session, cfg, year, new)
+        write_documents(session, cfg, year, new, out=written)
     register = _register(session, cfg.tenant, year)
     pending = [i for i in register if i.status == STATUS_PREPARED]
     invoiced = sum((i.total_sek for i in pending if i.kind == KIND_INVOICE), Decimal(0))

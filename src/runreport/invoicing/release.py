@@ -46,13 +46,23 @@ def _pending(session: Session, tenant: str, year: int) -> list[Invoice]:
 
 
 def _chosen(pending: list[Invoice], drafts: Iterable[str] | None, what: str) -> list[Invoice]:
+    """The waiting drafts finance decided on. A credit note and the new invoice prepared with it for
+    the same municipality are one decision: releasing one without the other would leave two invoices
+    in force (or none), so a choice that splits them is refused and nothing is done."""
     if drafts is None:
         return pending
     chosen = set(drafts)
     left = [inv.draft_id for inv in pending if inv.draft_id not in chosen]
     if left:
         log.warning("Not %s in this run, left prepared: %s", what, ", ".join(left))
-    return [inv for inv in pending if inv.draft_id in chosen]
+    picked = [inv for inv in pending if inv.draft_id in chosen]
+    codes = {inv.municipality_code for inv in picked}
+    split = sorted({inv.draft_id for inv in pending if inv.municipality_code in codes and inv.draft_id not in chosen})
+    if split:
+        raise ValueError(f"Kreditnotan och den nya fakturan för samma kommun hör ihop; {', '.join(split)} måste med "
+                         f"i samma beslut. Inget gjordes / a credit note and its new invoice are decided together; "
+                         f"{', '.join(split)} missing from the choice; nothing done")
+    return picked
 
 
 def _check_draft(inv: Invoice, account: str) -> None:
@@ -102,6 +112,10 @@ def release_invoices(session: Session, cfg, year: int, drafts: Iterable[str] | N
             if doc.gross_total != inv.total_sek:   # the document must say what finance approved
                 raise RuntimeError(f"{inv.draft_id}: {doc.gross_total} != approved {inv.total_sek}; nothing released")
             target = dirs["outbox"] / f"{number}.xml"
+            if target.exists():   # a document in the outbox is never rewritten (nor removed by a rollback)
+                raise RuntimeError(f"{target} finns redan i utkorgen, men registret har inte numret {number}: "
+                                   "inget släpps (återställdes lagret från en äldre kopia?) / already in the outbox "
+                                   "but not in the register; nothing released")
             written.append(target)
             ubl.write(doc, target)
             drafts_done.append(Path(inv.xml_path))   # the draft and its basis give way to the numbered ones
@@ -116,7 +130,7 @@ def release_invoices(session: Session, cfg, year: int, drafts: Iterable[str] | N
         if pending:
             written.append(manifest.write(pending, dirs["outbox"], year,
                                           {i.id: i.number for i in register.values() if i.number}))
-        written += write_documents(session, cfg, year, pending)
+        write_documents(session, cfg, year, pending, out=written)
     for path in drafts_done:   # the drafts are now in the outbox and the bases under their numbers
         path.unlink(missing_ok=True)
     log.info("Released %d document(s) for %s to %s", len(pending), year, dirs["outbox"])
