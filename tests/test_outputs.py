@@ -17,7 +17,7 @@ def test_listing_names_missing_outputs_and_counts_invoices(tmp_path):
     for n in ("ALF-1.xml", "ALF-2.xml", "ALF-1.pdf"):
         (prepared / n).write_text("x", encoding="utf-8")
     rows = dict(outputs.listing(2025, cfg))
-    assert rows["Fakturor, förberedda (för attest)"].endswith("prepared (2 st)")
+    assert rows["Fakturautkast (väntar på attest)"].endswith("prepared (2 st)")
     assert rows["Verksamhetsberättelse (Word)"].endswith("verksamhetsberattelse_2025.docx (saknas)")
     assert all(f"{tmp_path}/ALFA/2025/" in where for where in rows.values())
     other = dict(outputs.listing(2025, _cfg(tmp_path, "BETA")))

@@ -19,7 +19,7 @@ def listing(year: int, cfg: Config | None = None) -> list[tuple[str, str]]:
         ("Valideringssammanfattning", "validation/sammanfattning.html"),
         ("Valideringssammanfattning (Markdown)", "validation/sammanfattning.md"),
         ("Resultat per fil (kontroller och karantän)", "validation/filer"),
-        ("Fakturor, förberedda (för attest)", "invoices/prepared"),
+        ("Fakturautkast (väntar på attest)", "invoices/prepared"),
         ("Fakturor, Peppol (utkorg)", "invoices/outbox"),
         ("Fakturor, sammanställning", f"invoices/fakturor_{year}.xlsx"),
         ("Fakturaunderlag", "invoices/underlag"),
