@@ -4,6 +4,7 @@ process (a task, the scheduler's plugins, the API server's stewards' view, the C
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -117,3 +118,16 @@ def test_a_task_reads_the_variable_through_airflow(tmp_path):
                        timeout=300)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     assert "PROBE 2019" in p.stdout + p.stderr
+
+
+def test_an_installed_package_finds_its_files_under_run_home(tmp_path):
+    """The package is not tied to an editable checkout: with RUN_HOME (the production image) every
+    path the package reads by itself (settings, templates, demo payees) is under RUN_HOME."""
+    probe = ("from runreport import config, demo_payees, pages\n"
+             "from runreport.report import render_docx\n"
+             "for p in (config.PROJECT_ROOT, config.DEFAULT_FILE, demo_payees.DEMO_FILE,"
+             " render_docx.DEFAULT_TEMPLATE, pages.TEMPLATES): print(p)\n")
+    env = {k: v for k, v in os.environ.items() if k != "RUN_HOME"} | {"RUN_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120,
+                         check=True).stdout.split()
+    assert len(out) == 5 and all(p.startswith(str(tmp_path.resolve())) for p in out), out

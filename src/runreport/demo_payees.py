@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo_payees.json"
+from runreport.config import PROJECT_ROOT
+
+DEMO_FILE = PROJECT_ROOT / "data" / "demo_payees.json"   # RUN_HOME, or the checkout
 
 
 def connection_env(path: Path = DEMO_FILE) -> dict[str, str]:

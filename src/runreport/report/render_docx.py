@@ -37,13 +37,14 @@ from docx.oxml.text.run import CT_R
 from docx.shared import Length, Mm, Pt
 from docx.text.paragraph import Paragraph as DocxParagraph
 
+from runreport.config import PROJECT_ROOT
 from runreport.report import charts as chart_mod
 from runreport.report.byte_stable import fixed_zip
 from runreport.report.content import Chart, Paragraph, ReportContent, Table
 from runreport.report.page_flow import keep_with_next
 from runreport.sweformat import long_date, number
 
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[3] / "include" / "templates" / "report_template.docx"
+DEFAULT_TEMPLATE = PROJECT_ROOT / "include" / "templates" / "report_template.docx"   # RUN_HOME, or the checkout
 LANGUAGE = "sv-SE"
 TABLE_STYLE = "RUN Tabell"
 CHART_WIDTH = Mm(150)
