@@ -58,6 +58,7 @@ def main(answer: str, year: int, user: str, reason: str | None = None) -> dict:
                 if ti.state != "awaiting_input":
                     continue
                 seen["subject"], seen["body"] = detail.subject, detail.body
+                seen["form"] = sorted((detail.params or {}).keys())   # the fields the UI's form shows
                 seen["outbox_files_before_answer"] = sorted(os.listdir(outbox)) if outbox.is_dir() else []
                 update_hitl_detail(
                     dag_id=ti.dag_id, dag_run_id=ti.run_id, task_id=ti.task_id,

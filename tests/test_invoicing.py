@@ -490,6 +490,7 @@ def test_dag_human_approval(tmp_path, airflow_home, answer, reason):
     seen = result["seen"]
     assert seen.get("answered") == answer, result
     assert seen["outbox_files_before_answer"] == []  # nothing released before the human answered
+    assert seen["form"] == ["skal"], seen   # the UI's form has the reason field Avslå needs
     body = seen["body"]
     assert str(YEAR) in seen["subject"]
     for name, code, amount in (("Östersund", "2380", "925\u00a0000\u00a0kr"), ("Sundsvall", "2281", "200\u00a0002\u00a0kr"),

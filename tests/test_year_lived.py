@@ -382,6 +382,7 @@ def test_two_reporting_years_under_the_real_scheduler(world):
     table = [ln for ln in body.splitlines() if ln.startswith("| ") and "UTKAST-RUN-2025-" in ln]
     assert len(table) == 19 and all(re.search(r"\| \d[\d\u00a0]*\u00a0kr \|", ln) for ln in table), body
     assert "Östersund (2380)" in body and detail["options"] == ["Godkänn och skicka", "Avslå"]
+    assert "skal" in (detail.get("params") or {}), detail.get("params")   # the form's reason field (Skäl)
     for who in ("forvaltare", "samordnare"):   # only finance (the role ekonomi) may answer
         code, resp = life.stack.api("PATCH", path, life.token(who), {"chosen_options": ["Godkänn och skicka"],
                                                                       "params_input": {"skal": None}})

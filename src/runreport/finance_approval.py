@@ -19,8 +19,10 @@ REASON = "skal"
 
 
 def reason_param() -> dict[str, Param]:
+    # source="task": the HITL operator keeps only a task's own params (it drops those without a
+    # source, and the form in the UI then has no field for the reason: Avslå could never succeed)
     return {REASON: Param(None, type=["null", "string"], maxLength=450, title="Skäl (krävs vid Avslå)",
-                          description="Varför fakturorna avslås; sparas i fakturaregistret.")}
+                          description="Varför fakturorna avslås; sparas i fakturaregistret.", source="task")}
 
 
 class FinanceApproval(HITLBranchOperator):
@@ -29,7 +31,11 @@ class FinanceApproval(HITLBranchOperator):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("options", [APPROVE, REJECT])
         kwargs.setdefault("options_mapping", {APPROVE: "release", REJECT: "reject"})
-        kwargs.setdefault("params", reason_param())
+        # the DAG hands its own params (year, tenant) to every task through ``params``, so ours would be
+        # lost to a setdefault; they are added to whatever comes (the HITL operator keeps only ours)
+        given = kwargs.get("params") or {}
+        merged = {k: given.get_param(k) for k in given} if hasattr(given, "get_param") else dict(given)
+        kwargs["params"] = {**merged, **reason_param()}
         super().__init__(**kwargs)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
