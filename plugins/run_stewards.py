@@ -29,6 +29,7 @@ Airflow 3 mounts ``fastapi_apps`` into the API server; ``external_views`` adds t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ from typing import Annotated
 
 from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 URL_PREFIX = "/run-stewards"
@@ -110,6 +111,26 @@ def safe_path(root: Path, rel: str, folder: bool = False) -> Path:
     if not target.is_relative_to(root) or not servable:
         raise HTTPException(status_code=404, detail="Not found")
     return target
+
+
+DRAFT_BASIS = re.compile(r"(?P<draft>UTKAST-[A-Za-z0-9-]{1,60})_fakturaunderlag\.(?P<ext>docx|pdf)")
+
+
+def released_basis(root: Path, rel: str) -> str | None:
+    """For a draft's basis that is gone because the draft was released: the numbered basis's name
+    (a relative URL, beside the old one), from the outbox's manifests. Else None."""
+    path = Path(rel)
+    m = DRAFT_BASIS.fullmatch(path.name)
+    if m is None or path.parent.name != "underlag":
+        return None
+    folder = safe_path(root, str(path.parent), folder=True)
+    if (folder / path.name).exists():
+        return None
+    from runreport.invoicing.manifest import number_for_draft
+
+    number = number_for_draft(folder.parent / "outbox", m["draft"])
+    moved = f"{number}_fakturaunderlag.{m['ext']}" if number else None
+    return moved if moved and (folder / moved).is_file() else None
 
 
 def folder_page(root: Path, rel: str) -> str:
@@ -231,6 +252,9 @@ def create_app() -> FastAPI:
             raise HTTPException(status_code=403, detail=f"Du har inte behörighet till nätverket {tenant}.")
         if rel.endswith("/"):   # a folder the run page links (invoices/outbox/): its files
             return HTMLResponse(folder_page(output_root(), rel), headers=security_headers(None))
+        moved = released_basis(output_root(), rel)
+        if moved:   # the approval links a draft's basis; once released it carries its number
+            return RedirectResponse(moved, status_code=307, headers=security_headers(None))
         target = safe_path(output_root(), rel)
         return FileResponse(target, media_type=MEDIA_TYPES.get(target.suffix.lower()),
                             headers=security_headers(rel))

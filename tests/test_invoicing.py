@@ -181,6 +181,7 @@ def test_issue_rerun_correct_release_reject(tmp_path, warehouse_url):
     assert sweformat.kronor(925000) in text and "925\u00a0000\u00a0kr" in text
     assert "Östersund" in text and format_orgnr(by_code["2380"].org_number) in text and "RUN-OSD-1" in text
     assert "numret ges när fakturan skickas" in text
+    assert "Bidrag per invånare\n2,00\u00a0kr" in text   # a rate in öre, as on the invoice and the approval
     assert "Folkmängd per 31 december 2025" in text
 
     # re-run with unchanged amounts: nothing new

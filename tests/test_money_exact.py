@@ -174,7 +174,7 @@ def test_no_amount_anywhere_is_a_float_artefact_and_every_read_amount_is_swedish
     readable |= {p.name: document_text(p) for p in bases}
     for name, body in readable.items():
         bad += _amounts_read_by_people(name, body)
-    assert "2,15\u00a0kr" in readable["godkännandet"] and "2,15\u00a0kr" in readable[bases[0].name]
+    assert "2,15\u00a0kr" in readable["godkännandet"] and "Bidrag per invånare | 2,15\u00a0kr" in readable[bases[0].name]
     assert re.search(r"\d\u00a0kr", readable["verksamhetsberättelse"])   # the check saw amounts at all
 
     assert not bad, "\n".join(bad[:40])

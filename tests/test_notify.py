@@ -167,3 +167,21 @@ def test_notice_html_escapes_what_it_shows():
                          {"Körningen": 'https://airflow.example/?a=1&b="2'}).html()
     assert "<script>" not in html and "&lt;script&gt;" in html and "Fil &lt;b&gt;x&lt;/b&gt;" in html
     assert 'href="https://airflow.example/?a=1&amp;b=&#34;2"' in html
+
+
+def test_finance_is_told_where_the_approval_waits(notes):
+    """The notice leads finance straight to the form (the task's Required Action page), with the
+    register; no link to a stewards' page that an invoice run in January may come before."""
+    summary = {"year": 2026, "tenant": "RUN", "rows": [{}, {}], "pending": ["UTKAST-RUN-2026-0001"],
+               "invoiced_sv": "932\u00a0932\u00a0kr", "credits_waiting": []}
+    ti = SimpleNamespace(dag_id="run_invoices", run_id="scheduled__2026-01-15T05:00:00+00:00", task_id="approval",
+                         map_index=-1, try_number=1, xcom_pull=lambda task_ids: summary)
+    dag_run = SimpleNamespace(dag_id="run_invoices", run_id=ti.run_id)
+    notify.approval_waiting({"ti": ti, "dag_run": dag_run, "params": {}})
+    [rec] = _records(notes / "invoice_approval_waiting.jsonl")
+    assert rec["subject"] == "Fakturor för kommunbidrag 2026 väntar på ditt godkännande"
+    assert "att fakturera 932\u00a0932\u00a0kr" in rec["text"] and "Skäl" in rec["text"]
+    assert rec["links"]["Godkännandet"] == ("https://airflow.example.se/dags/run_invoices/runs/"
+                                            "scheduled__2026-01-15T05%3A00%3A00%2B00%3A00/tasks/approval/required_actions")
+    assert rec["links"]["Fakturaregistret 2026"].endswith("/run-stewards/files/RUN/2026/invoices/fakturor_2026.xlsx")
+    assert "Förvaltarsidan för året" not in rec["links"]

@@ -220,3 +220,23 @@ def test_a_steward_uploads_a_file_and_gets_the_runs_receipt_without_loading_it(o
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before   # nothing written to the outputs
     assert run_stewards.upload_name("../../x/huvudbok_2025.csv") == "huvudbok_2025.csv"
     assert run_stewards.upload_name("..") == "fil.csv" and run_stewards.upload_name(None) == "fil.csv"
+
+
+def test_a_released_drafts_link_leads_to_its_numbered_basis(outputs, client):
+    """The approval links each draft's basis; after the release the basis carries the invoice's
+    number, and the old link leads there (from the outbox's manifest) instead of 'Not found'."""
+    out, year_dir, _ = outputs
+    underlag = year_dir / "invoices" / "underlag"
+    underlag.mkdir(parents=True)
+    (underlag / "RUN-2025-0003_fakturaunderlag.docx").write_bytes(b"PK\x03\x04 numbered")
+    (underlag / "UTKAST-RUN-2025-0002_fakturaunderlag.docx").write_bytes(b"PK\x03\x04 rejected draft")
+    (year_dir / "invoices" / "outbox" / "leverans_2025_RUN-2025-0003_RUN-2025-0003.csv").write_text(
+        '\ufeff"Fil";"SHA-256";"Typ";"Fakturanummer";"Utkast"\r\n'
+        '"RUN-2025-0003.xml";"ab";"Faktura";"RUN-2025-0003";"UTKAST-RUN-2025-0001"\r\n', encoding="utf-8")
+    base = "/files/RUN/2025/invoices/underlag/"
+    r = client.get(base + "UTKAST-RUN-2025-0001_fakturaunderlag.docx", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "RUN-2025-0003_fakturaunderlag.docx"
+    assert client.get(base + "UTKAST-RUN-2025-0001_fakturaunderlag.docx").content == b"PK\x03\x04 numbered"
+    assert client.get(base + "UTKAST-RUN-2025-0002_fakturaunderlag.docx").content == b"PK\x03\x04 rejected draft"
+    for missing in ("UTKAST-RUN-2025-0009_fakturaunderlag.docx", "UTKAST-RUN-2025-0001_fakturaunderlag.pdf"):
+        assert client.get(base + missing, follow_redirects=False).status_code == 404

@@ -343,15 +343,20 @@ def approval_waiting(context: Any) -> str:
     year, tenant = summary.get("year"), summary.get("tenant") or cfg.get("tenant")
     dag_run = context.get("dag_run")
     run_id = getattr(dag_run, "run_id", None)
+    dag_id = getattr(dag_run, "dag_id", None) or "run_invoices"
     notice = Notice(
         event="invoice_approval_waiting",
         subject=f"Fakturor för kommunbidrag {year} väntar på ditt godkännande",
         lines=[f"{len(summary.get('rows') or [])} dokument väntar: att fakturera {summary.get('invoiced_sv', '')}"
                + (f", att kreditera {summary['credited_sv']}" if summary.get("credits_waiting") else "") + ".",
-               "Öppna körningen i Airflow, fliken Required actions, och välj Godkänn och skicka eller Avslå "
-               "(med skäl)."],
+               "Öppna länken Godkännandet nedan (Airflow, fliken Required Action på steget approval), läs "
+               "tabellen och välj Godkänn och skicka, eller Avslå med ett skäl i fältet Skäl."],
         facts={"year": year, "tenant": tenant, "drafts": summary.get("pending") or []},
-        links=links(cfg, tenant, year, getattr(dag_run, "dag_id", None) or "run_invoices", run_id)
+        # finance goes straight to the form; the stewards' page of the year may not exist yet (an
+        # invoice run in January comes before the year's annual run)
+        links=({"Godkännandet": f"{base_url(cfg)}/dags/{quote(dag_id)}/runs/{quote(run_id, safe='')}/tasks/"
+                                f"approval/required_actions"} if run_id else {})
+        | {k: v for k, v in links(cfg, tenant, year, dag_id, run_id).items() if k != "Förvaltarsidan för året"}
         | ({f"Fakturaregistret {year}": f"{base_url(cfg)}/run-stewards/files/{quote(str(tenant))}/{year}/invoices/"
             f"fakturor_{year}.xlsx"} if year and tenant else {}),
     )

@@ -61,6 +61,8 @@ def rows(pending: list, previous: dict[str, Decimal], numbers: dict[int, str], r
             "org_number": format_orgnr(inv.org_number),
             "buyer_reference": inv.buyer_reference,
             "population": f"{sweformat.number(inv.quantity)} ({population_date(inv.population_year, ref_date)})",
+            "inhabitants": sweformat.number(inv.quantity),
+            "population_date": population_date(inv.population_year, ref_date),
             "rate": sweformat.kronor(inv.unit_price_sek, 2),
             "months": f"{inv.months} av 12",
             "amount": ("−" if credit else "") + kr(inv.total_sek),
@@ -74,26 +76,33 @@ def markdown(summary: dict, base_url: str) -> str:
     """The approval's body from ``prepare``'s summary."""
     year, tenant = summary["year"], summary["tenant"]
     files = f"{base_url}/run-stewards/files/{quote(tenant)}/{year}/invoices"
+    # one population date for all (the usual case) goes to the heading: a narrower table, which
+    # Airflow's approval dialog shows without cutting columns off
+    dates = {r.get("population_date") for r in summary["rows"]}
+    same_date = dates.pop() if len(dates) == 1 and None not in dates else None
+    pop_heading = f"Folkmängd ({same_date.replace('folkmängd ', '')})" if same_date else "Folkmängd"
     lines = [
         f"**{len(summary['rows'])} dokument väntar på ditt beslut** "
         f"({len(summary['invoices_waiting'])} fakturor, {len(summary['credits_waiting'])} kreditnotor). "
         "Fakturanumren ges först när du godkänner; ett avslag förbrukar inga nummer.",
         "",
-        f"| Kommun | Organisationsnummer | Referens | Folkmängd | Bidrag per invånare | Medlem | Belopp "
-        f"| Mot {year - 1} | Utkast |",
+        f"| Kommun | Organisationsnummer | Referens | {pop_heading} | Bidrag per invånare | Medlem | Belopp "
+        f"| Mot bidraget {year - 1} | Utkast |",
         "|---|---|---|---:|---:|---|---:|---|---|",
     ]
     for r in summary["rows"]:
         basis = f"{files}/underlag/{quote(r['draft_id'])}_fakturaunderlag.docx"
         lines.append(
             f"| {text(r['municipality'])}{' (kreditnota)' if r['kind'] == 'Kreditnota' else ''} "
-            f"| {r['org_number']} | {text(r['buyer_reference'])} | {r['population']} | {r['rate']} "
+            f"| {r['org_number']} | {text(r['buyer_reference'])} | {r['inhabitants'] if same_date else r['population']} "
+            f"| {r['rate']} "
             f"| {r['months']} | {r['amount']} | {r['change']} | [{r['draft_id']}]({basis}) |")
     lines += [
         "",
         f"**Att fakturera totalt:** {summary['invoiced_sv']}"
         + (f"; att kreditera: {summary['credited_sv']}" if summary["credits_waiting"] else "")
-        + (f" (år {year - 1} fakturerades {summary['previous_total_sv']})" if summary.get("previous_total_sv") else ""),
+        + (f" (kommunbidraget för {year - 1} var {summary['previous_total_sv']})"
+           if summary.get("previous_total_sv") else ""),
         "",
         f"**Betalningsmottagare:** {text(summary['payee'])}, organisationsnummer {format_orgnr(summary['payee_org_number'])}. "
         f"**Bankkonto (IBAN):** {summary['payee_iban']}"

@@ -75,7 +75,7 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None) -> Path
         ("Referens", inv.buyer_reference),
         (population_date(inv.population_year, ref_date).capitalize(),
          f"{sweformat.number(inv.quantity)} invånare"),
-        ("Bidrag per invånare", kr(inv.unit_price_sek)),
+        ("Bidrag per invånare", sweformat.kronor(inv.unit_price_sek, 2)),   # a rate: always in öre, as on the invoice
     ]
     if inv.months < 12:
         rows.append(("Medlemsmånader", f"{inv.months} av 12 (pro rata)"))

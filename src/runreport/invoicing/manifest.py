@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 from runreport.orgnumber import format_orgnr
@@ -41,3 +42,18 @@ def write(invoices: list, outbox: Path, year: int, credited_numbers: dict) -> Pa
             _amount(inv.total_sek), "SEK")])
     path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
     return path
+
+
+_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,59}")
+
+
+def number_for_draft(outbox: Path, draft_id: str) -> str | None:
+    """The number a released draft was given, from the outbox's manifests (None: not released).
+    The approval's links name drafts; once released, a draft's basis carries its number."""
+    for path in sorted(outbox.glob("leverans_*.csv")):
+        rows = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";")
+        for row in rows:
+            number = (row.get("Fakturanummer") or "").strip()
+            if row.get("Utkast") == draft_id and _NUMBER.fullmatch(number):
+                return number
+    return None
