@@ -472,7 +472,7 @@ def airflow_home(tmp_path_factory):
 def test_dag_human_approval(tmp_path, airflow_home, answer, reason):
     """The run as finance lives it: the approval names every municipality and amount; "Godkänn och
     skicka" numbers the drafts 0001…N into the outbox with a manifest; "Avslå" needs a reason, which
-    the register keeps; "Avslå" without one does nothing at all."""
+    the register keeps; "Avslå" without one does nothing and the step asks again (a new try)."""
     wh = tmp_path / "warehouse.db"
     url = f"sqlite:///{wh}"
     migrate(url)
@@ -482,8 +482,10 @@ def test_dag_human_approval(tmp_path, airflow_home, answer, reason):
     outbox = out / "RUN" / str(YEAR) / "invoices" / "outbox"
     env = airflow_env(airflow_home, RUN_WAREHOUSE__URL=url, RUN_PATHS__OUTPUT=str(out),
                       RUN_INVOICING__BASIS_PDF="false")
+    # "Avslå" without a reason is refused and asked again: finance then gives one
+    then = ["Reject", "Skälet glömdes först"] if reason == "" else []
     proc = subprocess.run([sys.executable, str(DRIVER), answer, str(YEAR), "ekonomi",
-                           *([] if reason is None else [reason])],
+                           *([] if reason is None else [reason]), *then],
                           env=env, capture_output=True, text=True, timeout=600, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, (proc.stdout[-4000:], proc.stderr[-6000:])
@@ -514,10 +516,11 @@ def test_dag_human_approval(tmp_path, airflow_home, answer, reason):
         assert tasks["approval"] == "success" and tasks["reject"] == "success" and tasks["release"] == "skipped"
         assert not outbox.exists() or list(outbox.iterdir()) == []
         assert {(r.status, r.number, r.decision) for r in rows} == {("rejected", None, f"Avslagen: {reason}")}
-    else:   # "Avslå" without a reason: refused, nothing rejected or released, the drafts still wait
-        assert tasks["approval"] == "failed" and result["run"] == "failed"
+    else:   # "Avslå" without a reason: refused (nothing done) and asked again; the second answer counts
+        assert seen["answers"] == ["Reject", "Reject"], seen
+        assert tasks["approval"] == "success" and tasks["reject"] == "success" and result["run"] == "success"
         assert not outbox.exists() or list(outbox.iterdir()) == []
-        assert {(r.status, r.number) for r in rows} == {("prepared", None)}
+        assert {(r.status, r.number, r.decision) for r in rows} == {("rejected", None, "Avslagen: Skälet glömdes först")}
     get_engine(url).dispose()
 
 

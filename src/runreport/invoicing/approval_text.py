@@ -112,6 +112,7 @@ def markdown(summary: dict, base_url: str) -> str:
         f"[alla fakturaunderlag]({files}/underlag/)",
         "",
         "**Godkänn och skicka** ger fakturorna nummer, kontrollerar dem mot Peppol-reglerna och lägger dem i "
-        "utkorgen. **Avslå** kräver ett skäl (fältet Skäl); inget skickas och skälet sparas i registret.",
+        "utkorgen. **Avslå** kräver ett skäl (fältet Skäl); inget skickas och skälet sparas i registret. "
+        "Avslå utan skäl gör ingenting, och frågan ställs igen efter en stund.",
     ]
     return "\n".join(lines)
