@@ -53,6 +53,15 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
           "september", "oktober", "november", "december"]
 
 
+def spreadsheet_decimal(value: Decimal | int, decimals: int | None = None) -> str:
+    """A number for a Swedish spreadsheet cell: decimal comma, no digit grouping (``2,00``; ``2.00``
+    opens as a date or text in Swedish Excel). ``decimals`` None keeps the value's own."""
+    d = Decimal(value)
+    if decimals is not None:
+        d = d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return format(d, "f").replace(".", ",")
+
+
 def long_date(d: date) -> str:
     """``date(2026, 2, 26)`` -> ``26 februari 2026``."""
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"

@@ -60,7 +60,6 @@ def rows(pending: list, previous: dict[str, Decimal], numbers: dict[int, str], r
             "municipality": f"{inv.municipality_name} ({inv.municipality_code})",
             "org_number": format_orgnr(inv.org_number),
             "buyer_reference": inv.buyer_reference,
-            "population": f"{sweformat.number(inv.quantity)} ({population_date(inv.population_year, ref_date)})",
             "inhabitants": sweformat.number(inv.quantity),
             "population_date": population_date(inv.population_year, ref_date),
             "rate": sweformat.kronor(inv.unit_price_sek, 2),
@@ -90,11 +89,14 @@ def markdown(summary: dict, base_url: str) -> str:
         f"| Mot bidraget {year - 1} | Utkast |",
         "|---|---|---|---:|---:|---|---:|---|---|",
     ]
+    def population(r: dict) -> str:
+        return r["inhabitants"] if same_date else f"{r['inhabitants']} ({r['population_date']})"
+
     for r in summary["rows"]:
         basis = f"{files}/underlag/{quote(r['draft_id'])}_fakturaunderlag.docx"
         lines.append(
             f"| {text(r['municipality'])}{' (kreditnota)' if r['kind'] == 'Kreditnota' else ''} "
-            f"| {r['org_number']} | {text(r['buyer_reference'])} | {r['inhabitants'] if same_date else r['population']} "
+            f"| {r['org_number']} | {text(r['buyer_reference'])} | {population(r)} "
             f"| {r['rate']} "
             f"| {r['months']} | {r['amount']} | {r['change']} | [{r['draft_id']}]({basis}) |")
     lines += [

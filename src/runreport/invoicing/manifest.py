@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from runreport.orgnumber import format_orgnr
+from runreport.sweformat import spreadsheet_decimal
 from runreport.validation.summary import csv_cell
 
 HEADINGS = ["Fil", "SHA-256", "Typ", "Fakturanummer", "Utkast", "Krediterar", "Kommunkod", "Köpare",
@@ -23,7 +24,7 @@ HEADINGS = ["Fil", "SHA-256", "Typ", "Fakturanummer", "Utkast", "Krediterar", "K
 
 
 def _amount(value) -> str:  # noqa: ANN001
-    return f"{value:.2f}".replace(".", ",")
+    return spreadsheet_decimal(value, 2)
 
 
 def write(invoices: list, outbox: Path, year: int, credited_numbers: dict) -> Path:  # noqa: ANN001

@@ -22,6 +22,7 @@ from runreport.report.content import (
     TextRun,
     placeholder_text,
 )
+from runreport.sweformat import bind_amounts
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +159,6 @@ def chapters(folder: Path) -> list[tuple[str, str, str]]:
 
 
 def read_text(path: Path) -> str | None:
-    from runreport.sweformat import bind_amounts
-
     try:
         return bind_amounts(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:

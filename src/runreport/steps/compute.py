@@ -22,10 +22,11 @@ log = logging.getLogger(__name__)
 def _excel_cell(value):  # noqa: ANN001, ANN202
     """A cell for Swedish Excel: a Decimal with a decimal comma (``2,00``, never ``2.00``, which
     Swedish Excel reads as a date or text); text made safe from running as a formula."""
+    from runreport.sweformat import spreadsheet_decimal
     from runreport.validation.summary import csv_cell
 
     if isinstance(value, Decimal):
-        return format(value, "f").replace(".", ",")
+        return spreadsheet_decimal(value)
     return csv_cell(value) if isinstance(value, str) else value
 
 
