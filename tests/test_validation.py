@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -267,6 +268,30 @@ def test_import_does_not_load_gx():
             "print('great_expectations' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_gx_is_imported_without_the_statistics_and_charts_it_never_runs_for_run():
+    """gx_import.load() leaves scipy.stats and altair unexecuted while a whole suite runs, and they
+    still work the moment something uses them (a GX upgrade that needs them just loads them)."""
+    import subprocess
+    import sys
+
+    code = """
+import sys, importlib.util
+from runreport.validation import gx_import
+gx = gx_import.load()
+from tests.test_validation import test_evaluations_row_issues
+test_evaluations_row_issues()       # a real suite through a Checkpoint
+lazy = {m: type(sys.modules[m]).__name__ for m in gx_import.DEFERRED}
+import scipy.stats
+assert abs(scipy.stats.norm.cdf(0) - 0.5) < 1e-12
+import altair
+print(lazy, type(sys.modules["scipy.stats"]).__name__, hasattr(altair, "Chart"), gx.__name__)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip().splitlines()[-1] == (
+        "{'scipy.stats': '_LazyModule', 'altair': '_LazyModule'} module True great_expectations")
 
 
 def test_bad_corpus_is_complete():

@@ -173,7 +173,9 @@ def _warm_up(parent: int) -> None:
     from runreport.validation.gx import quiet_logging
 
     quiet_logging()
-    import great_expectations  # noqa: F401
+    from runreport.validation import gx_import
+
+    gx_import.load()
 
 
 _POOL: tuple[int, ProcessPoolExecutor] | None = None

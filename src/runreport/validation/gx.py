@@ -41,7 +41,9 @@ def context(docs_dir: Path | None = None):
     """An ephemeral GX context; with ``docs_dir`` its stores are the folder :func:`stores_root`
     (shared by every process of the run), otherwise in memory."""
     quiet_logging()
-    import great_expectations as gx
+    from runreport.validation import gx_import
+
+    gx = gx_import.load()
     from great_expectations.data_context.types.base import (
         DataContextConfig,
         FilesystemStoreBackendDefaults,

@@ -244,7 +244,9 @@ def _build_checks(source_name: str, ctx: ValidationContext, declared_total: Deci
 
 def build_suite(source: str, checks: list[Check], name: str | None = None):
     """The ``gx.ExpectationSuite`` for ``checks`` (Great Expectations imported here, lazily)."""
-    import great_expectations as gx
+    from runreport.validation import gx_import
+
+    gx = gx_import.load()
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
