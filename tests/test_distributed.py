@@ -116,6 +116,7 @@ def test_annual_report_on_celery_stack(tmp_path, services):
         AIRFLOW__CELERY__BROKER_URL=f"redis://{REDIS_HOST}:{REDIS_PORT}/{services['redis_db']}",
         AIRFLOW__CELERY__RESULT_BACKEND=f"db+postgresql+psycopg2://{pg}/{services['meta']}",
         AIRFLOW__CELERY__WORKER_CONCURRENCY="1",
+        AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS="runreport.celery_config.CELERY_CONFIG",  # as docker-compose.yaml
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"{base}/execution/",
         AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "dags"),
         AIRFLOW__CORE__PLUGINS_FOLDER=str(ROOT / "plugins"),
@@ -225,6 +226,10 @@ def test_annual_report_on_celery_stack(tmp_path, services):
     # the tasks wrote nowhere the hosts would have to share but the output folder (and the warehouse)
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == [
         "airflow_home", "host-a", "host-b", "logs", "notifications", "output"], list(tmp_path.iterdir())
+    # the worker imported Great Expectations once, at start-up: the validate task it forked found it there
+    validating_host = tmp_path / hosts["validate"].replace("worker-", "host-")
+    (validate_log,) = (validating_host / "logs").rglob("task_id=validate/attempt=*.log")
+    assert "Great Expectations: already imported by this worker" in validate_log.read_text(encoding="utf-8")
     year_dir = out / "RUN" / str(YEAR)
     import docx
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from pathlib import Path
@@ -195,6 +196,8 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     (:mod:`runreport.filecheck`) and decided here in the manifest's order."""
     from runreport.validation import summary as stewards
 
+    log.info("Great Expectations: %s", "already imported by this worker" if "great_expectations" in sys.modules
+             else "imported by this task (a worker started with runreport.celery_config imports it once)")
     with sessions(cfg)() as s:
         staged = staging.decisions(s, cfg.tenant, year)
     manifest = [e for e, _ in staged]
