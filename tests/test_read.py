@@ -373,3 +373,19 @@ def test_what_the_value_reader_cannot_see_is_named(mappings, change, rule, said)
     with pytest.raises(FileRejected) as exc:
         read_table(_workbook(change), "a.xlsx", "registrations", mappings)
     assert exc.value.rule == rule and said in exc.value.reason_sv
+
+
+def test_a_step_parses_a_workbook_once_however_often_it_reads_it(mappings):
+    """Inside read.once_per_step() the same bytes are parsed once (the validate step reads the
+    registrations twice); each read gets its own frame, and the memory ends with the block."""
+    from runreport.ingest import read
+
+    data = _xlsx_bytes(_partner_workbook())
+    plain = read_table(data, "anmalningar_2025.xlsx", "registrations", mappings)
+    with read.once_per_step():
+        first = read_table(data, "anmalningar_2025.xlsx", "registrations", mappings)
+        first.df.iloc[0, 0] = "ändrad"        # a caller changing its frame changes nobody else's
+        second = read_table(data, "anmalningar_2025.xlsx", "registrations", mappings)
+        assert len(read._WORKBOOKS) == 1
+    assert read._WORKBOOKS is None
+    assert second.df.equals(plain.df) and not first.df.equals(plain.df)

@@ -12,10 +12,13 @@ to row 110 in Excel.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -88,7 +91,38 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
+_WORKBOOKS: dict[tuple[str, str | None], list[tuple[str, ...]]] | None = None   # inside once_per_step()
+
+
+@contextlib.contextmanager
+def once_per_step() -> Iterator[None]:
+    """Inside the block, a workbook is parsed once per (bytes, sheet), however often it is read.
+
+    The validate step reads the registrations twice (first the registrants' names, so that every
+    file of the run masks them, then the file's check) and openpyxl is the costly part (0.2 s per
+    thousand rows). The memory lives as long as the block: the step's own reads, never another
+    step's or run's."""
+    global _WORKBOOKS
+    outer = _WORKBOOKS
+    _WORKBOOKS = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _WORKBOOKS = outer
+
+
 def _xlsx_rows(data: bytes, sheet: str | None) -> list[list[str]]:
+    """The sheet's rows as text (:func:`_parse_xlsx`), parsed once per bytes and sheet inside
+    :func:`once_per_step`; every call gets its own lists."""
+    if _WORKBOOKS is None:
+        return _parse_xlsx(data, sheet)
+    key = (hashlib.sha256(data).hexdigest(), sheet)
+    if key not in _WORKBOOKS:
+        _WORKBOOKS[key] = [tuple(r) for r in _parse_xlsx(data, sheet)]
+    return [list(r) for r in _WORKBOOKS[key]]
+
+
+def _parse_xlsx(data: bytes, sheet: str | None) -> list[list[str]]:
     """The sheet's rows as text, read by openpyxl's public API (read-only, cached values).
 
     One reader decides what a cell holds: a date cell is its ISO date, a whole float its integer,

@@ -19,6 +19,7 @@ from runreport.filecheck import shutdown as shutdown_workers
 from runreport.ingest.collect import YEARLESS
 from runreport.ingest.mapping import load_mappings
 from runreport.ingest.organisations import load_partners
+from runreport.ingest.read import once_per_step
 from runreport.quality import RowIssue, SourceRejected
 from runreport.schema import SOURCES
 from runreport.steps.common import FileChanged, FileOutcome, read_inbox_file, sessions
@@ -211,7 +212,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     earlier_rejected: list[FileOutcome] = []
     rejected_now: list[FileOutcome] = []
     pool = None  # made when the first file needs checking
-    with sessions(cfg)() as s:
+    with sessions(cfg)() as s, once_per_step():   # the registrations are read twice: parsed once
         ref = RunReference(*reference_context(s, cfg), partners=load_partners())
         todo: list[tuple[FileOutcome, dict]] = []
         for e in manifest:
