@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from runreport.invoicing import approval_text, basis, ubl
 from runreport.invoicing.model import InvoiceDraft, InvoicingSettings, UblDocument, money
 from runreport.invoicing.numbering import lock_sequence, next_number, series_key
+from runreport.memory import freed_promptly
 from runreport.warehouse.invoices import (
     KIND_CREDIT_NOTE,
     KIND_INVOICE,
@@ -188,8 +189,9 @@ def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | 
     numbers = {i.id: ref(i) for i in register}
     out = [] if out is None else out
     for inv in invoices or []:
-        docx = basis.write_docx(inv, cfg, dirs["underlag"] / f"{ref(inv)}_fakturaunderlag.docx",
-                                credited_number=numbers.get(inv.credited_invoice_id))
+        with freed_promptly():   # each basis document freed once written, not at the next full collection
+            docx = basis.write_docx(inv, cfg, dirs["underlag"] / f"{ref(inv)}_fakturaunderlag.docx",
+                                    credited_number=numbers.get(inv.credited_invoice_id))
         out.append(docx)
         if cfg["invoicing"].get("basis_pdf", True):
             pdf = basis.to_pdf(docx)

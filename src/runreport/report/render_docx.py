@@ -382,7 +382,10 @@ def render_docx(content: ReportContent, out: Path | None = None, template: Path 
                 toc_pages: list[str] | None = None) -> bytes:
     """Render ``content``; write to ``out`` when given. Returns the .docx bytes. ``toc_pages``: the
     page of each of :func:`toc_headings`, shown in the table of contents."""
-    data = _Renderer(content, template or DEFAULT_TEMPLATE, toc_pages).render()
+    from runreport.memory import freed_promptly
+
+    with freed_promptly():   # the document's parts and pictures, freed when it is written
+        data = _Renderer(content, template or DEFAULT_TEMPLATE, toc_pages).render()
     if out is not None:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
