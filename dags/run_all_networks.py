@@ -77,10 +77,10 @@ def run_all_networks():
         # the rejected one is logged); compute and report stay blocked.
         @task(trigger_rule="all_done")
         def load(tenant: str, **context) -> dict:
-            from runreport import pipeline, runcontext
+            from runreport import pipeline
 
             cfg = _config(tenant)
-            return pipeline.load_files(cfg, _year(context, cfg), runcontext.pseudonym_secret(cfg))
+            return pipeline.load_files(cfg, _year(context, cfg))
 
         @task
         def compute(tenant: str, validated: dict, loaded: dict, **context) -> dict:

@@ -62,7 +62,7 @@ def run_annual_report():
 
         cfg = runcontext.load_config()
         year = runcontext.year_from_context(context, cfg)
-        totals = pipeline.load_files(cfg, year, runcontext.pseudonym_secret(cfg))
+        totals = pipeline.load_files(cfg, year)
         if totals["resolved"]:
             notify.files_resolved(cfg, year, totals["resolved"], dag_id=context["dag"].dag_id, run_id=context["run_id"])
         return totals

@@ -64,7 +64,7 @@ def run_ingest():
         if planned["year"] is None:
             return {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0, "resolved": []}
         cfg = runcontext.load_config()
-        totals = pipeline.load_files(cfg, planned["year"], runcontext.pseudonym_secret(cfg))
+        totals = pipeline.load_files(cfg, planned["year"])
         delivery_page.publish(cfg, planned["year"])   # the stewards' checklist after every ingest
         if totals["resolved"]:
             notify.files_resolved(cfg, planned["year"], totals["resolved"], dag_id=context["dag"].dag_id,

@@ -24,7 +24,7 @@ def _run(cfg, year):
         pipeline.validate_files(cfg, year, SECRET, run_name="corpus")
     except SourceRejected as exc:
         rejected = str(exc)
-    pipeline.load_files(cfg, year, SECRET)
+    pipeline.load_files(cfg, year)
     return rejected
 
 

@@ -86,7 +86,7 @@ def test_partner_markup_never_runs_in_a_stewards_browser(tmp_path, driver):
         pipeline.validate_files(cfg, YEAR, b"secret", run_name="browser")
     except Exception:  # noqa: BLE001 - a file may be rejected; its page must still be safe
         pass
-    pipeline.load_files(cfg, YEAR, b"secret")
+    pipeline.load_files(cfg, YEAR)
     run_summary.publish(cfg, YEAR, run={}, figures={})
     # HTML the product did not write, with a live script (as an unescaping renderer would leave it):
     # the view's CSP must stop it, whatever the page holds

@@ -31,7 +31,7 @@ def _run(cfg, year):
         pipeline.validate_files(cfg, year, SECRET, run_name="corpus")
     except SourceRejected:
         pass
-    pipeline.load_files(cfg, year, SECRET)
+    pipeline.load_files(cfg, year)
 
 
 def _cfg(root: Path):

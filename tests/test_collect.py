@@ -65,7 +65,7 @@ def test_junk_in_the_inbox_never_blocks_the_run_and_the_run_page_says_why(tmp_pa
                                  "paths": {"inbox": str(inbox), "output": str(tmp_path / "out")}}, environ={})
     pipeline.collect_files(cfg, 2025)
     pipeline.validate_files(cfg, 2025, SECRET, run_name="t")   # raises SourceRejected if anything blocks
-    loaded = pipeline.load_files(cfg, 2025, SECRET)
+    loaded = pipeline.load_files(cfg, 2025)
     assert loaded["rows_loaded"] >= 30   # the registrations of the folder written 'Registrations'
     collected, outcomes = pipeline.staged_summary(cfg, 2025)
     statuses = {o["file_name"]: o["status"] for o in outcomes}

@@ -25,7 +25,7 @@ def _revision(url: str) -> str:
 
 def test_a_new_warehouse_is_the_models_at_the_head(warehouse_url):
     migrate(warehouse_url)
-    assert _revision(warehouse_url) == head_revision() == "0005"
+    assert _revision(warehouse_url) == head_revision() == "0006"
     assert _differences(warehouse_url) == []
     tables = set(metadata().tables)
     assert {"contribution", "balance", "invoice", "staged_file", "registrant_name"} <= tables
@@ -60,7 +60,18 @@ def test_invoices_numbered_before_0005_keep_their_numbers_as_draft_ids(warehouse
             "'invoice', '2380', 'Östersund', '2120002380', 'R', 64000, 2, 12, 128000, 0, 128000, 'released', "
             "'2025-01-15', '2025-01-15 06:00:00', 'x.xml', 'c')"))
     migrate(warehouse_url)
-    assert _revision(warehouse_url) == "0005" and _differences(warehouse_url) == []
+    assert _revision(warehouse_url) == "0006" and _differences(warehouse_url) == []
     with get_engine(warehouse_url).connect() as conn:
         row = conn.execute(text("SELECT number, draft_id, decision FROM invoice")).one()
     assert tuple(row) == ("RUN-2025-0007", "RUN-2025-0007", None)
+
+
+def test_a_warehouse_at_0005_gets_the_staged_rows_column(warehouse_url):
+    """0006: validate stages the accepted rows for load (staged_file.accepted_rows)."""
+    from sqlalchemy import inspect
+
+    migrate(warehouse_url)
+    command.downgrade(_alembic_config(warehouse_url), "0005")
+    assert "accepted_rows" not in {c["name"] for c in inspect(get_engine(warehouse_url)).get_columns("staged_file")}
+    migrate(warehouse_url)
+    assert _revision(warehouse_url) == "0006" and _differences(warehouse_url) == []

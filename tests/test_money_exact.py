@@ -82,7 +82,7 @@ def year_run(tmp_path, warehouse_url, monkeypatch):
                                  "invoicing": {"basis_pdf": False}}, environ={})
     xcom = {"collect": pipeline.collect_files(cfg, YEAR),
             "validate": pipeline.validate_files(cfg, YEAR, b"money-exact-secret", run_name="test"),
-            "load": pipeline.load_files(cfg, YEAR, b"money-exact-secret"),
+            "load": pipeline.load_files(cfg, YEAR),
             "compute": pipeline.compute(cfg, YEAR)}
     with pipeline.sessions(cfg)() as s:
         write_report(s, cfg, YEAR, report_date=date(YEAR + 1, 2, 2), pdf=False)

@@ -150,7 +150,7 @@ def test_domain_run_per_network_keeps_networks_apart(networks, warehouse_url, tm
                                   environ={}, path=networks["tenants_dir"])
         pipeline.collect_files(cfg, YEAR)
         pipeline.validate_files(cfg, YEAR, b"multi-network-secret", run_name="test")
-        pipeline.load_files(cfg, YEAR, b"multi-network-secret")
+        pipeline.load_files(cfg, YEAR)
         pipeline.compute(cfg, YEAR)
         with pipeline.sessions(cfg)() as s:
             write_report(s, cfg, YEAR, report_date=date(YEAR + 1, 2, 2), pdf=False)

@@ -20,7 +20,7 @@ SECRET = b"pipeline-test-secret"
 def run_year(cfg, year):
     pipeline.collect_files(cfg, year)
     pipeline.validate_files(cfg, year, SECRET)
-    pipeline.load_files(cfg, year, SECRET)
+    pipeline.load_files(cfg, year)
     return pipeline.compute(cfg, year)
 
 
@@ -103,7 +103,7 @@ def test_rejected_source_blocks_but_others_load(demo_cfg):
         pipeline.validate_files(demo_cfg, 2025, SECRET)
     summary = (demo_cfg.output_dir(2025) / "validation" / "sammanfattning.md").read_text(encoding="utf-8")
     assert "utvarderingar\\_2025.csv" in summary or "utvarderingar_2025.csv" in summary
-    pipeline.load_files(demo_cfg, 2025, SECRET)
+    pipeline.load_files(demo_cfg, 2025)
     with pipeline.sessions(demo_cfg)() as s:
         log = s.scalars(select(m.IngestedFile).where(m.IngestedFile.file_name == "utvarderingar_2025.csv")).one()
         assert log.status == "rejected" and log.rows_loaded == 0 and log.rows_quarantined == log.rows_in > 0
@@ -117,7 +117,7 @@ def test_rejected_source_blocks_but_others_load(demo_cfg):
     shutil.copy(good, inbox / "evaluations" / "utvarderingar_2025_v2.csv")
     pipeline.collect_files(demo_cfg, 2025)
     pipeline.validate_files(demo_cfg, 2025, SECRET)
-    pipeline.load_files(demo_cfg, 2025, SECRET)
+    pipeline.load_files(demo_cfg, 2025)
     with pipeline.sessions(demo_cfg)() as s:
         assert s.scalar(select(func.count()).select_from(m.Evaluation).where(m.Evaluation.year == 2025)) > 1000
 

@@ -96,7 +96,7 @@ def _corpus_run(tmp_path, warehouse_url, accept: dict | None = None):
         rejected = None
     except SourceRejected as exc:
         rejected = str(exc)
-    pipeline.load_files(cfg, badcorpus.YEAR, b"s")
+    pipeline.load_files(cfg, badcorpus.YEAR)
     outcomes = {o["file_name"]: o for o in pipeline.staged_summary(cfg, badcorpus.YEAR)[1]}
     return cfg, rejected, outcomes
 

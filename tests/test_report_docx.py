@@ -38,7 +38,7 @@ def report(tmp_path, warehouse_url):
                                  "paths": {"inbox": str(inbox), "output": str(tmp_path / "out")}}, environ={})
     pipeline.collect_files(cfg, YEAR)
     pipeline.validate_files(cfg, YEAR, b"secret")
-    pipeline.load_files(cfg, YEAR, b"secret")
+    pipeline.load_files(cfg, YEAR)
     pipeline.compute(cfg, YEAR)
     with pipeline.sessions(cfg)() as s:
         result = write_report(s, cfg, YEAR, report_date=date(2026, 2, 2), pdf=False)

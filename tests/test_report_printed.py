@@ -52,7 +52,7 @@ def printed(tmp_path_factory):
     migrate(cfg["warehouse"]["url"])
     pipeline.collect_files(cfg, YEAR)
     pipeline.validate_files(cfg, YEAR, b"secret")
-    pipeline.load_files(cfg, YEAR, b"secret")
+    pipeline.load_files(cfg, YEAR)
     pipeline.compute(cfg, YEAR)
     with pipeline.sessions(cfg)() as s:
         result = write_report(s, cfg, YEAR, report_date=date(YEAR + 1, 2, 2), pdf=True)

@@ -1,47 +1,36 @@
-"""The load: insert exactly the rows validate accepted, parsed again from the same bytes."""
+"""The load: insert exactly the rows validate accepted, as validate staged them in the warehouse."""
 
 from __future__ import annotations
 
 import logging
 
-import pandas as pd
 from sqlalchemy import select
 
 from runreport.config import Config
-from runreport.ingest.mapping import load_mappings
-from runreport.ingest.organisations import load_partners
 from runreport.quality import RowIssue
-from runreport.steps.common import FileChanged, read_inbox_file, sessions
+from runreport.steps.common import sessions
 from runreport.warehouse import models as m
 from runreport.warehouse import staging
-from runreport.warehouse.load import already_ingested, load_file
+from runreport.warehouse.load import already_ingested, load_file, row_count
 
 log = logging.getLogger(__name__)
 
 
-def load_files(cfg: Config, year: int, secret: bytes) -> dict:
-    """Load each validated file, one file per transaction: its rows are parsed again from the inbox
-    (checksum checked) against the reference validate used, and exactly the rows validate accepted
-    are inserted, with the quarantine. ``secret`` is the pseudonymisation key validate used."""
+def load_files(cfg: Config, year: int) -> dict:
+    """Load each validated file, one file per transaction: exactly the rows validate accepted (staged
+    in the warehouse, :mod:`runreport.warehouse.staged_rows`; the file is not read again), with the
+    quarantine. The staged rows already carry the pseudonyms validate made."""
     Session = sessions(cfg)
     totals = {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0, "resolved": []}
     with Session() as s:
         staged = staging.decisions(s, cfg.tenant, year)
-    mappings, partners = load_mappings(), load_partners()
     for e, d in staged:
         if e["status"] != "new" or d is None or d["status"] == "changed":
             continue
         issues = [RowIssue(**i) for i in d["issues"]]
         raw_rows = {int(k): v for k, v in d["raw_rows"].items()}
-        frame = None
         stopped = d["status"] in ("rejected", "held")
-        if not stopped:
-            try:
-                frame = _accepted_rows(cfg, e, d, issues, mappings, partners, secret)
-            except FileChanged:
-                log.warning("%s/%s changed after it was validated: left for the next run", e["source"],
-                            _shown_name(e["file_name"]))
-                continue
+        rows = None if stopped else _accepted_rows(cfg, year, e, d)
         with Session.begin() as s:
             logged = already_ingested(s, cfg.tenant, e["checksum"])
             if logged is not None and logged.status != "held":
@@ -60,9 +49,10 @@ def load_files(cfg: Config, year: int, secret: bytes) -> dict:
                                        for _ in earlier[:1]]
             load_file(s, tenant=cfg.tenant, source=e["source"], file_name=e["file_name"], slot=e["slot"],
                       year=e["year"], checksum=e["checksum"], size_bytes=e["size_bytes"], rows_in=d["rows_in"],
-                      frame=frame, issues=issues, raw_rows=raw_rows,
+                      rows=rows, issues=issues, raw_rows=raw_rows,
                       status=d["status"] if stopped else "loaded", message=d["message"],
                       checks=d.get("checks"))
+            staging.save_accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"], None)   # loaded: not kept twice
         totals["files_loaded"] += 1
         totals["rows_loaded"] += d["rows_loaded"]
         totals["rows_quarantined"] += d["rows_quarantined"]
@@ -75,19 +65,17 @@ def _shown_name(name: str) -> str:
     return privacy.file_name(name)
 
 
-def _accepted_rows(cfg: Config, e: dict, d: dict, issues: list[RowIssue], mappings: dict, partners: dict,
-                   secret: bytes) -> pd.DataFrame:
-    """The rows validate accepted: the file parsed again, without the quarantined rows."""
-    from runreport.ingest.organisations import OrganisationResolver
-    from runreport.ingest.parse import parse_frame
-    from runreport.ingest.read import read_table
+def _accepted_rows(cfg: Config, year: int, e: dict, d: dict) -> dict[str, list]:
+    """The rows validate accepted, as it staged them in the warehouse (never parsed again here)."""
+    from runreport.warehouse import staged_rows
 
-    data = read_inbox_file(cfg, e["source"], e["file_name"], e["checksum"])
-    raw = read_table(data, e["file_name"], e["source"], mappings)
-    typed, _ = parse_frame(e["source"], raw.df, OrganisationResolver(d["names"], partners), secret)
-    bad = {i.row for i in issues if i.row}
-    good = typed[~typed["_row"].isin(bad)]
-    if len(good) != d["rows_loaded"]:   # the same bytes and reference must give the same rows
-        raise RuntimeError(f"{e['source']}/{_shown_name(e['file_name'])}: {len(good)} rows to load, "
+    with sessions(cfg)() as s:
+        blob = staging.accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"])
+    if blob is None:
+        raise RuntimeError(f"{e['source']}/{_shown_name(e['file_name'])}: validate staged no rows for load; "
+                           "run the year's validate again")
+    rows = staged_rows.decode(e["source"], blob)
+    if row_count(rows) != d["rows_loaded"]:
+        raise RuntimeError(f"{e['source']}/{_shown_name(e['file_name'])}: {row_count(rows)} rows staged, "
                            f"validate accepted {d['rows_loaded']}")
-    return good
+    return rows

@@ -267,7 +267,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                 else:
                     check = _result(*pending, fo.file_name)
                 good, raw_rows = _settle(s, cfg, fo, data, check, ref)
-                _stage(s, cfg, year, fo, raw_rows, pending[0].names if pending else {})
+                _stage(s, cfg, year, fo, raw_rows, pending[0].names if pending else {}, good)
                 if fo.status in ("rejected", "held"):
                     rejected_now.append(fo)
         checked = {(fo.source, fo.file_name) for fo, _ in todo}
@@ -321,12 +321,20 @@ def _public(o: FileOutcome) -> dict:
     return d
 
 
-def _stage(s, cfg: Config, year: int, fo: FileOutcome, raw_rows: dict, names: dict) -> None:
-    """Hand the file's decision to the load step through the warehouse: the outcome, the masked raw
-    values of its quarantined rows and the municipality names it was parsed against (load parses
-    the same bytes again with them, so it keeps exactly the rows validate accepted)."""
+def _stage(s, cfg: Config, year: int, fo: FileOutcome, raw_rows: dict, names: dict,
+           good: pd.DataFrame | None = None) -> None:
+    """Hand the file to the load step through the warehouse: the decision (the outcome, the masked
+    raw values of its quarantined rows, the municipality names it was parsed against) and the rows it
+    accepted, as the warehouse will hold them (:mod:`runreport.warehouse.staged_rows`)."""
     decision = _public(fo)
     decision["raw_rows"] = {str(k): v for k, v in raw_rows.items()}
     decision["names"] = dict(names)
     staging.save_decision(s, cfg.tenant, year, fo.source, fo.file_name, decision)
+    blob = None
+    if good is not None:
+        from runreport.warehouse import staged_rows
+        from runreport.warehouse.load import table_columns
+
+        blob = staged_rows.encode(fo.source, table_columns(fo.source, good))
+    staging.save_accepted_rows(s, cfg.tenant, year, fo.source, fo.file_name, blob)
     s.commit()

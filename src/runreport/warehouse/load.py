@@ -83,12 +83,25 @@ def _column(values: pd.Series, money: bool) -> list:
     return out
 
 
-def _columns(source: str, frame: pd.DataFrame, tenant: str, year: int | None, file_id: int) -> dict[str, list]:
+def table_columns(source: str, frame: pd.DataFrame) -> dict[str, list]:
+    """The frame's values for the source's table, column by column (equal-length lists): the table's
+    columns that the frame holds (``_row`` is ``source_row``), without the ones the load adds
+    (tenant, file, year)."""
+    cols = [c.name for c in TABLES[source].__table__.columns if c.name not in ("id", "tenant", "file_id")]
+    frame = frame.rename(columns={"_row": "source_row"})
+    return {c: _column(frame[c], c in MONEY) for c in cols if c in frame.columns}
+
+
+def row_count(columns: dict[str, list]) -> int:
+    """How many rows :func:`table_columns` holds (every column has one value per row)."""
+    return len(next(iter(columns.values()), []))
+
+
+def _columns(source: str, columns: dict[str, list], tenant: str, year: int | None, file_id: int) -> dict[str, list]:
     """The values to insert for the source's table, column by column (equal-length lists)."""
     cols = [c.name for c in TABLES[source].__table__.columns if c.name != "id"]
-    frame = frame.rename(columns={"_row": "source_row"})
-    columns = {c: _column(frame[c], c in MONEY) for c in cols if c in frame.columns}
-    n = len(frame)
+    columns = dict(columns)
+    n = row_count(columns)
     columns["tenant"] = [tenant] * n
     columns["file_id"] = [file_id] * n
     if "year" in cols and source not in ("population",):
@@ -142,13 +155,13 @@ def _copy_postgresql(conn: Connection, table: Table, columns: dict[str, list]) -
     return True
 
 
-def _insert_rows(session: Session, source: str, frame: pd.DataFrame, tenant: str, year: int | None,
+def _insert_rows(session: Session, source: str, rows: dict[str, list], tenant: str, year: int | None,
                  file_id: int) -> None:
-    """Insert the frame's rows on the session's connection (same transaction), without per-row ORM
-    bookkeeping: COPY on PostgreSQL/psycopg2 when it applies, else Core executemany in chunks (on
-    PostgreSQL that is batched into multi-row INSERTs by SQLAlchemy's "insertmanyvalues")."""
+    """Insert the rows (:func:`table_columns`) on the session's connection (same transaction), without
+    per-row ORM bookkeeping: COPY on PostgreSQL/psycopg2 when it applies, else Core executemany in
+    chunks (on PostgreSQL that is batched into multi-row INSERTs by SQLAlchemy's "insertmanyvalues")."""
     conn, table = session.connection(), TABLES[source].__table__
-    columns = _columns(source, frame, tenant, year, file_id)
+    columns = _columns(source, rows, tenant, year, file_id)
     if _copy_postgresql(conn, table, columns):
         return
     keys = list(columns)
@@ -159,17 +172,22 @@ def _insert_rows(session: Session, source: str, frame: pd.DataFrame, tenant: str
 
 
 def load_file(session: Session, *, tenant: str, source: str, file_name: str, slot: str, year: int | None,
-              checksum: str, size_bytes: int, rows_in: int, frame: pd.DataFrame | None,
+              checksum: str, size_bytes: int, rows_in: int, frame: pd.DataFrame | None = None,
               issues: list[RowIssue], raw_rows: dict[int, dict], status: str = "loaded",
-              message: str | None = None, checks: list | None = None) -> m.IngestedFile:
-    """Log the file, replace the slot's earlier rows, insert the valid rows and the quarantine."""
+              message: str | None = None, checks: list | None = None,
+              rows: dict[str, list] | None = None) -> m.IngestedFile:
+    """Log the file, replace the slot's earlier rows, insert the valid rows and the quarantine. The
+    valid rows are ``rows`` (:func:`table_columns`, as validate staged them) or a typed ``frame``."""
     previous = active_file_in_slot(session, tenant, slot) if status == "loaded" else None
     bad_rows = {i.row for i in issues if i.row}
-    rows_quarantined = rows_in - (0 if frame is None else len(frame))
+    if rows is None and frame is not None:
+        rows = table_columns(source, frame)
+    n_rows = 0 if rows is None else row_count(rows)
+    rows_quarantined = rows_in - n_rows
     log = m.IngestedFile(
         tenant=tenant, source=source, file_name=file_name, slot=slot, year=year, checksum=checksum,
         size_bytes=size_bytes, status=status, rows_in=rows_in,
-        rows_loaded=0 if frame is None else len(frame), rows_quarantined=rows_quarantined,
+        rows_loaded=n_rows, rows_quarantined=rows_quarantined,
         message=message, ingested_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),   # naive UTC
         checks=json.dumps([asdict(c) if is_dataclass(c) else dict(c) for c in checks], ensure_ascii=False)
         if checks else None,
@@ -181,8 +199,8 @@ def load_file(session: Session, *, tenant: str, source: str, file_name: str, slo
             session.execute(delete(model).where(model.file_id == previous.id))
         session.execute(update(m.IngestedFile).where(m.IngestedFile.id == previous.id)
                         .values(status="replaced", replaced_by_id=log.id))
-    if frame is not None and len(frame):
-        _insert_rows(session, source, frame, tenant, year, log.id)
+    if n_rows:
+        _insert_rows(session, source, rows, tenant, year, log.id)
     q = [
         {"tenant": tenant, "file_id": log.id, "source": source, "file_name": file_name, "row_number": i.row,
          "field": i.field, "rule": i.rule, "reason_sv": i.reason_sv, "reason_en": i.reason_en,

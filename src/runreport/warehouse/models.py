@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
     Text,
@@ -276,3 +277,5 @@ class StagedFile(Keyed, Base):
     status: Mapped[str] = mapped_column(String(20))   # new, unchanged, copy (same bytes as an earlier file)
     copy_of: Mapped[str | None] = mapped_column(String(400))
     decision: Mapped[str | None] = mapped_column(Text)   # JSON, set by the validate step
+    # the rows validate accepted, as the warehouse will hold them (warehouse/staged_rows.py); cleared by load
+    accepted_rows: Mapped[bytes | None] = mapped_column(LargeBinary)

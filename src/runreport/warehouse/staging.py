@@ -35,6 +35,20 @@ def save_decision(session: Session, tenant: str, run_year: int, source: str, fil
         StagedFile.file_name == file_name).values(decision=json.dumps(decision, ensure_ascii=False, default=str)))
 
 
+def save_accepted_rows(session: Session, tenant: str, run_year: int, source: str, file_name: str,
+                       blob: bytes | None) -> None:
+    """The file's accepted rows (:mod:`runreport.warehouse.staged_rows`), or None to clear them."""
+    session.execute(update(StagedFile).where(
+        StagedFile.tenant == tenant, StagedFile.run_year == run_year, StagedFile.source == source,
+        StagedFile.file_name == file_name).values(accepted_rows=blob))
+
+
+def accepted_rows(session: Session, tenant: str, run_year: int, source: str, file_name: str) -> bytes | None:
+    return session.scalar(select(StagedFile.accepted_rows).where(
+        StagedFile.tenant == tenant, StagedFile.run_year == run_year, StagedFile.source == source,
+        StagedFile.file_name == file_name))
+
+
 def decisions(session: Session, tenant: str, run_year: int) -> list[tuple[dict, dict | None]]:
     """(manifest entry, decision or None) of every staged file, in order."""
     rows = session.scalars(select(StagedFile).where(StagedFile.tenant == tenant, StagedFile.run_year == run_year)
