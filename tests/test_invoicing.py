@@ -570,6 +570,23 @@ def test_missing_finance_connection_refuses(tmp_path, monkeypatch):
         payee("KALMAR")
 
 
+def test_a_harness_hands_the_payee_over_only_in_code_and_only_for_the_block(monkeypatch):
+    """payee.supplied (the benchmark runs the steps without Airflow): inside the block the given payee,
+    another tenant still refused; outside it the finance connection again; no environment reaches it."""
+    from runreport import demo_payees
+    from runreport.invoicing.payee import PayeeMissing, payee, supplied
+
+    monkeypatch.delenv("AIRFLOW_CONN_RUN_PAYEE_KALMAR", raising=False)
+    given = demo_payees.payee("RUN")
+    assert given.iban == "SE4550000000058398257466"
+    with supplied({"KALMAR": given}):
+        assert payee("KALMAR") == given
+        with pytest.raises(PayeeMissing, match="OTHER"):
+            payee("OTHER")
+    with pytest.raises(PayeeMissing, match="run_payee_kalmar"):
+        payee("KALMAR")
+
+
 def test_only_finances_answer_in_this_run_releases_or_rejects():
     """Issue 12: an approval step marked done by hand (no answer), or an answer for the other
     branch, lets nothing happen; an answer covers exactly what the approval showed."""

@@ -18,6 +18,16 @@ def connection_env(path: Path = DEMO_FILE) -> dict[str, str]:
             for tenant, extra in data.items() if not tenant.startswith("_")}
 
 
+def payee(tenant: str = "RUN", path: Path = DEMO_FILE):
+    """The demo network's payment details as a :class:`runreport.invoicing.payee.Payee`, for
+    harnesses that run the steps without Airflow (``runreport.invoicing.payee.supplied``)."""
+    from runreport.invoicing.payee import Payee
+
+    extra = json.loads(path.read_text(encoding="utf-8"))[tenant]
+    return Payee(org_number=str(extra["org_number"]).replace("-", "").strip(),
+                 iban=str(extra["iban"]).replace(" ", "").upper(), bic=extra.get("bic") or None)
+
+
 if __name__ == "__main__":  # `eval "$(python -m runreport.demo_payees)"`
     import shlex
 
