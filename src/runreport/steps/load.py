@@ -30,11 +30,12 @@ def load_files(cfg: Config, year: int) -> dict:
         issues = [RowIssue(**i) for i in d["issues"]]
         raw_rows = {int(k): v for k, v in d["raw_rows"].items()}
         stopped = d["status"] in ("rejected", "held")
-        rows = None if stopped else _accepted_rows(cfg, year, e, d)
         with Session.begin() as s:
             logged = already_ingested(s, cfg.tenant, e["checksum"])
-            if logged is not None and logged.status != "held":
+            if logged is not None and logged.status != "held":   # loaded by an earlier load of this run
+                staging.save_accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"], None)
                 continue
+            rows = None if stopped else _accepted_rows(s, cfg, year, e, d)
             if logged is not None:   # held before and checked again: this run's decision replaces the entry
                 s.delete(logged)
                 s.flush()
@@ -65,12 +66,11 @@ def _shown_name(name: str) -> str:
     return privacy.file_name(name)
 
 
-def _accepted_rows(cfg: Config, year: int, e: dict, d: dict) -> dict[str, list]:
+def _accepted_rows(s, cfg: Config, year: int, e: dict, d: dict) -> dict[str, list]:
     """The rows validate accepted, as it staged them in the warehouse (never parsed again here)."""
     from runreport.warehouse import staged_rows
 
-    with sessions(cfg)() as s:
-        blob = staging.accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"])
+    blob = staging.accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"])
     if blob is None:
         raise RuntimeError(f"{e['source']}/{_shown_name(e['file_name'])}: validate staged no rows for load; "
                            "run the year's validate again")

@@ -260,7 +260,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                     fo.status = "changed"
                     fo.message = ("Filen ändrades eller försvann under körningen (skrivs den fortfarande?); "
                                   "den tas med i nästa körning / the file changed during the run; the next run takes it")
-                    _stage(s, cfg, year, fo, None, {})
+                    _stage(s, cfg, year, fo, {}, {})
                     continue
                 if pending is None:
                     check = FileCheck(rejected=NO_YEAR_IN_NAME)

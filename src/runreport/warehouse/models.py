@@ -278,4 +278,4 @@ class StagedFile(Keyed, Base):
     copy_of: Mapped[str | None] = mapped_column(String(400))
     decision: Mapped[str | None] = mapped_column(Text)   # JSON, set by the validate step
     # the rows validate accepted, as the warehouse will hold them (warehouse/staged_rows.py); cleared by load
-    accepted_rows: Mapped[bytes | None] = mapped_column(LargeBinary)
+    accepted_rows: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)   # read only by load
