@@ -45,12 +45,18 @@ def test_money_keeps_every_ore_and_refuses_a_float():
         staged_rows.encode("ledger", {"line_no": [1], "amount_sek": [1234.5]})
 
 
-def test_load_inserts_the_staged_rows_and_clears_them(tmp_path, warehouse_url):
+def _collected_demo(tmp_path, url):
+    """A copy of the demo inbox, collected for 2025 into the warehouse at ``url``."""
     inbox = tmp_path / "inbox"
     shutil.copytree(expect.INBOX, inbox)
-    cfg = config.load(overrides={"warehouse": {"url": warehouse_url},
+    cfg = config.load(overrides={"warehouse": {"url": url},
                                  "paths": {"inbox": str(inbox), "output": str(tmp_path / "out")}}, environ={})
     pipeline.collect_files(cfg, 2025)
+    return cfg, inbox
+
+
+def test_load_inserts_the_staged_rows_and_clears_them(tmp_path, warehouse_url):
+    cfg, inbox = _collected_demo(tmp_path, warehouse_url)
     pipeline.validate_files(cfg, 2025, SECRET)
     with pipeline.sessions(cfg)() as s:
         staged = dict(s.execute(select(m.StagedFile.file_name, m.StagedFile.accepted_rows)).all())
@@ -81,11 +87,7 @@ def test_repeated_values_come_back_as_one_object_each():
 
 
 def test_a_second_load_of_the_run_loads_nothing_again_and_fails_on_nothing(tmp_path, warehouse_url):
-    inbox = tmp_path / "inbox"
-    shutil.copytree(expect.INBOX, inbox)
-    cfg = config.load(overrides={"warehouse": {"url": warehouse_url},
-                                 "paths": {"inbox": str(inbox), "output": str(tmp_path / "out")}}, environ={})
-    pipeline.collect_files(cfg, 2025)
+    cfg, inbox = _collected_demo(tmp_path, warehouse_url)
     pipeline.validate_files(cfg, 2025, SECRET)
     first = pipeline.load_files(cfg, 2025)
     again = pipeline.load_files(cfg, 2025)
@@ -95,11 +97,7 @@ def test_a_second_load_of_the_run_loads_nothing_again_and_fails_on_nothing(tmp_p
 
 
 def test_a_file_changed_after_collect_is_left_for_the_next_run(tmp_path):
-    inbox = tmp_path / "inbox"
-    shutil.copytree(expect.INBOX, inbox)
-    cfg = config.load(overrides={"warehouse": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
-                                 "paths": {"inbox": str(inbox), "output": str(tmp_path / "out")}}, environ={})
-    pipeline.collect_files(cfg, 2025)
+    cfg, inbox = _collected_demo(tmp_path, f"sqlite:///{tmp_path / 'w.db'}")
     sessions_file = inbox / "sessions" / "traffar_2025.csv"
     sessions_file.write_bytes(sessions_file.read_bytes() + b"\n")   # still being written
     pipeline.validate_files(cfg, 2025, SECRET)
