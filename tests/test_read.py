@@ -375,17 +375,40 @@ def test_what_the_value_reader_cannot_see_is_named(mappings, change, rule, said)
     assert exc.value.rule == rule and said in exc.value.reason_sv
 
 
-def test_a_step_parses_a_workbook_once_however_often_it_reads_it(mappings):
-    """Inside read.once_per_step() the same bytes are parsed once (the validate step reads the
-    registrations twice); each read gets its own frame, and the memory ends with the block."""
-    from runreport.ingest import read
+def test_a_step_reads_a_file_once_however_often_it_reads_it(mappings, monkeypatch):
+    """Inside read.once_per_step() the same file is read once: the workbook parsed and its layout
+    scanned once (the validate step reads the registrations twice); each read gets its own frame,
+    a rejection is given again with its reason, and the memory ends with the block."""
+    from runreport.ingest import read, xlsx_layout
 
+    calls = {"parse": 0, "scan": 0}
+    parse, scan = read._parse_xlsx, xlsx_layout.scan
+
+    def counted_parse(*a, **k):
+        calls["parse"] += 1
+        return parse(*a, **k)
+
+    def counted_scan(*a, **k):
+        calls["scan"] += 1
+        return scan(*a, **k)
+
+    monkeypatch.setattr(read, "_parse_xlsx", counted_parse)
+    monkeypatch.setattr(xlsx_layout, "scan", counted_scan)
     data = _xlsx_bytes(_partner_workbook())
     plain = read_table(data, "anmalningar_2025.xlsx", "registrations", mappings)
+    assert calls == {"parse": 1, "scan": 1}
     with read.once_per_step():
         first = read_table(data, "anmalningar_2025.xlsx", "registrations", mappings)
         first.df.iloc[0, 0] = "ändrad"        # a caller changing its frame changes nobody else's
+        first.total_rows.append(99)
         second = read_table(data, "anmalningar_2025.xlsx", "registrations", mappings)
-        assert len(read._WORKBOOKS) == 1
-    assert read._WORKBOOKS is None
+        assert len(read._READS) == 1
+        assert calls == {"parse": 2, "scan": 2}
+        for _ in range(2):
+            with pytest.raises(FileRejected) as exc:
+                read_table(b"", "tom.csv", "registrations", mappings)
+            assert exc.value.rule == "empty_file"
+        assert len(read._READS) == 2
+    assert read._READS is None
     assert second.df.equals(plain.df) and not first.df.equals(plain.df)
+    assert second.total_rows == plain.total_rows

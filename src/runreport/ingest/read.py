@@ -91,35 +91,33 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-_WORKBOOKS: dict[tuple[str, str | None], list[tuple[str, ...]]] | None = None   # inside once_per_step()
+_READS: dict[tuple, RawTable | FileRejected] | None = None   # inside once_per_step()
 
 
 @contextlib.contextmanager
 def once_per_step() -> Iterator[None]:
-    """Inside the block, a workbook is parsed once per (bytes, sheet), however often it is read.
+    """Inside the block, a file is read once per (bytes, name, source, sheet, mappings), however
+    often it is read.
 
     The validate step reads the registrations twice (first the registrants' names, so that every
-    file of the run masks them, then the file's check) and openpyxl is the costly part (0.2 s per
-    thousand rows). The memory lives as long as the block: the step's own reads, never another
-    step's or run's."""
-    global _WORKBOOKS
-    outer = _WORKBOOKS
-    _WORKBOOKS = {} if outer is None else outer
+    file of the run masks them, then the file's check): the workbook's parse (openpyxl, 0.2 s per
+    thousand rows), its layout scan and the heading search each ran twice. A rejected read is
+    remembered too (the same reason again). The memory lives as long as the block: the step's own
+    reads, never another step's or run's."""
+    global _READS
+    outer = _READS
+    _READS = {} if outer is None else outer
     try:
         yield
     finally:
-        _WORKBOOKS = outer
+        _READS = outer
 
 
-def _xlsx_rows(data: bytes, sheet: str | None) -> list[list[str]]:
-    """The sheet's rows as text (:func:`_parse_xlsx`), parsed once per bytes and sheet inside
-    :func:`once_per_step`; every call gets its own lists."""
-    if _WORKBOOKS is None:
-        return _parse_xlsx(data, sheet)
-    key = (hashlib.sha256(data).hexdigest(), sheet)
-    if key not in _WORKBOOKS:
-        _WORKBOOKS[key] = [tuple(r) for r in _parse_xlsx(data, sheet)]
-    return [list(r) for r in _WORKBOOKS[key]]
+def _read_key(data: bytes, file_name: str, source: str, mappings: dict, sheet: str | None) -> tuple:
+    import json
+
+    return (hashlib.sha256(data).hexdigest(), file_name, source, sheet,
+            json.dumps(mappings, sort_keys=True, default=str))
 
 
 def _parse_xlsx(data: bytes, sheet: str | None) -> list[list[str]]:
@@ -219,12 +217,33 @@ def check_csv_fields(text: str, limit: int = CSV_FIELD_LIMIT) -> None:
 
 
 def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: str | None = None) -> RawTable:
+    """The file's rows as strings under canonical column names (:class:`RawTable`), or
+    :class:`FileRejected` naming why the whole file cannot be read. Inside :func:`once_per_step` a
+    file is read once; every call gets its own frame."""
+    if _READS is None:
+        return _read_table(data, file_name, source, mappings, sheet)
+    key = _read_key(data, file_name, source, mappings, sheet)
+    if key not in _READS:
+        try:
+            _READS[key] = _read_table(data, file_name, source, mappings, sheet)
+        except FileRejected as exc:
+            _READS[key] = exc
+    done = _READS[key]
+    if isinstance(done, FileRejected):
+        raise FileRejected(done.rule, done.reason_sv, done.reason_en)
+    import dataclasses
+
+    return dataclasses.replace(done, df=done.df.copy(), ignored_columns=list(done.ignored_columns),
+                               total_rows=list(done.total_rows))
+
+
+def _read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: str | None) -> RawTable:
     if len(data) == 0:
         raise FileRejected("empty_file", "Filen är tom (0 byte)", "The file is empty (0 bytes)")
     if data[:2] == b"PK":
         check_xlsx_size(data)
         try:
-            rows = _xlsx_rows(data, sheet)
+            rows = _parse_xlsx(data, sheet)
         except Exception as exc:  # noqa: BLE001 - any unreadable workbook is a rejected file
             raise FileRejected("unreadable_xlsx", f"Excelfilen kan inte läsas ({exc})",
                                f"The Excel file cannot be read ({exc})") from exc
