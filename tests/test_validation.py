@@ -221,6 +221,32 @@ def test_gx_keeps_the_results_without_the_partners_values(tmp_path):
     assert len(list(stores.glob("uncommitted/validations/**/*.json"))) == 2
 
 
+def test_one_context_stores_a_suite_once_and_again_when_its_checks_change(tmp_path):
+    """A run's GX context builds and stores a source's Checkpoint (with its ValidationDefinition and
+    suite) once, and again when the checks change (another year's action plan): the second file is
+    checked against the new checks, and the stored suite is the new one."""
+    import dataclasses
+    import json
+
+    from runreport.validation import gx
+
+    docs = tmp_path / "validation" / "data_docs"
+    context = gx.context(docs)
+    first = validate_frame("evaluations", evaluations_frame(), CTX, run_name="r", file_name="a.csv", context=context)
+    again = validate_frame("evaluations", evaluations_frame(), CTX, run_name="r", file_name="b.csv", context=context)
+    assert [(i.row, i.rule) for i in again.issues] == [(i.row, i.rule) for i in first.issues]
+    assert len(context.__dict__["_runreport_checkpoints"]) == 1
+    narrower = dataclasses.replace(CTX, activity_codes={"A-2025-01"})
+    changed = validate_frame("evaluations", evaluations_frame(), narrower, run_name="r", file_name="c.csv",
+                             context=context)
+    activity = {i.row for i in changed.issues if i.field == "activity_code"}
+    assert activity == {4, 5, 6} and {i.row for i in first.issues if i.field == "activity_code"} == {4}
+    stored = json.loads((gx.stores_root(docs) / "expectations" / "RUN" / "evaluations" / "2025.json").read_text())
+    (in_set,) = [e for e in stored["expectations"] if e["meta"]["check_id"] == "activity_code.in_set"]
+    assert in_set["kwargs"]["value_set"] == ["A-2025-01"]
+    assert len(list(gx.stores_root(docs).glob("uncommitted/validations/**/*.json"))) == 3
+
+
 def test_summary_counts_links_and_no_personal_data(tmp_path):
     vdir = tmp_path / "validation"
     issues = [

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,17 +67,6 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text)[:120] or "file"
 
 
-def save_suite(ctx: Any, suite: Any, key: str) -> Any:
-    """The suite as stored in ``ctx``; stored again only when its checks changed (``key``)."""
-    cache = ctx.__dict__.setdefault("_runreport_suites", {})
-    cached = cache.get(suite.name)
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    saved = ctx.suites.add_or_update(suite)
-    cache[suite.name] = (key, saved)
-    return saved
-
-
 def _batch_definition(ctx: Any, source: str, asset_name: str) -> Any:
     try:
         ds = ctx.data_sources.get(source)
@@ -92,31 +82,31 @@ def _batch_definition(ctx: Any, source: str, asset_name: str) -> Any:
         return asset.add_batch_definition_whole_dataframe(BATCH)
 
 
-def _checkpoint(ctx: Any, source: str, suite: Any) -> Any:
-    """The source's Checkpoint in ``ctx`` (one ``ValidationDefinition``: the suite on the source's
-    whole-dataframe batch), stored once per process and suite version, not once per file: storing
-    them is most of GX's cost per file (profile in benchmarks/RESULTS.md)."""
+def checkpoint(ctx: Any, source: str, suite_name: str, key: str, build: Callable[[], Any]) -> Any:
+    """The source's Checkpoint in ``ctx``: one ``ValidationDefinition``, the suite ``build()`` makes
+    on the source's whole-dataframe batch. Built and stored once per context, suite and checks
+    (``key``), not once per file, and stored in one call: ``checkpoints.add_or_update`` stores the
+    definition and the suite with it. Storing them separately as well compared and wrote the suite
+    three times per file (about 40 ms each, most of GX's cost per file beside the checks)."""
     import great_expectations as gx
 
     cache = ctx.__dict__.setdefault("_runreport_checkpoints", {})
-    cached = cache.get((source, suite.name))
-    if cached is None or cached[0] is not suite:   # the suite object save_suite keeps while unchanged
-        batch_definition = _batch_definition(ctx, source, source)
-        name = safe_name(suite.name)
-        definition = ctx.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=name, data=batch_definition, suite=suite))
-        cached = cache[(source, suite.name)] = (suite, ctx.checkpoints.add_or_update(
+    cached = cache.get((source, suite_name))
+    if cached is None or cached[0] != key:
+        suite = build()
+        name = safe_name(suite_name)
+        definition = gx.ValidationDefinition(name=name, data=_batch_definition(ctx, source, source), suite=suite)
+        cached = cache[(source, suite_name)] = (key, ctx.checkpoints.add_or_update(
             gx.Checkpoint(name=name, validation_definitions=[definition], actions=[], result_format=RESULT_FORMAT)))
     return cached[1]
 
 
-def validate(ctx: Any, *, source: str, asset_name: str, suite: Any, frame: Any, run_name: str) -> Any:
-    """Run ``suite`` on ``frame`` (one file of ``source``, named ``asset_name``) with the source's
-    Checkpoint; GX stores the result under the run and the file (run name ``<run>.<file>``).
+def validate(checkpoint: Any, *, asset_name: str, frame: Any, run_name: str) -> Any:
+    """Run the source's ``checkpoint`` (:func:`checkpoint`) on ``frame``, one file of the source named
+    ``asset_name``; GX stores the result under the run and the file (run name ``<run>.<file>``).
     Returns the file's ``ExpectationSuiteValidationResult``."""
     from great_expectations.core.run_identifier import RunIdentifier
 
-    checkpoint = _checkpoint(ctx, source, suite)
     result = checkpoint.run(batch_parameters={"dataframe": frame},
                             run_id=RunIdentifier(run_name=safe_name(f"{run_name}.{asset_name}")))
     (only,) = result.run_results.values()

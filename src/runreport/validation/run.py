@@ -119,9 +119,9 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     from runreport import privacy
 
     asset_name = gx.safe_name(privacy.file_name(file_name) if file_name else source)
-    suite = gx.save_suite(context, build_suite(source, checks, suite_name), repr(checks))
-    results = gx.validate(context, source=source, asset_name=asset_name, suite=suite, frame=frame,
-                          run_name=run_name)
+    checkpoint = gx.checkpoint(context, source, suite_name, repr(checks),
+                               lambda: build_suite(source, checks, suite_name))
+    results = gx.validate(checkpoint, asset_name=asset_name, frame=frame, run_name=run_name)
     outcome.success = bool(results.success)
     outcome.statistics = dict(results.statistics)
 
