@@ -60,10 +60,10 @@ def run_all_networks():
     def network(tenant: str):
         @task
         def collect(tenant: str, **context) -> dict:
-            from runreport import pipeline
+            from runreport import pipeline, runcontext
 
             cfg = _config(tenant)
-            return pipeline.collect_files(cfg, _year(context, cfg))
+            return pipeline.collect_files(cfg, _year(context, cfg), runcontext.staging_key(context))
 
         @task
         def validate(tenant: str, collected: dict, **context) -> dict:
@@ -71,16 +71,17 @@ def run_all_networks():
 
             cfg = _config(tenant)
             year = _year(context, cfg)
-            return pipeline.validate_files(cfg, year, runcontext.pseudonym_secret(cfg), run_name=str(year))
+            return pipeline.validate_files(cfg, year, runcontext.pseudonym_secret(cfg), run_name=str(year),
+                                           run_key=runcontext.staging_key(context))
 
         # as in run_annual_report: load runs after a failed validation too (the other files load,
         # the rejected one is logged); compute and report stay blocked.
         @task(trigger_rule="all_done")
         def load(tenant: str, **context) -> dict:
-            from runreport import pipeline
+            from runreport import pipeline, runcontext
 
             cfg = _config(tenant)
-            return pipeline.load_files(cfg, _year(context, cfg))
+            return pipeline.load_files(cfg, _year(context, cfg), runcontext.staging_key(context))
 
         @task
         def compute(tenant: str, validated: dict, loaded: dict, **context) -> dict:
@@ -110,13 +111,17 @@ def run_all_networks():
         # A teardown, so that it does not decide the run's state: a network that failed fails the run.
         @task
         def publish(tenant: str, **context) -> dict:
-            from runreport import run_summary
+            from runreport import pipeline, run_summary, runcontext
 
             cfg = _config(tenant)
             ti = context["ti"]
             figures = ti.xcom_pull(task_ids="network.compute", map_indexes=ti.map_index) or {}
-            return run_summary.publish(cfg, _year(context, cfg), run=run_summary.run_facts(context.get("dag_run")),
-                                       figures=figures)
+            year, key = _year(context, cfg), runcontext.staging_key(context)
+            try:
+                return run_summary.publish(cfg, year, run=run_summary.run_facts(context.get("dag_run")),
+                                           figures=figures, run_key=key)
+            finally:
+                pipeline.clear_staging(cfg, year, key)  # the network's staging is not kept after the run
 
         collected = collect(tenant)
         validated = validate(tenant, collected)

@@ -44,7 +44,7 @@ def run_annual_report():
         from runreport import pipeline, runcontext
 
         cfg = runcontext.load_config()
-        return pipeline.collect_files(cfg, runcontext.year_from_context(context, cfg))
+        return pipeline.collect_files(cfg, runcontext.year_from_context(context, cfg), runcontext.staging_key(context))
 
     @task
     def validate(collected: dict, **context) -> dict:
@@ -52,7 +52,8 @@ def run_annual_report():
 
         cfg = runcontext.load_config()
         year = runcontext.year_from_context(context, cfg)
-        return pipeline.validate_files(cfg, year, runcontext.pseudonym_secret(cfg), run_name=str(year))
+        return pipeline.validate_files(cfg, year, runcontext.pseudonym_secret(cfg), run_name=str(year),
+                                       run_key=runcontext.staging_key(context))
 
     # load runs after a failed validation too: the other files load and the rejected one is logged
     # with its reasons, while compute and report (downstream of validate) stay blocked.
@@ -62,7 +63,7 @@ def run_annual_report():
 
         cfg = runcontext.load_config()
         year = runcontext.year_from_context(context, cfg)
-        totals = pipeline.load_files(cfg, year)
+        totals = pipeline.load_files(cfg, year, runcontext.staging_key(context))
         if totals["resolved"]:
             notify.files_resolved(cfg, year, totals["resolved"], dag_id=context["dag"].dag_id, run_id=context["run_id"])
         return totals
@@ -94,9 +95,10 @@ def run_annual_report():
         figures = context["ti"].xcom_pull(task_ids="compute") or {}
         year = runcontext.year_from_context(context, cfg)
         try:
-            return run_summary.publish(cfg, year, run=run_summary.run_facts(context.get("dag_run")), figures=figures)
+            return run_summary.publish(cfg, year, run=run_summary.run_facts(context.get("dag_run")), figures=figures,
+                                       run_key=runcontext.staging_key(context))
         finally:
-            pipeline.clear_staging(cfg, year)  # the partners' raw files are not kept after the run
+            pipeline.clear_staging(cfg, year, runcontext.staging_key(context))  # the partners' raw files are not kept after the run
 
     collected = collect()
     validated = validate(collected)

@@ -38,22 +38,22 @@ def run_ingest():
         return ingest_schedule.pending_plan(runcontext.load_config())
 
     @task
-    def collect(planned: dict) -> dict:
+    def collect(planned: dict, **context) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
         from runreport import pipeline, runcontext
 
         if planned["year"] is None:
             raise AirflowSkipException("Inga nya filer i inkorgen / no new files in the inbox")
-        return pipeline.collect_files(runcontext.load_config(), planned["year"])
+        return pipeline.collect_files(runcontext.load_config(), planned["year"], runcontext.staging_key(context))
 
     @task
-    def validate(collected: dict, planned: dict) -> dict:
+    def validate(collected: dict, planned: dict, **context) -> dict:
         from runreport import pipeline, runcontext
 
         cfg = runcontext.load_config()
         return pipeline.validate_files(cfg, planned["year"], runcontext.pseudonym_secret(cfg),
-                                       run_name=f"ingest-{planned['year']}")
+                                       run_name=f"ingest-{planned['year']}", run_key=runcontext.staging_key(context))
 
     # like the annual DAG: load also after a failed validation, so the rejected file is logged with
     # its reasons (and not re-validated every day) while the other files load
@@ -64,7 +64,7 @@ def run_ingest():
         if planned["year"] is None:
             return {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0, "resolved": []}
         cfg = runcontext.load_config()
-        totals = pipeline.load_files(cfg, planned["year"])
+        totals = pipeline.load_files(cfg, planned["year"], runcontext.staging_key(context))
         delivery_page.publish(cfg, planned["year"])   # the stewards' checklist after every ingest
         if totals["resolved"]:
             notify.files_resolved(cfg, planned["year"], totals["resolved"], dag_id=context["dag"].dag_id,
@@ -79,10 +79,11 @@ def run_ingest():
 
     # whatever happened, the partners' raw files do not stay in staging after the run
     @task
-    def clear_staging(planned: dict) -> bool:
+    def clear_staging(planned: dict, **context) -> bool:
         from runreport import pipeline, runcontext
 
-        return planned["year"] is not None and pipeline.clear_staging(runcontext.load_config(), planned["year"])
+        return planned["year"] is not None and pipeline.clear_staging(runcontext.load_config(), planned["year"],
+                                                                      runcontext.staging_key(context))
 
     planned = plan()
     collected = collect(planned)

@@ -25,7 +25,7 @@ def _revision(url: str) -> str:
 
 def test_a_new_warehouse_is_the_models_at_the_head(warehouse_url):
     migrate(warehouse_url)
-    assert _revision(warehouse_url) == head_revision() == "0006"
+    assert _revision(warehouse_url) == head_revision() == "0007"
     assert _differences(warehouse_url) == []
     tables = set(metadata().tables)
     assert {"contribution", "balance", "invoice", "staged_file", "registrant_name"} <= tables
@@ -60,7 +60,7 @@ def test_invoices_numbered_before_0005_keep_their_numbers_as_draft_ids(warehouse
             "'invoice', '2380', 'Östersund', '2120002380', 'R', 64000, 2, 12, 128000, 0, 128000, 'released', "
             "'2025-01-15', '2025-01-15 06:00:00', 'x.xml', 'c')"))
     migrate(warehouse_url)
-    assert _revision(warehouse_url) == "0006" and _differences(warehouse_url) == []
+    assert _revision(warehouse_url) == "0007" and _differences(warehouse_url) == []
     with get_engine(warehouse_url).connect() as conn:
         row = conn.execute(text("SELECT number, draft_id, decision FROM invoice")).one()
     assert tuple(row) == ("RUN-2025-0007", "RUN-2025-0007", None)
@@ -74,4 +74,25 @@ def test_a_warehouse_at_0005_gets_the_staged_rows_column(warehouse_url):
     command.downgrade(_alembic_config(warehouse_url), "0005")
     assert "accepted_rows" not in {c["name"] for c in inspect(get_engine(warehouse_url)).get_columns("staged_file")}
     migrate(warehouse_url)
-    assert _revision(warehouse_url) == "0006" and _differences(warehouse_url) == []
+    assert _revision(warehouse_url) == "0007" and _differences(warehouse_url) == []
+
+
+def test_a_warehouse_at_0006_gets_staging_by_run(warehouse_url):
+    """0007: each run has its own staging (staged_file.run_key); what was staged before the upgrade
+    is kept as the manual run's."""
+    from sqlalchemy import inspect
+
+    from runreport.warehouse import staging
+    from runreport.warehouse.engine import session_factory
+
+    migrate(warehouse_url)
+    command.downgrade(_alembic_config(warehouse_url), "0006")
+    assert "run_key" not in {c["name"] for c in inspect(get_engine(warehouse_url)).get_columns("staged_file")}
+    with get_engine(warehouse_url).begin() as conn:
+        conn.execute(text("INSERT INTO staged_file (tenant, run_year, position, source, file_name, checksum, slot, "
+                          "size_bytes, status) VALUES ('RUN', 2025, 0, 'members', 'm.csv', 'c', 's', 1, 'new')"))
+    migrate(warehouse_url)
+    assert _revision(warehouse_url) == "0007" and _differences(warehouse_url) == []
+    with session_factory(warehouse_url)() as s:
+        assert [e["file_name"] for e in staging.manifest(s, "RUN", 2025)] == ["m.csv"]
+        assert staging.manifest(s, "RUN", 2025, run=staging.run_key("run_ingest", "x")) == []

@@ -292,11 +292,13 @@ def _with_logged_status(cfg, collected: list[dict]) -> list[dict]:  # noqa: ANN0
     return out
 
 
-def publish(cfg, year: int, run: dict | None = None, figures: dict | None = None) -> dict[str, str]:
-    """Write the run page for ``year`` of ``cfg.tenant`` (the annual DAG's last task)."""
+def publish(cfg, year: int, run: dict | None = None, figures: dict | None = None,
+            run_key: str = "manual") -> dict[str, str]:
+    """Write the run page for ``year`` of ``cfg.tenant`` (the annual DAG's last task) from the staging
+    of the run ``run_key`` (:func:`runreport.warehouse.staging.run_key`)."""
     from runreport.pipeline import staged_summary
 
-    collected, outcomes = staged_summary(cfg, year)
+    collected, outcomes = staged_summary(cfg, year, run_key)
     collected = _with_logged_status(cfg, collected)
     from runreport import delivery_page
 

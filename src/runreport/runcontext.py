@@ -184,6 +184,16 @@ def decide_from_context(context: dict, cfg) -> YearDecision:
     )
 
 
+def staging_key(context: dict) -> str:
+    """The run's key in the warehouse's staging (``<dag_id>/<run_id>``): the same on every worker that
+    runs one of the run's tasks, never another run's, so two runs of one year (the daily ingest and
+    the annual report it triggers) keep their files apart."""
+    from runreport.warehouse.staging import run_key
+
+    ti = context["ti"]
+    return run_key(ti.dag_id, ti.run_id)
+
+
 def year_from_context(context: dict, cfg) -> int:
     """The run's reporting year (see :func:`decide_year`)."""
     return decide_from_context(context, cfg).year

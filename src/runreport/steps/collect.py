@@ -14,10 +14,11 @@ log = logging.getLogger(__name__)
 INBOX_ITSELF = "(inkorgen)"   # the "source" of an entry at the inbox's top level
 
 
-def collect_files(cfg: Config, year: int) -> dict:
+def collect_files(cfg: Config, year: int, run_key: str = staging.MANUAL) -> dict:
     """List the inbox, fingerprint every file and record the run's manifest in the warehouse: which
     files are new, which were ingested before, and which are copies of another file of the run
-    (same bytes under another name). Nothing is copied: later steps read the inbox again."""
+    (same bytes under another name). Nothing is copied: later steps read the inbox again. The
+    manifest is the run's own (``run_key``, :func:`runreport.warehouse.staging.run_key`)."""
     from runreport import privacy
 
     Session = sessions(cfg)
@@ -42,13 +43,13 @@ def collect_files(cfg: Config, year: int) -> dict:
         aside = [(a, a.source or INBOX_ITSELF) for a in found.set_aside]
         manifest += [{"source": source, "file_name": a.name, "year": None, "checksum": "", "slot": "",
                       "size_bytes": 0, "status": "set_aside"} for a, source in aside]
-        staging.write_manifest(s, cfg.tenant, year, manifest)
+        staging.write_manifest(s, cfg.tenant, year, manifest, run=run_key)
         for a, source in aside:
             log.warning("Inkorgen: %s/%s läses inte: %s", source, privacy.file_name(a.name), a.reason_sv)
             staging.save_decision(s, cfg.tenant, year, source, a.name, {
                 "source": source, "file_name": a.name, "year": None, "checksum": "", "slot": "", "status": "set_aside",
                 "rows_in": 0, "rows_loaded": 0, "rows_quarantined": 0, "issues": [], "critical": False, "checks": [],
-                "rule": a.rule, "message": f"{a.name}: {a.reason_sv} / {a.reason_en}"})
+                "rule": a.rule, "message": f"{a.name}: {a.reason_sv} / {a.reason_en}"}, run=run_key)
     new = sum(e["status"] == "new" for e in manifest)
     files = len(found.files)
     log.info("Collected %d files for %s %s: %d new, %d already ingested; %d entries of the inbox set aside",

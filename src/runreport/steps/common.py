@@ -30,18 +30,19 @@ class FileOutcome:
     checks: list = field(default_factory=list)   # quality.CheckResult of each check (this run only)
 
 
-def clear_staging(cfg: Config, year: int) -> bool:
+def clear_staging(cfg: Config, year: int, run_key: str = staging.MANUAL) -> bool:
     """Forget the run's staging (the manifest and the files' decisions in the warehouse) when the run
     ends, whatever its outcome. Raw partner files are never copied anywhere (validate and load read
-    them from the inbox and check their checksum), so nothing personal is left behind."""
+    them from the inbox and check their checksum), so nothing personal is left behind. Only the run's
+    own staging (``run_key``): another run of the same year goes on."""
     with sessions(cfg).begin() as s:
-        return staging.clear(s, cfg.tenant, year) > 0
+        return staging.clear(s, cfg.tenant, year, run=run_key) > 0
 
 
-def staged_summary(cfg: Config, year: int) -> tuple[list[dict], list[dict]]:
+def staged_summary(cfg: Config, year: int, run_key: str = staging.MANUAL) -> tuple[list[dict], list[dict]]:
     """The run's collected files and per-file outcomes (for the run page), from the warehouse."""
     with sessions(cfg)() as s:
-        pairs = staging.decisions(s, cfg.tenant, year)
+        pairs = staging.decisions(s, cfg.tenant, year, run=run_key)
     return [e for e, _ in pairs], [_outcome_view(d) for _, d in pairs if d is not None]
 
 

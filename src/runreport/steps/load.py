@@ -16,14 +16,15 @@ from runreport.warehouse.load import already_ingested, load_file, row_count
 log = logging.getLogger(__name__)
 
 
-def load_files(cfg: Config, year: int) -> dict:
+def load_files(cfg: Config, year: int, run_key: str = staging.MANUAL) -> dict:
     """Load each validated file, one file per transaction: exactly the rows validate accepted (staged
     in the warehouse, :mod:`runreport.warehouse.staged_rows`; the file is not read again), with the
-    quarantine. The staged rows already carry the pseudonyms validate made."""
+    quarantine. The staged rows already carry the pseudonyms validate made. ``run_key``: the run
+    whose staging is loaded (:func:`runreport.warehouse.staging.run_key`)."""
     Session = sessions(cfg)
     totals = {"files_loaded": 0, "rows_loaded": 0, "rows_quarantined": 0, "resolved": []}
     with Session() as s:
-        staged = staging.decisions(s, cfg.tenant, year)
+        staged = staging.decisions(s, cfg.tenant, year, run=run_key)
     for e, d in staged:
         if e["status"] != "new" or d is None or d["status"] == "changed":
             continue
@@ -33,9 +34,9 @@ def load_files(cfg: Config, year: int) -> dict:
         with Session.begin() as s:
             logged = already_ingested(s, cfg.tenant, e["checksum"])
             if logged is not None and logged.status != "held":   # loaded by an earlier load of this run
-                staging.save_accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"], None)
+                staging.save_accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"], None, run=run_key)
                 continue
-            rows = None if stopped else _accepted_rows(s, cfg, year, e, d)
+            rows = None if stopped else _accepted_rows(s, cfg, year, e, d, run_key)
             if logged is not None:   # held before and checked again: this run's decision replaces the entry
                 s.delete(logged)
                 s.flush()
@@ -53,7 +54,7 @@ def load_files(cfg: Config, year: int) -> dict:
                       rows=rows, issues=issues, raw_rows=raw_rows,
                       status=d["status"] if stopped else "loaded", message=d["message"],
                       checks=d.get("checks"))
-            staging.save_accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"], None)   # loaded: not kept twice
+            staging.save_accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"], None, run=run_key)   # loaded: not kept twice
         totals["files_loaded"] += 1
         totals["rows_loaded"] += d["rows_loaded"]
         totals["rows_quarantined"] += d["rows_quarantined"]
@@ -66,11 +67,11 @@ def _shown_name(name: str) -> str:
     return privacy.file_name(name)
 
 
-def _accepted_rows(s, cfg: Config, year: int, e: dict, d: dict) -> dict[str, list]:
+def _accepted_rows(s, cfg: Config, year: int, e: dict, d: dict, run_key: str) -> dict[str, list]:
     """The rows validate accepted, as it staged them in the warehouse (never parsed again here)."""
     from runreport.warehouse import staged_rows
 
-    blob = staging.accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"])
+    blob = staging.accepted_rows(s, cfg.tenant, year, e["source"], e["file_name"], run=run_key)
     if blob is None:
         raise RuntimeError(f"{e['source']}/{_shown_name(e['file_name'])}: validate staged no rows for load; "
                            "run the year's validate again")

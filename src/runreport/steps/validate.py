@@ -186,7 +186,8 @@ def _result(job: FileJob, future, file_name: str) -> FileCheck:
         return check_file(job)
 
 
-def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manual") -> dict:
+def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manual",
+                   run_key: str = staging.MANUAL) -> dict:
     """Read, parse and validate every staged file; stage the valid rows and the findings; write the
     stewards' summary. Raises SourceRejected (after staging everything and writing the summary) when a
     file fails a critical expectation or its rejected share passes the threshold: the load step still
@@ -194,13 +195,14 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     rejected in an earlier run keeps blocking until a corrected file for its slot has loaded.
 
     The files are checked in phases (reference data first) on ``validation.workers`` processes
-    (:mod:`runreport.filecheck`) and decided here in the manifest's order."""
+    (:mod:`runreport.filecheck`) and decided here in the manifest's order. ``run_key``: the run whose
+    staging this is (:func:`runreport.warehouse.staging.run_key`)."""
     from runreport.validation import summary as stewards
 
     log.info("Great Expectations: %s", "already imported by this worker" if "great_expectations" in sys.modules
              else "imported by this task (a worker started with runreport.celery_config imports it once)")
     with sessions(cfg)() as s:
-        staged = staging.decisions(s, cfg.tenant, year)
+        staged = staging.decisions(s, cfg.tenant, year, run=run_key)
     manifest = [e for e, _ in staged]
     aside_message = {(e["source"], e["file_name"]): (d or {}).get("message") for e, d in staged
                      if e["status"] == "set_aside"}
@@ -260,20 +262,20 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                     fo.status = "changed"
                     fo.message = ("Filen ändrades eller försvann under körningen (skrivs den fortfarande?); "
                                   "den tas med i nästa körning / the file changed during the run; the next run takes it")
-                    _stage(s, cfg, year, fo, {}, {})
+                    _stage(s, cfg, year, run_key, fo, {}, {})
                     continue
                 if pending is None:
                     check = FileCheck(rejected=NO_YEAR_IN_NAME)
                 else:
                     check = _result(*pending, fo.file_name)
                 good, raw_rows = _settle(s, cfg, fo, data, check, ref)
-                _stage(s, cfg, year, fo, raw_rows, pending[0].names if pending else {}, good)
+                _stage(s, cfg, year, run_key, fo, raw_rows, pending[0].names if pending else {}, good)
                 if fo.status in ("rejected", "held"):
                     rejected_now.append(fo)
         checked = {(fo.source, fo.file_name) for fo, _ in todo}
         for fo in outcomes:   # ingested before, or a copy: on the run page too, never loaded again
             if (fo.source, fo.file_name) not in checked:
-                _stage(s, cfg, year, fo, {}, {})
+                _stage(s, cfg, year, run_key, fo, {}, {})
     rejections = [o.message for o in rejected_now]
     corrected_now = {o.slot for o in outcomes if o.status == "new"}
     rejections += [f"{fo.message} (avvisad tidigare, inväntar rättad fil / rejected earlier, awaiting a "
@@ -321,7 +323,7 @@ def _public(o: FileOutcome) -> dict:
     return d
 
 
-def _stage(s, cfg: Config, year: int, fo: FileOutcome, raw_rows: dict, names: dict,
+def _stage(s, cfg: Config, year: int, run_key: str, fo: FileOutcome, raw_rows: dict, names: dict,
            good: pd.DataFrame | None = None) -> None:
     """Hand the file to the load step through the warehouse: the decision (the outcome, the masked
     raw values of its quarantined rows, the municipality names it was parsed against) and the rows it
@@ -329,12 +331,12 @@ def _stage(s, cfg: Config, year: int, fo: FileOutcome, raw_rows: dict, names: di
     decision = _public(fo)
     decision["raw_rows"] = {str(k): v for k, v in raw_rows.items()}
     decision["names"] = dict(names)
-    staging.save_decision(s, cfg.tenant, year, fo.source, fo.file_name, decision)
+    staging.save_decision(s, cfg.tenant, year, fo.source, fo.file_name, decision, run=run_key)
     blob = None
     if good is not None:
         from runreport.warehouse import staged_rows
         from runreport.warehouse.load import table_columns
 
         blob = staged_rows.encode(fo.source, table_columns(fo.source, good))
-    staging.save_accepted_rows(s, cfg.tenant, year, fo.source, fo.file_name, blob)
+    staging.save_accepted_rows(s, cfg.tenant, year, fo.source, fo.file_name, blob, run=run_key)
     s.commit()

@@ -258,15 +258,18 @@ class RegistrantName(Base):
 
 class StagedFile(Keyed, Base):
     """What one task of a run hands the next, kept in the warehouse so that any worker on any host
-    can run any task (never a worker's local disk): the files collected for (tenant, reporting
-    year), in the order they are checked, and, once validated, each file's decision as JSON (status,
-    row counts, issues, the masked values of quarantined rows, the reference the file was parsed
-    against). Deleted when the run ends (``staging.clear``)."""
+    can run any task (never a worker's local disk): the files one run (``run_key``, see
+    ``staging.run_key``) collected for (tenant, reporting year), in the order they are checked, and,
+    once validated, each file's decision as JSON (status, row counts, issues, the masked values of
+    quarantined rows, the reference the file was parsed against). Deleted when the run ends
+    (``staging.clear``)."""
 
     __tablename__ = "staged_file"
-    __table_args__ = (UniqueConstraint("tenant", "run_year", "file_name", "source", name="uq_staged_file"),)
+    __table_args__ = (UniqueConstraint("tenant", "run_year", "run_key", "file_name", "source",
+                                       name="uq_staged_file_run"),)
 
     run_year: Mapped[int] = mapped_column(Integer)
+    run_key: Mapped[str] = mapped_column(String(250), default="manual", server_default="manual")
     position: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(40))
     file_name: Mapped[str] = mapped_column(String(400))

@@ -1,6 +1,13 @@
 """The run's staging, in the warehouse: what collect hands validate, and validate hands load and
-publish (``models.StagedFile``). Keyed by (tenant, reporting year, file name): two files with the
-same bytes under two names are two entries, never one."""
+publish (``models.StagedFile``). Keyed by (tenant, reporting year, run, file name): two files with the
+same bytes under two names are two entries, never one, and two runs of the same year (the daily
+ingest and the annual report it triggers, or a steward's manual run) never read, replace or clear
+each other's files.
+
+A run is named by its key (:func:`run_key`): ``<dag_id>/<run_id>`` for an Airflow run, the same on
+every worker that runs one of its tasks, or :data:`MANUAL` for a run outside Airflow (the benchmark,
+a test, a command line).
+"""
 
 from __future__ import annotations
 
@@ -13,50 +20,65 @@ from sqlalchemy.orm import Session
 from runreport.warehouse.models import StagedFile
 
 COLUMNS = ("source", "file_name", "year", "checksum", "slot", "size_bytes", "status", "copy_of")
+MANUAL = "manual"
 
 
-def write_manifest(session: Session, tenant: str, run_year: int, entries: Iterable[dict]) -> None:
-    """Replace the run's manifest (a new collect starts a new run's staging)."""
-    clear(session, tenant, run_year)
-    session.add_all(StagedFile(tenant=tenant, run_year=run_year, position=i, **{k: e.get(k) for k in COLUMNS})
+def run_key(dag_id: str, run_id: str) -> str:
+    """The staging key of an Airflow run: ``<dag_id>/<run_id>`` (a run id is unique within its DAG)."""
+    return f"{dag_id}/{run_id}"
+
+
+def _of(tenant: str, run_year: int, run: str):
+    return (StagedFile.tenant == tenant, StagedFile.run_year == run_year, StagedFile.run_key == run)
+
+
+def _entry(tenant: str, run_year: int, run: str, source: str, file_name: str):
+    return (*_of(tenant, run_year, run), StagedFile.source == source, StagedFile.file_name == file_name)
+
+
+def write_manifest(session: Session, tenant: str, run_year: int, entries: Iterable[dict], run: str = MANUAL) -> None:
+    """Replace the run's manifest (collect again in the same run starts its staging anew). What an
+    earlier run of the same DAG left for the year (a run stopped before its clean-up) goes too: a DAG
+    runs one run at a time, so that run has ended. Other DAGs' runs are not touched."""
+    dag = run.split("/", 1)[0] + "/"
+    session.execute(delete(StagedFile).where(
+        StagedFile.tenant == tenant, StagedFile.run_year == run_year,
+        (StagedFile.run_key == run) | StagedFile.run_key.startswith(dag, autoescape=True)))
+    session.add_all(StagedFile(tenant=tenant, run_year=run_year, run_key=run, position=i,
+                               **{k: e.get(k) for k in COLUMNS})
                     for i, e in enumerate(entries))
     session.flush()
 
 
-def manifest(session: Session, tenant: str, run_year: int) -> list[dict]:
-    rows = session.scalars(select(StagedFile).where(StagedFile.tenant == tenant, StagedFile.run_year == run_year)
-                           .order_by(StagedFile.position)).all()
+def manifest(session: Session, tenant: str, run_year: int, run: str = MANUAL) -> list[dict]:
+    rows = session.scalars(select(StagedFile).where(*_of(tenant, run_year, run)).order_by(StagedFile.position)).all()
     return [{k: getattr(r, k) for k in COLUMNS} for r in rows]
 
 
-def save_decision(session: Session, tenant: str, run_year: int, source: str, file_name: str, decision: dict) -> None:
-    session.execute(update(StagedFile).where(
-        StagedFile.tenant == tenant, StagedFile.run_year == run_year, StagedFile.source == source,
-        StagedFile.file_name == file_name).values(decision=json.dumps(decision, ensure_ascii=False, default=str)))
+def save_decision(session: Session, tenant: str, run_year: int, source: str, file_name: str, decision: dict,
+                  run: str = MANUAL) -> None:
+    session.execute(update(StagedFile).where(*_entry(tenant, run_year, run, source, file_name)).values(
+        decision=json.dumps(decision, ensure_ascii=False, default=str)))
 
 
 def save_accepted_rows(session: Session, tenant: str, run_year: int, source: str, file_name: str,
-                       blob: bytes | None) -> None:
+                       blob: bytes | None, run: str = MANUAL) -> None:
     """The file's accepted rows (:mod:`runreport.warehouse.staged_rows`), or None to clear them."""
-    session.execute(update(StagedFile).where(
-        StagedFile.tenant == tenant, StagedFile.run_year == run_year, StagedFile.source == source,
-        StagedFile.file_name == file_name).values(accepted_rows=blob))
+    session.execute(update(StagedFile).where(*_entry(tenant, run_year, run, source, file_name)).values(
+        accepted_rows=blob))
 
 
-def accepted_rows(session: Session, tenant: str, run_year: int, source: str, file_name: str) -> bytes | None:
-    return session.scalar(select(StagedFile.accepted_rows).where(
-        StagedFile.tenant == tenant, StagedFile.run_year == run_year, StagedFile.source == source,
-        StagedFile.file_name == file_name))
+def accepted_rows(session: Session, tenant: str, run_year: int, source: str, file_name: str,
+                  run: str = MANUAL) -> bytes | None:
+    return session.scalar(select(StagedFile.accepted_rows).where(*_entry(tenant, run_year, run, source, file_name)))
 
 
-def decisions(session: Session, tenant: str, run_year: int) -> list[tuple[dict, dict | None]]:
-    """(manifest entry, decision or None) of every staged file, in order."""
-    rows = session.scalars(select(StagedFile).where(StagedFile.tenant == tenant, StagedFile.run_year == run_year)
-                           .order_by(StagedFile.position)).all()
+def decisions(session: Session, tenant: str, run_year: int, run: str = MANUAL) -> list[tuple[dict, dict | None]]:
+    """(manifest entry, decision or None) of every staged file of the run, in order."""
+    rows = session.scalars(select(StagedFile).where(*_of(tenant, run_year, run)).order_by(StagedFile.position)).all()
     return [({k: getattr(r, k) for k in COLUMNS}, json.loads(r.decision) if r.decision else None) for r in rows]
 
 
-def clear(session: Session, tenant: str, run_year: int) -> int:
+def clear(session: Session, tenant: str, run_year: int, run: str = MANUAL) -> int:
     """Forget the run's staging; returns how many entries there were."""
-    return session.execute(delete(StagedFile).where(StagedFile.tenant == tenant,
-                                                    StagedFile.run_year == run_year)).rowcount or 0
+    return session.execute(delete(StagedFile).where(*_of(tenant, run_year, run))).rowcount or 0

@@ -1,0 +1,38 @@
+"""staged_file.run_key: the run's staging is its own, not the reporting year's
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-07 02:40:00
+
+Staging was keyed by (tenant, reporting year, file): the daily ingest and the annual report it
+triggers, both of the same year, replaced and cleared each other's files. Each run now has its own
+entries (``runreport.warehouse.staging.run_key``). Staging only lives while a run runs, so what is in
+it when the warehouse is upgraded is kept under the key ``manual``. Like every revision after the
+baseline, this one checks whether its change is already made (a warehouse built from the models has it).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0007'
+down_revision = '0006'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("staged_file")}
+    if "run_key" in columns:
+        return
+    with op.batch_alter_table("staged_file") as batch:
+        batch.add_column(sa.Column("run_key", sa.String(250), nullable=False, server_default="manual"))
+        batch.drop_constraint("uq_staged_file", type_="unique")
+        batch.create_unique_constraint("uq_staged_file_run", ["tenant", "run_year", "run_key", "file_name", "source"])
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM staged_file")   # entries of several runs cannot share the old key
+    with op.batch_alter_table("staged_file") as batch:
+        batch.drop_constraint("uq_staged_file_run", type_="unique")
+        batch.drop_column("run_key")
+        batch.create_unique_constraint("uq_staged_file", ["tenant", "run_year", "file_name", "source"])
