@@ -78,8 +78,8 @@ def test_a_warehouse_at_0005_gets_the_staged_rows_column(warehouse_url):
 
 
 def test_a_warehouse_at_0006_gets_staging_by_run(warehouse_url):
-    """0007: each run has its own staging (staged_file.run_key); what was staged before the upgrade
-    is kept as the manual run's."""
+    """0007: each run has its own staging (staged_file.run_key, staged_at); what was staged before the
+    upgrade is kept as the manual run's, without a time."""
     from sqlalchemy import inspect
 
     from runreport.warehouse import staging
@@ -95,4 +95,5 @@ def test_a_warehouse_at_0006_gets_staging_by_run(warehouse_url):
     assert _revision(warehouse_url) == "0007" and _differences(warehouse_url) == []
     with session_factory(warehouse_url)() as s:
         assert [e["file_name"] for e in staging.manifest(s, "RUN", 2025)] == ["m.csv"]
+        assert s.execute(text("SELECT run_key, staged_at FROM staged_file")).one() == ("manual", None)
         assert staging.manifest(s, "RUN", 2025, run=staging.run_key("run_ingest", "x")) == []

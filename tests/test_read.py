@@ -375,10 +375,11 @@ def test_what_the_value_reader_cannot_see_is_named(mappings, change, rule, said)
     assert exc.value.rule == rule and said in exc.value.reason_sv
 
 
-def test_a_step_reads_a_file_once_however_often_it_reads_it(mappings, monkeypatch):
-    """Inside read.once_per_step() the same file is read once: the workbook parsed and its layout
-    scanned once (the validate step reads the registrations twice); each read gets its own frame,
-    a rejection is given again with its reason, and the memory ends with the block."""
+def test_a_step_reads_a_file_once_when_it_says_it_will_read_it_again(mappings, monkeypatch):
+    """Inside read.once_per_step() a file read with again=True is read once: the workbook parsed and
+    its layout scanned once (the validate step reads the registrations twice). The second read takes
+    the first's result and the step forgets it; a file read only once is never kept; each read gets
+    its own frame; a rejection is given again with its reason; the memory ends with the block."""
     from runreport.ingest import read, xlsx_layout
 
     calls = {"parse": 0, "scan": 0}
@@ -395,20 +396,25 @@ def test_a_step_reads_a_file_once_however_often_it_reads_it(mappings, monkeypatc
     monkeypatch.setattr(read, "_parse_xlsx", counted_parse)
     monkeypatch.setattr(xlsx_layout, "scan", counted_scan)
     data = _xlsx_bytes(_partner_workbook())
-    plain = read_table(data, "anmalningar_2025.xlsx", "registrations", mappings)
+    name = "anmalningar_2025.xlsx"
+    plain = read_table(data, name, "registrations", mappings)
     assert calls == {"parse": 1, "scan": 1}
     with read.once_per_step():
-        first = read_table(data, "anmalningar_2025.xlsx", "registrations", mappings)
+        read_table(data, name, "registrations", mappings)            # read once only: not kept
+        assert read._READS == {} and calls == {"parse": 2, "scan": 2}
+        first = read_table(data, name, "registrations", mappings, again=True)
         first.df.iloc[0, 0] = "ändrad"        # a caller changing its frame changes nobody else's
         first.total_rows.append(99)
-        second = read_table(data, "anmalningar_2025.xlsx", "registrations", mappings)
         assert len(read._READS) == 1
-        assert calls == {"parse": 2, "scan": 2}
-        for _ in range(2):
-            with pytest.raises(FileRejected) as exc:
-                read_table(b"", "tom.csv", "registrations", mappings)
-            assert exc.value.rule == "empty_file"
-        assert len(read._READS) == 2
+        second = read_table(data, name, "registrations", mappings)
+        assert calls == {"parse": 3, "scan": 3} and read._READS == {}   # taken, then forgotten
+        read_table(data, name, "registrations", mappings)
+        assert calls == {"parse": 4, "scan": 4}
+        with pytest.raises(FileRejected):
+            read_table(b"", "tom.csv", "registrations", mappings, again=True)
+        with pytest.raises(FileRejected) as exc:
+            read_table(b"", "tom.csv", "registrations", mappings)
+        assert exc.value.rule == "empty_file" and read._READS == {}
     assert read._READS is None
     assert second.df.equals(plain.df) and not first.df.equals(plain.df)
     assert second.total_rows == plain.total_rows

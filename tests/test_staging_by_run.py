@@ -52,14 +52,28 @@ def test_a_run_triggered_in_the_middle_of_another_neither_replaces_nor_clears_it
         assert s.scalar(select(func.count(m.StagedFile.id))) == 0
 
 
-def test_a_new_run_of_a_dag_removes_what_its_stopped_run_left_and_nothing_else(tmp_path, warehouse_url):
-    """A run stopped before its clean-up leaves its staging; the next run of the same DAG (one at a
-    time) removes it when it collects. Another DAG's run is left alone."""
+def test_a_stopped_run_s_leftovers_go_after_the_keep_time_and_no_running_run_s_do(tmp_path, warehouse_url):
+    """A run stopped before its teardown leaves its staging: a later collect deletes it once it is
+    older than warehouse.staging_keep_hours. Runs that may still be going are left alone: another
+    DAG's, a backfill of the same DAG (backfills do not count towards max_active_runs), a DAG whose
+    id differs only in case, and a run key of Airflow's longest ids (250 + 250 characters)."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
     cfg = _cfg(tmp_path, warehouse_url)
-    stopped = staging.run_key("run_ingest", "scheduled__2026-02-01T04:00:00+00:00")
+    stopped = staging.run_key("run_ingest", "scheduled__2026-01-29T04:00:00+00:00")
+    backfill = staging.run_key("run_ingest", "backfill__2025-06-01T04:00:00+00:00")
+    other_case = staging.run_key("RUN_INGEST", "manual__1")
+    longest = staging.run_key("d" * 250, "r" * 250)
     pipeline.collect_files(cfg, 2025, stopped)
-    pipeline.collect_files(cfg, 2025, ANNUAL)
+    with pipeline.sessions(cfg).begin() as s:
+        s.execute(update(m.StagedFile).where(m.StagedFile.run_key == stopped).values(
+            staged_at=datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=73)))
+    for run in (ANNUAL, backfill, other_case, longest):
+        pipeline.collect_files(cfg, 2025, run)
     pipeline.collect_files(cfg, 2025, INGEST)
     with pipeline.sessions(cfg)() as s:
         keys = set(s.scalars(select(m.StagedFile.run_key)))
-    assert keys == {ANNUAL, INGEST}
+    assert keys == {ANNUAL, backfill, other_case, longest, INGEST}
+    assert len(pipeline.staged_summary(cfg, 2025, longest)[0]) >= 9

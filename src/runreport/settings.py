@@ -36,6 +36,7 @@ class _Section(BaseModel):
 class Warehouse(_Section):
     url: str
     migrate: Literal["on_start", "deploy"] = "on_start"   # deploy: only `python -m runreport.warehouse migrate`
+    staging_keep_hours: float = Field(default=72, gt=0)   # a run's staging left by a stopped run goes after this
 
 
 class Paths(_Section):

@@ -91,19 +91,18 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-_READS: dict[tuple, RawTable | FileRejected] | None = None   # inside once_per_step()
+_READS: dict[tuple, RawTable | tuple[str, str, str]] | None = None   # inside once_per_step()
 
 
 @contextlib.contextmanager
 def once_per_step() -> Iterator[None]:
-    """Inside the block, a file is read once per (bytes, name, source, sheet, mappings), however
-    often it is read.
+    """Inside the block, a file read with ``read_table(..., again=True)`` is read once, not twice.
 
     The validate step reads the registrations twice (first the registrants' names, so that every
     file of the run masks them, then the file's check): the workbook's parse (openpyxl, 0.2 s per
-    thousand rows), its layout scan and the heading search each ran twice. A rejected read is
-    remembered too (the same reason again). The memory lives as long as the block: the step's own
-    reads, never another step's or run's."""
+    thousand rows), its layout scan and the heading search each ran twice. The first read keeps its
+    result (or its rejection's reason) for the second, which takes it: the block holds only the files
+    read once and still to be read again, never the whole inbox, and never past the step."""
     global _READS
     outer = _READS
     _READS = {} if outer is None else outer
@@ -216,25 +215,31 @@ def check_csv_fields(text: str, limit: int = CSV_FIELD_LIMIT) -> None:
                                f"Line {number} has a field longer than {limit // 1024} kB: check the export")
 
 
-def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: str | None = None) -> RawTable:
+def read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: str | None = None, *,
+               again: bool = False) -> RawTable:
     """The file's rows as strings under canonical column names (:class:`RawTable`), or
-    :class:`FileRejected` naming why the whole file cannot be read. Inside :func:`once_per_step` a
-    file is read once; every call gets its own frame."""
-    if _READS is None:
+    :class:`FileRejected` naming why the whole file cannot be read. ``again``: inside
+    :func:`once_per_step`, the caller will read the same file once more in the step, and that read
+    takes this one's result instead of reading the file again (each gets its own frame)."""
+    if _READS:
+        kept = _READS.pop(_read_key(data, file_name, source, mappings, sheet), None)
+        if isinstance(kept, tuple):
+            raise FileRejected(*kept)
+        if kept is not None:
+            return kept
+    if not again or _READS is None:
         return _read_table(data, file_name, source, mappings, sheet)
     key = _read_key(data, file_name, source, mappings, sheet)
-    if key not in _READS:
-        try:
-            _READS[key] = _read_table(data, file_name, source, mappings, sheet)
-        except FileRejected as exc:
-            _READS[key] = exc
-    done = _READS[key]
-    if isinstance(done, FileRejected):
-        raise FileRejected(done.rule, done.reason_sv, done.reason_en)
+    try:
+        table = _read_table(data, file_name, source, mappings, sheet)
+    except FileRejected as exc:
+        _READS[key] = (exc.rule, exc.reason_sv, exc.reason_en)   # the reason, not the bytes its traceback holds
+        raise
+    _READS[key] = table
     import dataclasses
 
-    return dataclasses.replace(done, df=done.df.copy(), ignored_columns=list(done.ignored_columns),
-                               total_rows=list(done.total_rows))
+    return dataclasses.replace(table, df=table.df.copy(), ignored_columns=list(table.ignored_columns),
+                               total_rows=list(table.total_rows))
 
 
 def _read_table(data: bytes, file_name: str, source: str, mappings: dict, sheet: str | None) -> RawTable:

@@ -43,7 +43,8 @@ def collect_files(cfg: Config, year: int, run_key: str = staging.MANUAL) -> dict
         aside = [(a, a.source or INBOX_ITSELF) for a in found.set_aside]
         manifest += [{"source": source, "file_name": a.name, "year": None, "checksum": "", "slot": "",
                       "size_bytes": 0, "status": "set_aside"} for a, source in aside]
-        staging.write_manifest(s, cfg.tenant, year, manifest, run=run_key)
+        staging.write_manifest(s, cfg.tenant, year, manifest, run=run_key,
+                               keep_hours=float(cfg["warehouse"].get("staging_keep_hours", 72)))
         for a, source in aside:
             log.warning("Inkorgen: %s/%s läses inte: %s", source, privacy.file_name(a.name), a.reason_sv)
             staging.save_decision(s, cfg.tenant, year, source, a.name, {

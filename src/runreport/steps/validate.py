@@ -90,7 +90,7 @@ def _learn_registrant_names(s, cfg: Config, data_of: dict, todo, mappings: dict,
         if data is None:
             continue
         try:
-            df = read_table(data, fo.file_name, fo.source, mappings).df
+            df = read_table(data, fo.file_name, fo.source, mappings, again=True).df   # the check reads it again
         except Exception:  # noqa: BLE001 - an unreadable file is rejected (and named masked) by its check
             continue
         if "person_name" in df.columns:
@@ -214,7 +214,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
     earlier_rejected: list[FileOutcome] = []
     rejected_now: list[FileOutcome] = []
     pool = None  # made when the first file needs checking
-    with sessions(cfg)() as s, once_per_step():   # the registrations are read twice: parsed once
+    with sessions(cfg)() as s, once_per_step():   # the registrations are read twice: read once
         ref = RunReference(*reference_context(s, cfg), partners=load_partners())
         todo: list[tuple[FileOutcome, dict]] = []
         for e in manifest:

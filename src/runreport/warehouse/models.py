@@ -269,7 +269,9 @@ class StagedFile(Keyed, Base):
                                        name="uq_staged_file_run"),)
 
     run_year: Mapped[int] = mapped_column(Integer)
-    run_key: Mapped[str] = mapped_column(String(250), default="manual", server_default="manual")
+    # <dag_id>/<run_id>: Airflow allows 250 characters for each
+    run_key: Mapped[str] = mapped_column(String(510), default="manual", server_default="manual")
+    staged_at: Mapped[datetime | None] = mapped_column(DateTime)   # naive UTC, when collect wrote the entry
     position: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(40))
     file_name: Mapped[str] = mapped_column(String(400))

@@ -6,13 +6,15 @@ each other's files.
 
 A run is named by its key (:func:`run_key`): ``<dag_id>/<run_id>`` for an Airflow run, the same on
 every worker that runs one of its tasks, or :data:`MANUAL` for a run outside Airflow (the benchmark,
-a test, a command line).
+a test, a command line). Each run's teardown deletes its own entries; what a stopped run left is
+deleted by a later collect once it is older than ``warehouse.staging_keep_hours``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -36,15 +38,19 @@ def _entry(tenant: str, run_year: int, run: str, source: str, file_name: str):
     return (*_of(tenant, run_year, run), StagedFile.source == source, StagedFile.file_name == file_name)
 
 
-def write_manifest(session: Session, tenant: str, run_year: int, entries: Iterable[dict], run: str = MANUAL) -> None:
-    """Replace the run's manifest (collect again in the same run starts its staging anew). What an
-    earlier run of the same DAG left for the year (a run stopped before its clean-up) goes too: a DAG
-    runs one run at a time, so that run has ended. Other DAGs' runs are not touched."""
-    dag = run.split("/", 1)[0] + "/"
+def write_manifest(session: Session, tenant: str, run_year: int, entries: Iterable[dict], run: str = MANUAL,
+                   keep_hours: float = 72, now: datetime | None = None) -> None:
+    """Replace the run's manifest (collect again in the same run starts its staging anew). Another
+    run's entries are left alone while that run may still be going (two runs of a DAG can overlap: a
+    backfill does not count towards ``max_active_runs``); what a stopped run left (its teardown never
+    ran) is deleted once it is older than ``keep_hours`` (``warehouse.staging_keep_hours``), as is
+    what was staged before runs had keys."""
+    now = now or datetime.now(UTC).replace(tzinfo=None, microsecond=0)   # naive UTC, as the warehouse keeps times
+    session.execute(delete(StagedFile).where(*_of(tenant, run_year, run)))
     session.execute(delete(StagedFile).where(
-        StagedFile.tenant == tenant, StagedFile.run_year == run_year,
-        (StagedFile.run_key == run) | StagedFile.run_key.startswith(dag, autoescape=True)))
-    session.add_all(StagedFile(tenant=tenant, run_year=run_year, run_key=run, position=i,
+        StagedFile.tenant == tenant,
+        StagedFile.staged_at.is_(None) | (StagedFile.staged_at < now - timedelta(hours=keep_hours))))
+    session.add_all(StagedFile(tenant=tenant, run_year=run_year, run_key=run, staged_at=now, position=i,
                                **{k: e.get(k) for k in COLUMNS})
                     for i, e in enumerate(entries))
     session.flush()

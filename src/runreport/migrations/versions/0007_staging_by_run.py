@@ -7,7 +7,8 @@ Create Date: 2026-12-07 02:40:00
 Staging was keyed by (tenant, reporting year, file): the daily ingest and the annual report it
 triggers, both of the same year, replaced and cleared each other's files. Each run now has its own
 entries (``runreport.warehouse.staging.run_key``). Staging only lives while a run runs, so what is in
-it when the warehouse is upgraded is kept under the key ``manual``. Like every revision after the
+it when the warehouse is upgraded is kept under the key ``manual``, without a time (the next collect
+deletes it as left by a stopped run). Like every revision after the
 baseline, this one checks whether its change is already made (a warehouse built from the models has it).
 """
 
@@ -25,7 +26,8 @@ def upgrade() -> None:
     if "run_key" in columns:
         return
     with op.batch_alter_table("staged_file") as batch:
-        batch.add_column(sa.Column("run_key", sa.String(250), nullable=False, server_default="manual"))
+        batch.add_column(sa.Column("run_key", sa.String(510), nullable=False, server_default="manual"))
+        batch.add_column(sa.Column("staged_at", sa.DateTime(), nullable=True))
         batch.drop_constraint("uq_staged_file", type_="unique")
         batch.create_unique_constraint("uq_staged_file_run", ["tenant", "run_year", "run_key", "file_name", "source"])
 
@@ -34,5 +36,6 @@ def downgrade() -> None:
     op.execute("DELETE FROM staged_file")   # entries of several runs cannot share the old key
     with op.batch_alter_table("staged_file") as batch:
         batch.drop_constraint("uq_staged_file_run", type_="unique")
+        batch.drop_column("staged_at")
         batch.drop_column("run_key")
         batch.create_unique_constraint("uq_staged_file", ["tenant", "run_year", "file_name", "source"])
