@@ -15,21 +15,19 @@ baseline, this one checks whether its change is already made (a warehouse built 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0007'
-down_revision = '0006'
-branch_labels = None
-depends_on = None
+revision, down_revision = '0007', '0006'
+branch_labels = depends_on = None
+RUN_UNIQUE = ["tenant", "run_year", "run_key", "file_name", "source"]
 
 
 def upgrade() -> None:
-    columns = {c["name"] for c in sa.inspect(op.get_bind()).get_columns("staged_file")}
-    if "run_key" in columns:
-        return
+    if any(c["name"] == "run_key" for c in sa.inspect(op.get_bind()).get_columns("staged_file")):
+        return   # a warehouse built from the models already has it
     with op.batch_alter_table("staged_file") as batch:
         batch.add_column(sa.Column("run_key", sa.String(510), nullable=False, server_default="manual"))
         batch.add_column(sa.Column("staged_at", sa.DateTime(), nullable=True))
         batch.drop_constraint("uq_staged_file", type_="unique")
-        batch.create_unique_constraint("uq_staged_file_run", ["tenant", "run_year", "run_key", "file_name", "source"])
+        batch.create_unique_constraint("uq_staged_file_run", RUN_UNIQUE)
 
 
 def downgrade() -> None:
