@@ -293,12 +293,13 @@ def _with_logged_status(cfg, collected: list[dict]) -> list[dict]:  # noqa: ANN0
 
 
 def publish(cfg, year: int, run: dict | None = None, figures: dict | None = None,
-            run_key: str = "manual") -> dict[str, str]:
+            run_key: str | None = None) -> dict[str, str]:
     """Write the run page for ``year`` of ``cfg.tenant`` (the annual DAG's last task) from the staging
-    of the run ``run_key`` (:func:`runreport.warehouse.staging.run_key`)."""
+    of the run ``run_key`` (:func:`runreport.warehouse.staging.run_key`; None: a run outside Airflow)."""
     from runreport.pipeline import staged_summary
+    from runreport.warehouse import staging
 
-    collected, outcomes = staged_summary(cfg, year, run_key)
+    collected, outcomes = staged_summary(cfg, year, run_key or staging.MANUAL)
     collected = _with_logged_status(cfg, collected)
     from runreport import delivery_page
 

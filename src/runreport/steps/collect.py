@@ -44,7 +44,7 @@ def collect_files(cfg: Config, year: int, run_key: str = staging.MANUAL) -> dict
         manifest += [{"source": source, "file_name": a.name, "year": None, "checksum": "", "slot": "",
                       "size_bytes": 0, "status": "set_aside"} for a, source in aside]
         staging.write_manifest(s, cfg.tenant, year, manifest, run=run_key,
-                               keep_hours=float(cfg["warehouse"].get("staging_keep_hours", 72)))
+                               keep_hours=float(cfg["warehouse"]["staging_keep_hours"]))
         for a, source in aside:
             log.warning("Inkorgen: %s/%s läses inte: %s", source, privacy.file_name(a.name), a.reason_sv)
             staging.save_decision(s, cfg.tenant, year, source, a.name, {
