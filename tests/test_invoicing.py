@@ -427,26 +427,53 @@ def credit_number(rows) -> str:  # noqa: ANN001
     return next(r.number for r in rows if r.kind == "credit_note")
 
 
-def test_basis_pdf_when_soffice_present(tmp_path, caplog):
-    """The PDF copy of the basis is made with LibreOffice when installed, else a clear log line."""
+def test_basis_pdf_when_soffice_present(tmp_path, caplog, monkeypatch):
+    """The PDF copy of every basis is made with LibreOffice when installed (one LibreOffice process and
+    one parse of the Word template for the whole batch), else a clear log line naming the bases."""
     import shutil
+    import subprocess as sp
+
+    import docx as python_docx
 
     from runreport.invoicing import basis
+    from runreport.report import pdf as report_pdf
+    from runreport.report.pdf import page_texts
 
     url = f"sqlite:///{tmp_path / 'wh.db'}"
     migrate(url)
     cfg = make_cfg(tmp_path / "out", url, basis_pdf=True)
     sessions = session_factory(url)
     seed(sessions)
+    soffice_runs, parses = [], []
+    real_run, real_document = sp.run, python_docx.Document
+
+    def run(cmd, *a, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202 (the real run, counted)
+        soffice_runs.append(cmd)
+        return real_run(cmd, *a, **kw)
+
+    def document(*a, **kw):  # noqa: ANN002, ANN003, ANN202 (the real parse, counted)
+        parses.append(a)
+        return real_document(*a, **kw)
+
+    monkeypatch.setattr(report_pdf.subprocess, "run", run)
+    monkeypatch.setattr(python_docx, "Document", document)
     with sessions() as s:
         summary = prepare_invoices(s, cfg, YEAR)
     underlag = cfg.output_dir(YEAR) / "invoices" / "underlag"
-    first = underlag / f"{summary['invoices'][0]}_fakturaunderlag"
+    assert len(summary["invoices"]) == 3 and len(parses) == 1, parses
     if shutil.which("soffice"):
-        assert first.with_suffix(".pdf").exists()
+        assert len(soffice_runs) == 1, soffice_runs
+        amounts = {}
+        with sessions() as s:
+            for inv in s.scalars(select(Invoice)):
+                amounts[inv.draft_id] = basis.kr(inv.total_sek)
+        for draft in summary["invoices"]:
+            text = " ".join(page_texts(underlag / f"{draft}_fakturaunderlag.pdf") or []).replace("\u00a0", " ")
+            assert "Fakturaunderlag" in text and amounts[draft].replace("\u00a0", " ") in text, (draft, text)
     else:
-        assert first.with_suffix(".docx").exists()
-        assert "soffice (LibreOffice) not found" in caplog.text
+        assert sorted(p.name for p in underlag.iterdir()) == sorted(f"{d}_fakturaunderlag.docx"
+                                                                   for d in summary["invoices"])
+        assert "LibreOffice (soffice) saknas" in caplog.text and summary["invoices"][0] in caplog.text
     assert basis.kr(Decimal("32561.50")) == "32\u00a0561,50\u00a0kr"
     get_engine(url).dispose()
 

@@ -5,11 +5,8 @@ No personal data: municipalities, organisation numbers and the buyer's reference
 
 from __future__ import annotations
 
-import logging
+import copy
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -17,8 +14,6 @@ from pathlib import Path
 
 from runreport import sweformat
 from runreport.orgnumber import format_orgnr
-
-log = logging.getLogger(__name__)
 
 KIND_SV = {"invoice": "Faktura", "credit_note": "Kreditnota"}
 STATUS_SV = {"prepared": "väntar på godkännande", "released": "skickad", "rejected": "avslagen",
@@ -46,21 +41,34 @@ def population_date(population_year: int | None, reference_date: str) -> str:
     return f"folkmängd per {sweformat.long_date(date(population_year, month, day))}"
 
 
-def write_docx(inv, cfg, path: Path, credited_number: str | None = None) -> Path:  # noqa: ANN001
-    """The basis for one ``runreport.warehouse.invoices.Invoice`` row."""
-    from docx import Document
-    from docx.shared import Pt
+class Template:
+    """The basis's Word template (python-docx's own, Normal set to Calibri 11 pt), parsed once for a
+    batch of bases: each basis starts as a copy of the parsed document, not a second read of the file."""
 
+    def __init__(self) -> None:
+        from docx import Document
+        from docx.shared import Pt
+
+        self._doc = Document()
+        style = self._doc.styles["Normal"]
+        style.font.name = "Calibri"
+        style.font.size = Pt(11)
+
+    def new(self):  # noqa: ANN201 (docx.document.Document)
+        return copy.deepcopy(self._doc)
+
+
+def write_docx(inv, cfg, path: Path, credited_number: str | None = None,  # noqa: ANN001
+               template: Template | None = None) -> Path:
+    """The basis for one ``runreport.warehouse.invoices.Invoice`` row, from ``template`` (parsed here
+    when not given)."""
     from runreport.invoicing.payee import payee as finance_payee
 
     seller = cfg["invoicing"]["seller"]
     payee = finance_payee(cfg["tenant"])
     tenant_name = cfg.get("network_name", cfg["tenant"])
     credit = inv.kind == "credit_note"
-    doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "Calibri"
-    style.font.size = Pt(11)
+    doc = (template or Template()).new()
     title = "Underlag för kreditnota" if credit else "Fakturaunderlag"
     doc.add_heading(f"{title}: kommunbidrag {inv.year}", level=1)
     doc.add_paragraph(
@@ -109,25 +117,12 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None) -> Path
     return path
 
 
-def to_pdf(docx_path: Path) -> Path | None:
-    """Convert with LibreOffice when it is installed; otherwise log and return None."""
-    soffice = shutil.which("soffice")
-    if not soffice:
-        log.warning("soffice (LibreOffice) not found on PATH: invoice basis %s kept as Word only, no PDF",
-                    docx_path.name)
-        return None
-    with tempfile.TemporaryDirectory(prefix="soffice-") as profile:  # own profile: parallel runs don't clash
-        result = subprocess.run(
-            [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to", "pdf",
-             "--outdir", str(docx_path.parent), str(docx_path)],
-            capture_output=True, text=True, timeout=180, check=False,
-        )
-    pdf = docx_path.with_suffix(".pdf")
-    if result.returncode != 0 or not pdf.exists():
-        log.warning("PDF conversion of %s failed (rc %s): %s", docx_path.name, result.returncode,
-                    (result.stderr or result.stdout).strip())
-        return None
-    return pdf
+def to_pdfs(docxs: list[Path]) -> dict[Path, Path | None]:
+    """PDF copies of a batch of bases, made by one LibreOffice process (``runreport.report.pdf``);
+    without LibreOffice the bases stay Word only, said once in the log."""
+    from runreport.report.pdf import to_pdfs as convert
+
+    return convert(docxs)
 
 
 def write_register(invoices: Iterable, year: int, path: Path) -> Path:  # noqa: ANN001

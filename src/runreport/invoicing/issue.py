@@ -188,15 +188,16 @@ def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | 
     register = _register(session, cfg.tenant, year)
     numbers = {i.id: ref(i) for i in register}
     out = [] if out is None else out
+    template = basis.Template() if invoices else None   # parsed once for the batch
+    docxs = []
     for inv in invoices or []:
         with freed_promptly():   # each basis document freed once written, not at the next full collection
             docx = basis.write_docx(inv, cfg, dirs["underlag"] / f"{ref(inv)}_fakturaunderlag.docx",
-                                    credited_number=numbers.get(inv.credited_invoice_id))
+                                    credited_number=numbers.get(inv.credited_invoice_id), template=template)
         out.append(docx)
-        if cfg["invoicing"].get("basis_pdf", True):
-            pdf = basis.to_pdf(docx)
-            if pdf:
-                out.append(pdf)
+        docxs.append(docx)
+    if docxs and cfg["invoicing"].get("basis_pdf", True):
+        out.extend(pdf for pdf in basis.to_pdfs(docxs).values() if pdf)   # one LibreOffice for the batch
     out.append(basis.write_register(register, year, dirs["root"] / f"fakturor_{year}.xlsx"))
     return out
 

@@ -5,7 +5,8 @@ the charts' alternative texts reach a screen reader) with its bookmarks from the
 are embedded (Carlito for the template's Calibri, ``fonts-crosextra-carlito``).
 
 LibreOffice is optional: without it, :func:`to_pdf` logs a clear message and returns ``None``.
-Each conversion uses its own temporary LibreOffice profile, so parallel runs do not collide.
+:func:`to_pdfs` converts a batch in one LibreOffice process (the invoice bases). Each conversion uses
+its own temporary LibreOffice profile, so parallel runs do not collide.
 :func:`heading_pages` reads back on which page each heading was printed (for the table of contents).
 """
 
@@ -34,27 +35,43 @@ def find_soffice() -> str | None:
 
 def to_pdf(docx: Path, outdir: Path | None = None, timeout: int = 180) -> Path | None:
     """Convert ``docx`` to ``<outdir>/<stem>.pdf``; ``None`` when LibreOffice is absent or fails."""
+    return to_pdfs([docx], outdir, timeout)[Path(docx)]
+
+
+def to_pdfs(docxs: list[Path], outdir: Path | None = None, timeout: int = 180) -> dict[Path, Path | None]:
+    """Convert every document in one LibreOffice process (its start costs seconds; a batch of invoice
+    bases pays it once): ``{docx: pdf}``, ``None`` for a document that was not converted. ``outdir``
+    defaults to each document's own folder (one process per folder); ``timeout`` is per document."""
+    out: dict[Path, Path | None] = {Path(d): None for d in docxs}
     exe = find_soffice()
     if exe is None:
-        log.warning(MISSING)
-        return None
-    docx = Path(docx).resolve()
-    outdir = Path(outdir or docx.parent).resolve()
-    outdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="runreport-lo-") as profile:
-        cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-               "--convert-to", f"pdf:writer_pdf_Export:{EXPORT_OPTIONS}", "--outdir", str(outdir), str(docx)]
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            log.warning("PDF-konvertering med LibreOffice misslyckades: %s", exc)
-            return None
-    pdf = outdir / f"{docx.stem}.pdf"
-    if proc.returncode != 0 or not pdf.exists():
-        log.warning("PDF-konvertering med LibreOffice misslyckades (kod %s): %s", proc.returncode,
-                    (proc.stderr or proc.stdout).strip()[:500])
-        return None
-    return pdf
+        if docxs:
+            log.warning(MISSING + ": %s", ", ".join(Path(d).name for d in docxs))
+        return out
+    by_dir: dict[Path, list[Path]] = {}
+    for d in out:
+        by_dir.setdefault(Path(outdir or d.parent).resolve(), []).append(d)
+    for target, batch in by_dir.items():
+        target.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="runreport-lo-") as profile:
+            cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+                   "--convert-to", f"pdf:writer_pdf_Export:{EXPORT_OPTIONS}", "--outdir", str(target),
+                   *(str(d.resolve()) for d in batch)]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout * len(batch),
+                                      check=False)
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                log.warning("PDF-konvertering av %s med LibreOffice misslyckades: %s",
+                            ", ".join(d.name for d in batch), exc)
+                continue
+        for d in batch:
+            pdf = target / f"{d.stem}.pdf"
+            if proc.returncode == 0 and pdf.exists():
+                out[d] = pdf
+            else:
+                log.warning("PDF-konvertering av %s med LibreOffice misslyckades (kod %s): %s", d.name,
+                            proc.returncode, (proc.stderr or proc.stdout).strip()[:500])
+    return out
 
 
 def page_texts(pdf: Path) -> list[str] | None:
