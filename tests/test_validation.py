@@ -372,3 +372,46 @@ def test_a_personal_field_says_what_is_wrong_without_its_value():
     assert bad[0] == "E-post har fel form (värdet visas inte: personuppgift)"
     assert twice[0].startswith("E-post finns redan på en annan rad")
     assert not any("@" in text for pair in (empty, bad, twice) for text in pair)
+
+
+def test_the_readers_checks_are_counted_from_its_findings_and_gx_keeps_one_expectation_for_them(tmp_path):
+    """A required field left empty and a number that cannot be read are the reader's findings (one
+    each, in the reader's words); GX is not asked per field again (no not-null or type expectation in
+    the suite it runs) but keeps one expectation, rows.read, whose result counts the rows with a
+    reader finding. The stewards' lines for the reader's checks carry the reader's counts."""
+    import json
+
+    from runreport.ingest.mapping import load_mappings
+    from runreport.ingest.organisations import OrganisationResolver
+    from runreport.ingest.parse import parse_frame
+    from runreport.ingest.read import read_table
+    from runreport.validation import gx
+
+    data = ("activity_code;session_no;session_date;form;place;seats\n"
+            "A-2025-01;1;2025-02-03;C;Sundsvall;30\n"
+            "A-2025-01;2;2025-03-03;;Sundsvall;30\n"          # form left empty
+            "A-2025-02;1;2025-04-01;CD;digitalt;tretti\n"     # seats cannot be read
+            "A-2025-02;2;2025-04-08;X;digitalt;12\n").encode()  # a form GX finds
+    raw = read_table(data, "traffar_2025.csv", "sessions", load_mappings())
+    typed, read_issues = parse_frame("sessions", raw.df, OrganisationResolver({}, {}), b"k")
+    assert {(i.row, i.field, i.rule) for i in read_issues} >= {(3, "form", "required")}
+    assert {(i.row, i.field) for i in read_issues} == {(3, "form"), (4, "seats")}
+
+    docs = tmp_path / "validation" / "data_docs"
+    out = validate_frame("sessions", typed, CTX, docs_dir=docs, run_name="r", file_name="traffar_2025.csv",
+                         read_issues=read_issues)
+    assert [(i.row, i.field) for i in out.issues] == [(5, "form")], out.issues   # GX's own finding only
+    lines = {c.description: c for c in out.checks}
+    assert lines["Form är ifyllt"].failed_rows == 1 and not lines["Form är ifyllt"].success
+    assert lines["Antal platser är ett heltal"].failed_rows == 1
+    assert lines["Träff nr är ett heltal"].success and lines["Aktivitetskod är ifyllt"].success
+    read_line = next(c for c in out.checks if c.description.startswith("Varje rad kunde läsas"))
+    assert read_line.failed_rows == 2 and not read_line.success
+
+    suite = json.loads((gx.stores_root(docs) / "expectations" / "RUN" / "sessions" / "2025.json").read_text())
+    kinds = {e["type"] for e in suite["expectations"]}
+    assert "expect_column_values_to_not_be_null" not in kinds and "expect_column_values_to_be_in_type_list" not in kinds
+    (stored,) = list(gx.stores_root(docs).glob("uncommitted/validations/**/*.json"))
+    (read_result,) = [r for r in json.loads(stored.read_text())["results"]
+                      if r["expectation_config"]["meta"]["check_id"] == "rows.read"]
+    assert read_result["success"] is False and read_result["result"]["unexpected_count"] == 2

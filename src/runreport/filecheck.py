@@ -134,7 +134,7 @@ def check_file(job: FileJob) -> FileCheck:
     # GX's own failures (a store race between workers) propagate: the caller checks the file again
     outcome = validate_frame(job.source, typed, job.ctx, declared_total=_declared_total(raw.declared_total),
                              docs_dir=job.docs_dir, run_name=job.run_name, file_name=job.file_name,
-                             context=gx_for(job.docs_dir))
+                             context=gx_for(job.docs_dir), read_issues=issues)
     parsed_at = {(i.row, i.field) for i in issues}
     issues += [i for i in outcome.issues if (i.row, i.field) not in parsed_at]  # the parse finding says it first
     return FileCheck(typed=typed, raw=raw.df, issues=issues, checks=outcome.checks)

@@ -37,6 +37,8 @@ def describe(source: str, check: Check) -> str:
     p, label = check.params, field_label(source, check.field)
     year = p.get("year")
     match check.reason:
+        case "read":
+            return "Varje rad kunde läsas: obligatoriska fält ifyllda; datum, tal och koder tolkbara"
         case "not_null":
             return f"{label} är ifyllt"
         case "type":

@@ -68,14 +68,6 @@ def row_reasons(check: Check, values: list[Any], ctx: ValidationContext, persona
     sv: list[str]
     en: list[str]
     r = check.reason
-    if r == "not_null":
-        return ([f"Obligatoriskt fält {f} saknar värde"] * len(values),
-                [f"Required field {f} is empty"] * len(values))
-    if r == "type":
-        sv = [f"Värdet '{_fmt(v)}' i {f} har fel typ ({type(v).__name__}); väntat {p['type']}" for v in values]
-        en = [f"The value '{_fmt_en(v)}' in {f} has the wrong type ({type(v).__name__}); expected {p['type']}"
-              for v in values]
-        return sv, en
     if r == "likert":
         lo, hi = LIKERT
         sv = [f"Likertvärdet {_fmt(v)} ligger utanför {lo}–{hi} ({f})" for v in values]

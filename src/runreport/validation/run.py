@@ -16,6 +16,7 @@ Suites are described once per (source, context) and cached
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +29,7 @@ from runreport.quality import CheckResult, RowIssue, ValidationContext
 from runreport.schema import SOURCES
 from runreport.validation import gx
 from runreport.validation.reasons import critical_issue, row_reasons, unique_issues
-from runreport.validation.suites import Check, build_suite, checks_for
+from runreport.validation.suites import READ_FINDING, Check, build_suite, checks_for, reader_checks
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ class ValidationOutcome:
 def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
                    declared_total: Decimal | float | None = None, docs_dir: Path | str | None = None,
                    run_name: str = "run", file_name: str | None = None,
-                   population_year: int | None = None, context: Any = None) -> ValidationOutcome:
+                   population_year: int | None = None, context: Any = None,
+                   read_issues: list[RowIssue] | None = None) -> ValidationOutcome:
     """Validate the typed frame of one file of ``source``.
 
     ``df`` holds the canonical columns of the source (typed: ints as Int64/int64, dates as
@@ -65,7 +67,11 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     ``population_year`` overrides the reference year of the population check (default
     ``ctx.year - 1``). GX stores the result in the stores beside ``docs_dir``
     (:func:`runreport.validation.gx.stores_root`), or in memory without it; a run validating many
-    files passes its one ``context`` (:func:`runreport.validation.gx.context`). Returns the issues; applying the quarantine policy is :func:`runreport.validation.policy.decide`.
+    files passes its one ``context`` (:func:`runreport.validation.gx.context`). ``read_issues`` are
+    the reader's findings on the file (:func:`runreport.ingest.parse.parse_frame`): GX's ``rows.read``
+    expectation checks that no row has one, and the stewards' lines for the reader's checks
+    (:func:`runreport.validation.suites.reader_checks`) count them. Returns the issues; applying the
+    quarantine policy is :func:`runreport.validation.policy.decide`.
     """
     src = SOURCES[source]
     if "_row" not in df.columns:
@@ -106,6 +112,12 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
                                        f"Required column {col} is missing from the file", critical=True))
 
     absent = set(missing_required) | {f.name for f in src.fields if f.name not in frame.columns}
+    first_finding: dict[int, str] = {}
+    for issue in read_issues or []:
+        if issue.row:
+            first_finding.setdefault(issue.row, issue.rule)
+    frame = frame.assign(**{READ_FINDING: pd.array([first_finding.get(r) for r in frame["_row"].tolist()],
+                                                   dtype=object)})
     checks = [c for c in checks_for(source, ctx, declared_total, population_year)
               if not (set(_columns(c)) & absent)]
     by_id = {c.id: c for c in checks}
@@ -128,6 +140,13 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     rows = frame["_row"].to_numpy()
     from runreport.validation.descriptions import describe, field_label
 
+    read_counts = Counter((i.field, "not_null" if i.rule == "required" else "type")
+                          for i in read_issues or [] if i.row)
+    for check in reader_checks(source):
+        if check.field not in absent:
+            failed = read_counts[(check.field, check.reason)]
+            outcome.checks.append(CheckResult(describe(source, check), field_label(source, check.field),
+                                              False, failed == 0, failed))
     done = {res.expectation_config.meta["check_id"]: res for res in results.results}
     for check in checks:
         res = done.get(check.id)
@@ -148,7 +167,7 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
                 f"The check {check.rule} on {check.field} could not run: {exc.get('exception_message')}",
                 critical=True))
             continue
-        if res.success:
+        if res.success or check.reason == "read":   # the reader's findings say it, per field
             continue
         if check.critical:
             outcome.issues.append(critical_issue(check, res, frame, ctx))
