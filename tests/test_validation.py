@@ -387,11 +387,11 @@ def test_the_readers_checks_are_counted_from_its_findings_and_gx_keeps_one_expec
     from runreport.ingest.read import read_table
     from runreport.validation import gx
 
-    data = ("activity_code;session_no;session_date;form;place;seats\n"
-            "A-2025-01;1;2025-02-03;C;Sundsvall;30\n"
-            "A-2025-01;2;2025-03-03;;Sundsvall;30\n"          # form left empty
-            "A-2025-02;1;2025-04-01;CD;digitalt;tretti\n"     # seats cannot be read
-            "A-2025-02;2;2025-04-08;X;digitalt;12\n").encode()  # a form GX finds
+    data = (b"activity_code;session_no;session_date;form;place;seats\n"
+            b"A-2025-01;1;2025-02-03;C;Sundsvall;30\n"
+            b"A-2025-01;2;2025-03-03;;Sundsvall;30\n"          # form left empty
+            b"A-2025-02;1;2025-04-01;CD;digitalt;tretti\n"     # seats cannot be read
+            b"A-2025-02;2;2025-04-08;X;digitalt;12\n")  # a form GX finds
     raw = read_table(data, "traffar_2025.csv", "sessions", load_mappings())
     typed, read_issues = parse_frame("sessions", raw.df, OrganisationResolver({}, {}), b"k")
     assert {(i.row, i.field, i.rule) for i in read_issues} >= {(3, "form", "required")}
