@@ -638,3 +638,123 @@ def test_run_config_cannot_switch_the_network_whose_payee_is_used():
     for bad in ("../pipeline", "/tmp/evil", "kalmar "):
         with pytest.raises(KeyError):
             tenants.load_tenant(bad, environ={})
+
+
+# ---------------------------------------------------------------- bases in one batch (adversarial review)
+@pytest.fixture
+def libreoffice():
+    from conftest import skip_or_fail
+
+    from runreport.report.pdf import find_soffice
+
+    if find_soffice() is None:
+        skip_or_fail("LibreOffice (soffice) saknas: fakturaunderlagens PDF kan inte prövas")
+
+
+def _year(tmp_path, **inv):
+    url = f"sqlite:///{tmp_path / 'wh.db'}"
+    migrate(url)
+    cfg = make_cfg(tmp_path / "out", url, **inv)
+    sessions = session_factory(url)
+    seed(sessions)
+    return cfg, sessions
+
+
+def test_each_basis_is_independent_of_the_one_before(tmp_path):
+    """Bases made one after another from one Template hold only their own municipality, and the
+    template itself is not changed by making them."""
+    from docx import Document
+
+    from runreport.invoicing import basis
+
+    cfg, sessions = _year(tmp_path)
+    with sessions() as s:
+        prepare_invoices(s, cfg, YEAR)
+    rows = register(sessions)
+    t = basis.Template()
+    before = t._doc.element.xml
+    names = {}
+    for i in range(3):
+        for inv in rows:
+            p = tmp_path / f"b{i}_{inv.municipality_code}.docx"
+            basis.write_docx(inv, cfg, p, template=t)
+            names[p] = inv.municipality_name
+    assert t._doc.element.xml == before
+    for p, name in names.items():
+        d = Document(str(p))
+        text = "\n".join([x.text for x in d.paragraphs] + [c.text for tb in d.tables for r in tb.rows for c in r.cells])
+        others = {n for n in names.values() if n != name}
+        assert name in text and not any(o in text for o in others), (p.name, text)
+        assert len(d.tables) == 1 and len(d.paragraphs) == 4, (p.name, len(d.paragraphs))
+
+
+def test_an_interruption_during_the_pdf_batch_leaves_no_basis_for_a_number_never_issued(tmp_path, monkeypatch, libreoffice):
+    """release_invoices promises: if anything fails nothing is released, no number is used and no file
+    stays. An interruption while the batch's LibreOffice runs (Ctrl-C of a manual run) arrives after it
+    wrote the PDFs it finished, before they are in the all-or-nothing list (found in review)."""
+    from runreport.report import pdf as report_pdf
+
+    cfg, sessions = _year(tmp_path, basis_pdf=True)
+    with sessions() as s:
+        prepare_invoices(s, cfg, YEAR)
+    real = subprocess.run
+
+    def interrupted(cmd, *a, **kw):  # the real conversion, then the interruption
+        real(cmd, *a, **kw)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report_pdf.subprocess, "run", interrupted)
+    with sessions() as s, pytest.raises(KeyboardInterrupt):
+        release_invoices(s, cfg, YEAR, release_date=date(YEAR, 1, 20))
+    assert all(r.number is None and r.status == "prepared" for r in register(sessions))   # rolled back
+    underlag = cfg.output_dir(YEAR) / "invoices" / "underlag"
+    left = sorted(p.name for p in underlag.glob(f"RUN-{YEAR}-*"))
+    assert left == [], f"bases for numbers never issued: {left}"
+
+
+def test_a_libreoffice_error_exit_keeps_no_pdf_of_the_batch(tmp_path, monkeypatch, libreoffice):
+    """LibreOffice converted every document and then exited non-zero (a crash at shutdown): its PDFs
+    are not kept (unconfirmed), so a later failure in the same transaction leaves nothing behind for
+    draft ids that were rolled back (found in review)."""
+    from runreport.invoicing import basis
+    from runreport.report import pdf as report_pdf
+
+    cfg, sessions = _year(tmp_path, basis_pdf=True)
+    real = subprocess.run
+
+    def crash_at_exit(cmd, *a, **kw):
+        done = real(cmd, *a, **kw)
+        return subprocess.CompletedProcess(done.args, 139, done.stdout, done.stderr)
+
+    monkeypatch.setattr(report_pdf.subprocess, "run", crash_at_exit)
+
+    def register_fails(*a, **kw):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(basis, "write_register", register_fails)
+    with sessions() as s, pytest.raises(OSError):
+        prepare_invoices(s, cfg, YEAR)
+    assert register(sessions) == []
+    underlag = cfg.output_dir(YEAR) / "invoices" / "underlag"
+    left = sorted(p.name for p in underlag.glob("*")) if underlag.exists() else []
+    assert left == [], f"bases for drafts never issued: {left}"
+
+
+def test_a_hung_libreoffice_holds_a_chunk_of_bases_minutes_not_the_batch_hours(tmp_path, monkeypatch):
+    """A hung LibreOffice holds the prepare's open transaction (and its lock on the number series):
+    the batch goes in chunks, each allowed minutes, and a timed-out chunk keeps no PDF."""
+    from runreport.report import pdf as report_pdf
+
+    seen = []
+
+    def fake(cmd, *a, timeout=None, **kw):
+        seen.append(timeout)
+        Path(cmd[-1]).with_suffix(".pdf").write_bytes(b"%PDF half")   # what a killed conversion leaves
+        raise subprocess.TimeoutExpired(cmd, timeout)
+
+    monkeypatch.setattr(report_pdf, "find_soffice", lambda: "/bin/true")
+    monkeypatch.setattr(report_pdf.subprocess, "run", fake)
+    docs = [tmp_path / f"{i}.docx" for i in range(290)]
+    out = report_pdf.to_pdfs(docs)
+    assert all(v is None for v in out.values()) and not list(tmp_path.glob("*.pdf"))
+    assert len(seen) == 15 and max(seen) <= 180 + 19 * 10, seen

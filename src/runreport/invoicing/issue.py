@@ -197,7 +197,12 @@ def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | 
         out.append(docx)
         docxs.append(docx)
     if docxs and cfg["invoicing"].get("basis_pdf", True):
-        out.extend(pdf for pdf in basis.to_pdfs(docxs).values() if pdf)   # one LibreOffice for the batch
+        try:   # one LibreOffice for the batch; interrupted, it leaves no PDF of the batch behind
+            out.extend(pdf for pdf in basis.to_pdfs(docxs).values() if pdf)
+        except BaseException:
+            for docx in docxs:
+                docx.with_suffix(".pdf").unlink(missing_ok=True)
+            raise
     out.append(basis.write_register(register, year, dirs["root"] / f"fakturor_{year}.xlsx"))
     return out
 

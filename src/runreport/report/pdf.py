@@ -38,10 +38,21 @@ def to_pdf(docx: Path, outdir: Path | None = None, timeout: int = 180) -> Path |
     return to_pdfs([docx], outdir, timeout)[Path(docx)]
 
 
+# A batch is converted by one LibreOffice process in chunks of at most this many documents, each
+# allowed the document timeout plus this much per further document: a stuck conversion of 290 invoice
+# bases holds the invoice series' lock minutes, not hours.
+CHUNK = 20
+PER_FURTHER_DOCUMENT_S = 10
+
+
 def to_pdfs(docxs: list[Path], outdir: Path | None = None, timeout: int = 180) -> dict[Path, Path | None]:
-    """Convert every document in one LibreOffice process (its start costs seconds; a batch of invoice
-    bases pays it once): ``{docx: pdf}``, ``None`` for a document that was not converted. ``outdir``
-    defaults to each document's own folder (one process per folder); ``timeout`` is per document."""
+    """Convert the documents with one LibreOffice process per chunk (its start costs seconds; a batch
+    of invoice bases pays it once per :data:`CHUNK`): ``{docx: pdf}``, ``None`` for a document that
+    was not converted. ``outdir`` defaults to each document's own folder.
+
+    A PDF already at a target path is removed first (an older run's copy is never taken for this
+    one's), and a PDF LibreOffice leaves behind without succeeding (an error exit, a timeout, an
+    interruption) is removed too: what is on disk afterwards is exactly what the result names."""
     out: dict[Path, Path | None] = {Path(d): None for d in docxs}
     exe = find_soffice()
     if exe is None:
@@ -51,27 +62,46 @@ def to_pdfs(docxs: list[Path], outdir: Path | None = None, timeout: int = 180) -
     by_dir: dict[Path, list[Path]] = {}
     for d in out:
         by_dir.setdefault(Path(outdir or d.parent).resolve(), []).append(d)
-    for target, batch in by_dir.items():
+    for target, docs in by_dir.items():
         target.mkdir(parents=True, exist_ok=True)
+        for start in range(0, len(docs), CHUNK):
+            chunk = docs[start:start + CHUNK]
+            made = _convert(exe, chunk, target, timeout + PER_FURTHER_DOCUMENT_S * (len(chunk) - 1))
+            out.update(made)
+    return out
+
+
+def _convert(exe: str, chunk: list[Path], target: Path, timeout: int) -> dict[Path, Path | None]:
+    pdfs = {d: target / f"{d.stem}.pdf" for d in chunk}
+    for pdf in pdfs.values():
+        pdf.unlink(missing_ok=True)
+    try:
         with tempfile.TemporaryDirectory(prefix="runreport-lo-") as profile:
             cmd = [exe, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
                    "--convert-to", f"pdf:writer_pdf_Export:{EXPORT_OPTIONS}", "--outdir", str(target),
-                   *(str(d.resolve()) for d in batch)]
-            try:
-                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout * len(batch),
-                                      check=False)
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                log.warning("PDF-konvertering av %s med LibreOffice misslyckades: %s",
-                            ", ".join(d.name for d in batch), exc)
-                continue
-        for d in batch:
-            pdf = target / f"{d.stem}.pdf"
-            if proc.returncode == 0 and pdf.exists():
-                out[d] = pdf
-            else:
-                log.warning("PDF-konvertering av %s med LibreOffice misslyckades (kod %s): %s", d.name,
-                            proc.returncode, (proc.stderr or proc.stdout).strip()[:500])
-    return out
+                   *(str(d.resolve()) for d in chunk)]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        failure = f"avbröts efter {timeout} s"
+    except OSError as exc:
+        failure = f"{type(exc).__name__}: {exc.strerror}"
+    except BaseException:
+        for pdf in pdfs.values():
+            pdf.unlink(missing_ok=True)
+        raise
+    else:
+        failure = None if proc.returncode == 0 else \
+            f"kod {proc.returncode}: {(proc.stderr or proc.stdout).strip()[:300]}"
+    made: dict[Path, Path | None] = {}
+    for d, pdf in pdfs.items():
+        if failure is None and pdf.exists():
+            made[d] = pdf
+            continue
+        pdf.unlink(missing_ok=True)   # a half-written or unconfirmed copy is not kept
+        made[d] = None
+        log.warning("PDF-konvertering av %s med LibreOffice misslyckades (%s)", d.name,
+                    failure or "ingen PDF skapades")
+    return made
 
 
 def page_texts(pdf: Path) -> list[str] | None:
