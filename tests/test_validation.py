@@ -415,3 +415,45 @@ def test_the_readers_checks_are_counted_from_its_findings_and_gx_keeps_one_expec
     (read_result,) = [r for r in json.loads(stored.read_text())["results"]
                       if r["expectation_config"]["meta"]["check_id"] == "rows.read"]
     assert read_result["success"] is False and read_result["result"]["unexpected_count"] == 2
+
+
+def _checked(source: str, name: str, data: bytes) -> tuple[list, dict]:
+    """One partner file through the product's path (read, parse, GX: filecheck.check_file): the
+    reader's and GX's findings as (row, field, rule), and the stewards' lines as {description: (ok, n)}."""
+    import badcorpus
+
+    from runreport.filecheck import FileJob, check_file
+    from runreport.ingest.mapping import load_mappings
+    from runreport.ingest.organisations import load_partners
+
+    names = {"2380": "Östersund", "2303": "Ragunda", "2309": "Krokom", "2281": "Sundsvall"}
+    job = FileJob(source, name, data, badcorpus.validation_context(), load_mappings(), names, load_partners(),
+                  b"secret-x", None, "t")
+    fc = check_file(job)
+    assert fc.rejected is None, fc.rejected
+    return [(i.row, i.field, i.rule) for i in fc.issues], {c.description: (c.success, c.failed_rows) for c in fc.checks}
+
+
+def test_an_unknown_organisation_and_a_region_without_code_fail_their_own_lines():
+    """Found in review: with the reader's checks counted from its findings, an unknown organisation
+    and a region without its code must fail a line of their field (before, GX's not-null did)."""
+    reg = ("Aktivitet;Namn;E-post;Kommun/organisation;Roll;Anmälningsdatum;Status\n"
+           "A-2025-02;Ett Namn;ett@example.se;Krokoms kommun;Lärare;2025-03-04;deltog\n"
+           "A-2025-02;Två Namn;tva@example.se;Okänd förening;Lärare;2025-03-04;deltog\n").encode()
+    issues, lines = _checked("registrations", "anmalningar_2025.csv", reg)
+    assert (3, "organisation", "unknown_organisation") in issues
+    assert lines["Kommun/organisation är en känd kommun eller organisation"] == (False, 1)
+    assert lines["Kommun/organisation är ifyllt"] == (True, 0)
+    pop = b"region;2023;2024\n2303 Ragunda;1;2\n\xc3\x96stersund;3;4\n2309 Krokom;1;2\n"
+    issues, lines = _checked("population", "BE0101_folkmangd.csv", pop)
+    assert (3, "municipality_code", "municipality_code") in issues
+    assert lines["region är en kommun med kommunkod (t.ex. 2380 Östersund)"] == (False, 1), lines
+
+
+def test_the_rows_read_line_counts_the_files_rows_not_the_year_rows():
+    """Found in review: one unreadable cell of a population file marks one row of the file, though
+    GX sees that row once per year."""
+    pop = b"region;2020;2021;2022;2023;2024\n2303 Ragunda;1;2;3;..;5\n2309 Krokom;1;2;3;4;5\n"
+    _, lines = _checked("population", "BE0101_folkmangd.csv", pop)
+    read = next(v for d, v in lines.items() if d.startswith("Varje rad kunde läsas"))
+    assert read == (False, 1) and lines["Folkmängd är ett heltal"] == (False, 1), lines

@@ -11,7 +11,9 @@ from functools import lru_cache
 
 from runreport.validation.suites import Check
 
-TYPE_SV = {"int": "ett heltal", "date": "ett datum", "decimal": "ett belopp"}
+TYPE_SV = {"int": "ett heltal", "date": "ett datum", "decimal": "ett belopp",
+           "municipality": "en kommun med kommunkod (t.ex. 2380 Östersund)",
+           "organisation": "en känd kommun eller organisation"}
 
 
 @lru_cache(maxsize=1)

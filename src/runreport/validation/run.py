@@ -140,8 +140,12 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     rows = frame["_row"].to_numpy()
     from runreport.validation.descriptions import describe, field_label
 
-    read_counts = Counter((i.field, "not_null" if i.rule == "required" else "type")
-                          for i in read_issues or [] if i.row)
+    # the reader's findings per field and line: an empty required field, else a value it could not
+    # read or resolve (a formula in a text field has no line of its own: rows.read counts it); rows of
+    # the file, once each (a population row's finding is given once per year)
+    read_counts = Counter((f, line) for f, line, _ in {
+        (i.field, "not_null" if i.rule == "required" else "type", i.row)
+        for i in read_issues or [] if i.row and i.rule != "formula"})
     for check in reader_checks(source):
         if check.field not in absent:
             failed = read_counts[(check.field, check.reason)]
@@ -152,6 +156,8 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
         res = done.get(check.id)
         if res is not None:
             count = (res.result or {}).get("unexpected_count")
+            if check.reason == "read":   # the file's rows (a population row is one row per year in GX)
+                count = len(first_finding.keys() & set(rows.tolist()))
             outcome.checks.append(CheckResult(describe(source, check), field_label(source, check.field),
                                               check.critical, bool(res.success),
                                               None if count is None else int(count)))
