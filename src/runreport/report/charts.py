@@ -87,10 +87,12 @@ def _bar_chart_png(series: Sequence[tuple[str, int]], title: str, value_label: s
     low = min(min(values, default=0), 0)
     ax.set_xlim(low * 1.25 - (0.5 if low else 0), max(max(values, default=0) * 1.12 + 0.5, 1.0))
     # No value axis: every bar carries its value, and a scale beside it said the same once more
-    # (its ticks were a third of a chart's cost). A line marks zero where bars go both ways.
+    # (its ticks were a third of a chart's cost). Where bars go both ways a line marks zero instead
+    # of the left edge.
     ax.set_xticks([])
-    if low < 0:
+    if low < 0:   # the zero line is the bars' base; the axes' left edge marks nothing then
         ax.axvline(0, color="#555555", linewidth=0.8)
+        ax.spines["left"].set_visible(False)
     if value_label:
         ax.set_xlabel(value_label, fontsize=_FONT_SIZE)
     if title:
