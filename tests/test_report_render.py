@@ -221,3 +221,20 @@ def test_chart_of_negative_amounts():
     assert charts.bar_chart_png((("2024", -5),), value_label="Kronor").startswith(b"\x89PNG")
     # the lived year's draft: no contributions yet, so the carry-over went below zero from nothing
     assert charts.bar_chart_png((("2023", 0), ("2024", -524_008)), value_label="Kronor").startswith(b"\x89PNG")
+
+
+def _inked_columns(png: bytes) -> list[int]:
+    """The x positions of the PNG's columns holding anything darker than near-white."""
+    import numpy as np
+    from PIL import Image
+
+    grey = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    return [int(x) for x in np.nonzero((grey < 200).any(axis=0))[0]]
+
+
+def test_a_long_name_wraps_inside_the_chart():
+    """Found in review: a name of some 80 characters ran off the image's left edge; it now wraps onto
+    a second line (and is shortened with an ellipsis beyond two)."""
+    long_name = "Region Jämtland Härjedalen, Hälso- och sjukvårdsförvaltningen, Östersunds sjukhus"
+    inked = _inked_columns(charts.bar_chart_png(((long_name, 400_000), ("Åre", 12)), value_label="Antal deltagare"))
+    assert inked[0] > 10, f"ink at the left edge: column {inked[0]}"

@@ -12,6 +12,7 @@ Cost: about 0.06 s per chart; benchmarks/RESULTS.md has the figures.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 
 from runreport.sweformat import number
@@ -38,6 +39,7 @@ def alt_text(activity_name: str, series: Sequence[tuple[str, int]]) -> str:
 _WIDTH_IN = 6.3
 _BAR_COLOUR = "#1f5f8b"
 _FONT_SIZE = 9
+_LABEL_CHARS = 34   # a label line at 9 pt: at most 0.6 of the chart's width (subplots_adjust below)
 _VALUE_FONT_SIZE = 8
 
 
@@ -61,10 +63,13 @@ def _bar_chart_png(series: Sequence[tuple[str, int]], title: str, value_label: s
     n = len(series)
     height = max(1.6, 0.32 * n + 0.9)
     fig = Figure(figsize=(_WIDTH_IN, height), dpi=dpi)
-    labels = [" ".join(str(label).split()) for label, _ in series]   # one line each
+    # one line each, a long name on two (the label column holds at most _LABEL_CHARS a line)
+    labels = [textwrap.fill(" ".join(str(label).split()), _LABEL_CHARS, max_lines=2, placeholder=" …")
+              for label, _ in series]
     values = [int(value) for _, value in series]
     # 9 pt text: about 0.55 em per character on average (DejaVu Sans), plus the tick and padding
-    label_in = max((len(label) for label in labels), default=0) * _FONT_SIZE * 0.55 / 72 + 0.25
+    label_in = max((len(line) for label in labels for line in label.split("\n")), default=0) \
+        * _FONT_SIZE * 0.55 / 72 + 0.25
     top_in = 0.15 + (0.3 if title else 0.0)
     bottom_in = 0.1 + (0.3 if value_label else 0.0)   # no tick labels below the bars
     fig.subplots_adjust(left=min(0.6, (label_in + 0.1) / _WIDTH_IN), right=1 - 0.45 / _WIDTH_IN,
@@ -85,7 +90,9 @@ def _bar_chart_png(series: Sequence[tuple[str, int]], title: str, value_label: s
             ax.text(value, row, f" {number(value)}", va="center", fontsize=_VALUE_FONT_SIZE)
     # every bar and its value inside the axes: a text far outside them overflows FreeType's rasteriser
     low = min(min(values, default=0), 0)
-    ax.set_xlim(low * 1.25 - (0.5 if low else 0), max(max(values, default=0) * 1.12 + 0.5, 1.0))
+    high = max(max(values, default=0) * 1.12 + 0.5, 1.0)
+    # a negative value's text goes left of its bar: room for it however short the bar is
+    ax.set_xlim(min(low * 1.25, low - 0.18 * (high - low)) - (0.5 if low else 0), high)
     # No value axis: every bar carries its value, and a scale beside it said the same once more
     # (its ticks were a third of a chart's cost). Where bars go both ways a line marks zero instead
     # of the left edge.
