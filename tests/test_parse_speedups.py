@@ -112,6 +112,16 @@ def test_parse_dates_on_distinct_values():
     pdt.assert_series_equal(parse_dates(dates), parse._parse_dates(dates), check_exact=True)
 
 
+def test_a_date_with_anything_but_a_time_after_it_is_no_date():
+    """Found in review: '2025-01-01 rubbish' loaded as 2025-01-01 (the first ten characters were read).
+    A time of day after the date (a spreadsheet's date-time cell) is still the date."""
+    cells = pd.Series(["2025-01-01 rubbish", "2025-01-01x", "2025-01-01 14:30", "2025-01-01T14:30:05",
+                       "2025-01-01 00:00:00.000", "2025-01-01"], dtype="str")
+    parsed = parse_dates(cells)
+    assert parsed.isna().tolist() == [True, True, False, False, False, False]
+    assert {d.date().isoformat() for d in parsed.dropna()} == {"2025-01-01"}
+
+
 def test_pseudonymise_on_distinct_pairs_equals_person_key():
     df = _registrations(200)
     keys = pseudonymise(df, SECRET)

@@ -58,9 +58,14 @@ def parse_dates(s: pd.Series) -> pd.Series:
     return by_value(s, _parse_dates)
 
 
+# An ISO date, or an ISO date with a time of day after it (a spreadsheet's date-time cell): the date
+# part is taken; anything else after the date ("2025-01-01 rubbish") is no date at all
+ISO_DATE_TIME = r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+
+
 def _parse_dates(s: pd.Series) -> pd.Series:
     s = s.astype(str).str.strip()
-    iso = pd.to_datetime(s.str[:10], format="%Y-%m-%d", errors="coerce")
+    iso = pd.to_datetime(s.str[:10].where(s.str.fullmatch(ISO_DATE_TIME)), format="%Y-%m-%d", errors="coerce")
     for fmt in ("%d/%m/%Y", "%d.%m.%Y", "%Y%m%d", "%d-%m-%Y"):
         missing = iso.isna() & (s != "")
         if not missing.any():
