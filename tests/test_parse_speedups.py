@@ -122,6 +122,24 @@ def test_a_date_with_anything_but_a_time_after_it_is_no_date():
     assert {d.date().isoformat() for d in parsed.dropna()} == {"2025-01-01"}
 
 
+def test_a_spreadsheet_error_value_in_a_text_field_is_a_finding_not_text():
+    """Found in review: '#N/A' (a failed formula's value, as a CSV export writes it) loaded as the
+    place of a session. Text such as 'NULL' is a partner's text and stays."""
+    from runreport.ingest.mapping import load_mappings
+    from runreport.ingest.read import read_table
+
+    data = (b"activity_code;session_no;session_date;form;place;seats\n"
+            b"A-2025-01;1;2025-02-03;C;#N/A;30\n"
+            b"A-2025-01;2;2025-03-03;C;#div/0!;30\n"
+            b"A-2025-01;3;2025-04-03;C;NULL;30\n")
+    raw = read_table(data, "traffar_2025.csv", "sessions", load_mappings())
+    typed, issues = parse_frame("sessions", raw.df, OrganisationResolver({}, {}), SECRET)
+    found = {(i.row, i.field, i.rule) for i in issues}
+    assert found == {(2, "place", "spreadsheet_error"), (3, "place", "spreadsheet_error")}, found
+    assert "#N/A" in next(i.reason_sv for i in issues if i.row == 2)
+    assert typed["place"].tolist()[2] == "NULL"
+
+
 def test_pseudonymise_on_distinct_pairs_equals_person_key():
     df = _registrations(200)
     keys = pseudonymise(df, SECRET)

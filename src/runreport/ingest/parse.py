@@ -20,6 +20,10 @@ from runreport.schema import SOURCES
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FORMULA = re.compile(r"^\s*[=@]")
+# A spreadsheet's error values (what a cell shows when its formula failed): never a partner's value
+SPREADSHEET_ERRORS = frozenset({"#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!",
+                                "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!",
+                                "#UNKNOWN!", "#GETTING_DATA"})
 INVISIBLE_CHARS = re.compile("[\ufeff\u200b\u200c\u200d\u2060\u00ad]")
 NO_BREAK = re.compile("[\u00a0\u202f\u2007]")
 
@@ -153,6 +157,10 @@ def parse_frame(source: str, raw: pd.DataFrame, resolver: OrganisationResolver,
             issues += _issues(df, formula, f.name, "formula",
                               "Cellen börjar med '=' eller '@' (formel) och tas inte in",
                               "The cell starts with '=' or '@' (a formula) and is not taken in")
+            failed = by_value(col, lambda u: u.str.upper().isin(SPREADSHEET_ERRORS))
+            issues += _issues(df, failed, f.name, "spreadsheet_error",
+                              "Cellen visar kalkylbladets felvärde '{v}' i stället för ett värde",
+                              "The cell shows the spreadsheet's error value '{v}' instead of a value")
             if f.name == "free_text":  # stored with e-mail, personnummer and phone numbers redacted
                 col = by_value(col, lambda u: u.map(privacy.redact_free_text))
             out[f.name] = col.where(~empty, None)
