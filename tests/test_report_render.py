@@ -238,3 +238,28 @@ def test_a_long_name_wraps_inside_the_chart():
     long_name = "Region Jämtland Härjedalen, Hälso- och sjukvårdsförvaltningen, Östersunds sjukhus"
     inked = _inked_columns(charts.bar_chart_png(((long_name, 400_000), ("Åre", 12)), value_label="Antal deltagare"))
     assert inked[0] > 10, f"ink at the left edge: column {inked[0]}"
+
+
+def _bars_and_base(png: bytes) -> tuple[list[int], list[int]]:
+    """The columns holding bar colour, and the columns of the bars' base line (dark in most rows)."""
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    bar = (np.abs(rgb - np.array([0x1F, 0x5F, 0x8B])).max(axis=2) < 25).any(axis=0)
+    dark = (rgb.max(axis=2) < 110).mean(axis=0) > 0.5
+    return [int(x) for x in np.nonzero(bar)[0]], [int(x) for x in np.nonzero(dark)[0]]
+
+
+def test_bars_start_at_their_base_line():
+    """The bars grow from the line they stand on: found while redrawing the charts, a chart without
+    negative values left a gap of a sixth of its width between the line and every bar (room kept for
+    negative values' texts that were not there)."""
+    bars, base = _bars_and_base(charts.bar_chart_png((("Östersund", 400), ("Åre", 120)), value_label="Antal"))
+    assert base, "no base line"
+    assert 0 <= bars[0] - base[-1] <= 2, f"gap between the base line (x={base[-1]}) and the bars (x={bars[0]})"
+    # bars both ways: the line is at zero, bars touch it from both sides
+    bars, base = _bars_and_base(charts.bar_chart_png((("2023", 163_852), ("2024", -420_000)), value_label="Kronor"))
+    left = [x for x in bars if x < base[0]]
+    right = [x for x in bars if x > base[-1]]
+    assert left and right and base[0] - left[-1] <= 2 and right[0] - base[-1] <= 2

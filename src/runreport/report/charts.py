@@ -1,12 +1,14 @@
 """Charts for the annual report: a horizontal bar chart of participants per organisation.
 
-Drawn with matplotlib's public figure API (``matplotlib.figure.Figure``, no pyplot and no global
-state, so it is safe in any worker) in the report's typeface (Carlito, Calibri's metric twin, when
-installed; else matplotlib's DejaVu Sans) and written as a PNG at 200 dpi: 213 dpi at the 150 mm the
-report prints it, print quality. The PNG carries no ``Software`` metadata and no timestamp, so the
+Drawn with matplotlib's public figure API (``matplotlib.figure.Figure`` with its own artists:
+``Figure.text``, a ``PatchCollection`` of rectangles, a ``Line2D``; no pyplot and no global state, so
+it is safe in any worker) in the report's typeface (Carlito, Calibri's metric twin, when installed;
+else matplotlib's DejaVu Sans) and written as a PNG at 200 dpi: 213 dpi at the 150 mm the report
+prints it, print quality. The PNG carries no metadata but its resolution and no timestamp, so the
 same data gives the same bytes (with the same matplotlib, FreeType and fonts).
 
-Cost: about 0.06 s per chart; benchmarks/RESULTS.md has the figures.
+Cost: about 0.06 s per chart of 15 bars, most of it the texts (FreeType) and the PNG's compression;
+benchmarks/RESULTS.md has the figures.
 """
 
 from __future__ import annotations
@@ -58,7 +60,14 @@ def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
 
 
 def _bar_chart_png(series: Sequence[tuple[str, int]], title: str, value_label: str, dpi: int) -> bytes:
+    """The chart drawn straight on the figure: the bars one collection of rectangles, the names and
+    values texts, placed in inches by the arithmetic below. No ``Axes``: a chart without a value scale
+    needs none of its spines, axis objects and tick machinery, which were a third of a chart's cost
+    (benchmarks/RESULTS.md)."""
+    from matplotlib.collections import PatchCollection
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Rectangle
 
     n = len(series)
     height = max(1.6, 0.32 * n + 0.9)
@@ -71,40 +80,60 @@ def _bar_chart_png(series: Sequence[tuple[str, int]], title: str, value_label: s
     label_in = max((len(line) for label in labels for line in label.split("\n")), default=0) \
         * _FONT_SIZE * 0.55 / 72 + 0.25
     top_in = 0.15 + (0.3 if title else 0.0)
-    bottom_in = 0.1 + (0.3 if value_label else 0.0)   # no tick labels below the bars
-    fig.subplots_adjust(left=min(0.6, (label_in + 0.1) / _WIDTH_IN), right=1 - 0.45 / _WIDTH_IN,
-                        top=1 - top_in / height, bottom=bottom_in / height)
-    ax = fig.add_subplot()
-    rows = list(range(n))
-    ax.barh(rows, values, height=0.8, color=_BAR_COLOUR)
-    ax.set_ylim(n - 0.5 + 0.05 * n, -0.5 - 0.05 * n)   # first item on top, matplotlib's 5 % margins
-    # The labels as plain texts left of the axis rather than tick labels: a y tick is four artists
-    # (two marks, two labels) created and measured per bar, most of a chart's cost.
-    ax.set_yticks([])
-    left = ax.get_yaxis_transform()   # x in axes fractions, y in data
-    for row, (label, value) in enumerate(zip(labels, values, strict=True)):
-        ax.text(-0.012, row, label, transform=left, ha="right", va="center", fontsize=_FONT_SIZE)
-        if value < 0:   # a negative amount (a carry-over below zero): the bar and its value to the left
-            ax.text(value, row, f"{number(value)} ", va="center", ha="right", fontsize=_VALUE_FONT_SIZE)
-        else:
-            ax.text(value, row, f" {number(value)}", va="center", fontsize=_VALUE_FONT_SIZE)
-    # every bar and its value inside the axes: a text far outside them overflows FreeType's rasteriser
+    bottom_in = 0.1 + (0.3 if value_label else 0.0)   # nothing but the value label below the bars
+    # the plot area, in fractions of the figure
+    left, right = min(0.6, (label_in + 0.1) / _WIDTH_IN), 1 - 0.45 / _WIDTH_IN
+    top, bottom = 1 - top_in / height, bottom_in / height
+    # rows: the first on top, 5 % of the rows' span as margin above and below (matplotlib's default)
+    y_top, y_bottom = -0.5 - 0.05 * n, n - 0.5 + 0.05 * n
+    # values: every bar and its value inside the area; a negative value's text goes left of its bar,
+    # with room for it however short the bar is
     low = min(min(values, default=0), 0)
     high = max(max(values, default=0) * 1.12 + 0.5, 1.0)
-    # a negative value's text goes left of its bar: room for it however short the bar is
-    ax.set_xlim(min(low * 1.25, low - 0.18 * (high - low)) - (0.5 if low else 0), high)
-    # No value axis: every bar carries its value, and a scale beside it said the same once more
-    # (its ticks were a third of a chart's cost). Where bars go both ways a line marks zero instead
-    # of the left edge.
-    ax.set_xticks([])
-    if low < 0:   # the zero line is the bars' base; the axes' left edge marks nothing then
-        ax.axvline(0, color="#555555", linewidth=0.8)
-        ax.spines["left"].set_visible(False)
-    if value_label:
-        ax.set_xlabel(value_label, fontsize=_FONT_SIZE)
+    x_low = min(low * 1.25, low - 0.18 * (high - low)) - 0.5 if low else 0.0
+
+    def fx(value: float) -> float:
+        return left + (value - x_low) / (high - x_low) * (right - left)
+
+    def fy(row: float) -> float:
+        return top - (row - y_top) / (y_bottom - y_top) * (top - bottom)
+
+    bar_h = 0.8 * (top - bottom) / (y_bottom - y_top)
+    fig.add_artist(PatchCollection(
+        [Rectangle((min(fx(0), fx(v)), fy(row) - bar_h / 2), abs(fx(v) - fx(0)), bar_h)
+         for row, v in enumerate(values)],
+        facecolor=_BAR_COLOUR, edgecolor="none", linewidth=0, transform=fig.transFigure))
+    label_x = left - 0.012 * (right - left)
+    for row, (label, value) in enumerate(zip(labels, values, strict=True)):
+        fig.text(label_x, fy(row), label, ha="right", va="center", fontsize=_FONT_SIZE)
+        if value < 0:   # a negative amount (a carry-over below zero): the bar and its value to the left
+            fig.text(fx(value), fy(row), f"{number(value)} ", ha="right", va="center", fontsize=_VALUE_FONT_SIZE)
+        else:
+            fig.text(fx(value), fy(row), f" {number(value)}", va="center", fontsize=_VALUE_FONT_SIZE)
+    # the bars' base: the area's left edge, or a line at zero where bars go both ways
+    base = fx(0)
+    fig.add_artist(Line2D([base, base], [bottom, top], color="#555555" if low < 0 else "black",
+                          linewidth=0.8, transform=fig.transFigure))
+    if value_label:   # below the area, centred on it (where an axis label goes)
+        fig.text((left + right) / 2, bottom - 0.06 / height, value_label, ha="center", va="top",
+                 fontsize=_FONT_SIZE)
     if title:
-        ax.set_title(title, loc="left", fontsize=10)
-    ax.spines[["top", "right", "bottom"]].set_visible(False)
+        fig.text(left, top + 0.08 / height, title, ha="left", va="baseline", fontsize=10)
+    return _png(fig, dpi)
+
+
+def _png(fig, dpi: int) -> bytes:  # noqa: ANN001 (matplotlib.figure.Figure)
+    """The figure drawn by Agg and written as an RGB PNG: the figure is opaque, and the alpha channel
+    ``savefig`` writes was a quarter of the bytes to compress (a third of the encoding time). zlib's
+    fastest level: the chart is flat colour and compresses well anyway. No metadata but the
+    resolution (so Word and LibreOffice know its size): the same drawing gives the same bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    size = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
+    image.save(buf, format="png", compress_level=1, dpi=(dpi, dpi))
     return buf.getvalue()
