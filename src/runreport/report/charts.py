@@ -55,7 +55,10 @@ def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
 
     from runreport.memory import freed_promptly
 
-    with freed_promptly(), rc_context({"font.family": "sans-serif", "font.sans-serif": ["Carlito", "DejaVu Sans"]}):
+    # No glyph hinting: it fits outlines to a screen's pixel grid, which a 200 dpi print does not need
+    # (the texts look the same), and it was a third of a chart's cost (benchmarks/RESULTS.md).
+    with freed_promptly(), rc_context({"font.family": "sans-serif", "font.sans-serif": ["Carlito", "DejaVu Sans"],
+                                       "text.hinting": "no_hinting"}):
         return _bar_chart_png(series, title, value_label, dpi)   # the figure's 7 MB raster freed at once
 
 
