@@ -758,3 +758,24 @@ def test_a_hung_libreoffice_holds_a_chunk_of_bases_minutes_not_the_batch_hours(t
     out = report_pdf.to_pdfs(docs)
     assert all(v is None for v in out.values()) and not list(tmp_path.glob("*.pdf"))
     assert len(seen) == 15 and max(seen) <= 180 + 19 * 10, seen
+
+
+def test_a_basis_keeps_only_the_styles_it_uses(tmp_path):
+    """The basis template drops python-docx's 160 unused styles and its latent ones (350 kB of XML
+    each basis copied and wrote again), and keeps every style the basis applies, with what they are
+    based on: the heading is still a Heading 1 in Calibri's Normal, the table still has its grid."""
+    from docx import Document
+
+    from runreport.invoicing import basis
+
+    cfg, sessions = _year(tmp_path)
+    with sessions() as s:
+        prepare_invoices(s, cfg, YEAR)
+    inv = register(sessions)[0]
+    d = Document(str(basis.write_docx(inv, cfg, tmp_path / "b.docx", template=basis.Template())))
+    names = {s.name for s in d.styles}
+    used = {p.style.name for p in d.paragraphs} | {t.style.name for t in d.tables}
+    assert used == {"Normal", "Heading 1", "Table Grid"} and used <= names
+    assert len(names) <= 8 and not list(d.styles.latent_styles), sorted(names)
+    assert d.styles["Heading 1"].base_style.name == "Normal" and d.styles["Normal"].font.name == "Calibri"
+    assert d.styles["Table Grid"].base_style.name == "Normal Table"

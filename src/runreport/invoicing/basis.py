@@ -41,9 +41,16 @@ def population_date(population_year: int | None, reference_date: str) -> str:
     return f"folkmängd per {sweformat.long_date(date(population_year, month, day))}"
 
 
+USED_STYLES = ("Normal", "Heading 1", "Table Grid")   # what write_docx applies
+
+
 class Template:
     """The basis's Word template (python-docx's own, Normal set to Calibri 11 pt), parsed once for a
-    batch of bases: each basis starts as a copy of the parsed document, not a second read of the file."""
+    batch of bases: each basis starts as a copy of the parsed document, not a second read of the file.
+
+    Only the styles a basis uses are kept (:data:`USED_STYLES`, the styles they are based on, their
+    linked character styles and each type's default): python-docx's template defines 164 styles and
+    137 latent ones, 350 kB of XML that every basis copied and wrote again, 60 % of a basis's cost."""
 
     def __init__(self) -> None:
         from docx import Document
@@ -53,9 +60,27 @@ class Template:
         style = self._doc.styles["Normal"]
         style.font.name = "Calibri"
         style.font.size = Pt(11)
+        _keep_only(self._doc.styles, USED_STYLES)
 
     def new(self):  # noqa: ANN201 (docx.document.Document)
         return copy.deepcopy(self._doc)
+
+
+def _keep_only(styles, used: Iterable[str]) -> None:  # noqa: ANN001 (docx.styles.styles.Styles)
+    from docx.enum.style import WD_STYLE_TYPE
+
+    keep = set()
+    for name in used:
+        style = styles[name]
+        while style is not None:
+            keep |= {style.name, f"{style.name} Char"}
+            style = style.base_style
+    keep |= {d.name for d in (styles.default(t) for t in WD_STYLE_TYPE) if d is not None}
+    for style in list(styles):
+        if style.name not in keep:
+            style.delete()
+    for latent in list(styles.latent_styles):
+        latent.delete()
 
 
 def write_docx(inv, cfg, path: Path, credited_number: str | None = None,  # noqa: ANN001
