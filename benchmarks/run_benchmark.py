@@ -677,19 +677,19 @@ def target_lines(results: list[dict], af: dict | None) -> list[str]:
         if r["size"] == "network-year":
             ratio = r["total_s"] / base["cold_s"]
             rows.append(("network-year ≤ 2× the plain-pandas baseline, cold",
-                         f"{r['total_s']:.2f} s vs {base['cold_s']:.2f} s = **{ratio:.1f}×**"
+                         f"{r['total_s']:.2f} s vs {base['cold_s']:.2f} s = **{ratio:.2f}×**"
                          + (f" (warm: {r['warm']['total_s']:.2f} s vs {base['warm_s']:.2f} s = "
-                            f"{r['warm']['total_s'] / base['warm_s']:.1f}×)" if r.get("warm") and base.get("warm_s")
+                            f"{r['warm']['total_s'] / base['warm_s']:.2f}×)" if r.get("warm") and base.get("warm_s")
                             else "") + f"; {found}", verdict(ratio <= 2.0)))
             peak = r.get("tree_peak_mb", r["peak_mb"])
             rows.append(("network-year peak memory ≤ 2× the baseline",
-                         f"{peak:,.0f} MB (process tree) vs {base['peak_mb']:,.0f} MB = **{peak / base['peak_mb']:.1f}×**",
+                         f"{peak:,.0f} MB (process tree) vs {base['peak_mb']:,.0f} MB = **{peak / base['peak_mb']:.2f}×**",
                          verdict(peak <= 2 * base["peak_mb"])))
         else:
             ratio = r["total_s"] / base["cold_s"]
             rows.append(("national year ≤ 1.3× a single-process pandas baseline",
                          f"{r['total_s']:.1f} s ({r['parallel']} networks at a time) vs {base['cold_s']:.1f} s = "
-                         f"**{ratio:.1f}×**; {found}", verdict(ratio <= 1.3)))
+                         f"**{ratio:.2f}×**; {found}", verdict(ratio <= 1.3)))
     dec = by.get(("national-decade", 1.0))
     if dec:
         c = dec["counts"]
