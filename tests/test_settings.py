@@ -131,3 +131,19 @@ def test_an_installed_package_finds_its_files_under_run_home(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120,
                          check=True).stdout.split()
     assert len(out) == 5 and all(p.startswith(str(tmp_path.resolve())) for p in out), out
+
+
+def test_a_config_file_is_read_again_when_it_changes_and_a_loaded_config_is_the_callers_own(tmp_path):
+    """The YAML files are parsed once per process and version: an edited file is read again, and
+    changing one loaded configuration never changes the next."""
+    base = config.DEFAULT_FILE.read_text(encoding="utf-8")
+    file = tmp_path / "pipeline.yaml"
+    file.write_text(base, encoding="utf-8")
+    first = config.load(file=file, environ={})
+    first["invoicing"]["series"] = "CHANGED"
+    first["paths"].clear()
+    second = config.load(file=file, environ={})
+    assert second["invoicing"]["series"] != "CHANGED" and second["paths"]
+    assert "\nnetwork_name: " in base
+    file.write_text(base.replace("\nnetwork_name: ", "\nnetwork_name: Ett annat nätverk #", 1), encoding="utf-8")
+    assert config.load(file=file, environ={})["network_name"] == "Ett annat nätverk"
