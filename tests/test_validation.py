@@ -457,3 +457,17 @@ def test_the_rows_read_line_counts_the_files_rows_not_the_year_rows():
     _, lines = _checked("population", "BE0101_folkmangd.csv", pop)
     read = next(v for d, v in lines.items() if d.startswith("Varje rad kunde läsas"))
     assert read == (False, 1) and lines["Folkmängd är ett heltal"] == (False, 1), lines
+
+
+def test_one_gx_data_source_holds_an_asset_per_source():
+    """GX saves the context's configuration on every data source, asset and batch definition added:
+    the sources share one pandas data source, and a source's batch is made once per context."""
+    from runreport.validation import gx
+
+    ctx = gx.context(None)
+    first = gx._batch_definition(ctx, "sessions")
+    gx._batch_definition(ctx, "evaluations")
+    again = gx._batch_definition(ctx, "sessions")
+    (ds,) = ctx.data_sources.all().values()
+    assert ds.name == gx.DATA_SOURCE and sorted(a.name for a in ds.assets) == ["evaluations", "sessions"]
+    assert again.id == first.id and len(ds.get_asset("sessions").batch_definitions) == 1

@@ -1,7 +1,7 @@
 """Great Expectations, through its public API only.
 
-One place knows how RUN drives GX (1.x): a context per process and stores folder, a pandas data
-source per source with one whole-dataframe asset, and per source a ``ValidationDefinition`` (the source's
+One place knows how RUN drives GX (1.x): a context per process and stores folder, one pandas data
+source with a whole-dataframe asset per source, and per source a ``ValidationDefinition`` (the source's
 suite on that asset's batch) run by a ``Checkpoint`` once per file, the file's frame as the batch
 and the file in the run's name. GX stores every result in the
 context's validation-results store itself.
@@ -67,11 +67,17 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^\w.-]+", "_", text)[:120] or "file"
 
 
-def _batch_definition(ctx: Any, source: str, asset_name: str) -> Any:
+DATA_SOURCE = "runreport"
+
+
+def _batch_definition(ctx: Any, asset_name: str) -> Any:
+    """The whole-dataframe batch of the asset ``asset_name`` (one per source) of the context's one
+    pandas data source. One data source for all sources rather than one each: GX saves the context's
+    configuration on every data source, asset and batch definition it adds (~5 ms each)."""
     try:
-        ds = ctx.data_sources.get(source)
+        ds = ctx.data_sources.get(DATA_SOURCE)
     except (KeyError, ValueError, LookupError):
-        ds = ctx.data_sources.add_pandas(source)
+        ds = ctx.data_sources.add_pandas(DATA_SOURCE)
     try:
         asset = ds.get_asset(asset_name)
     except LookupError:
@@ -95,7 +101,7 @@ def checkpoint(ctx: Any, source: str, suite_name: str, key: str, build: Callable
     if cached is None or cached[0] != key:
         suite = build()
         name = safe_name(suite_name)
-        definition = gx.ValidationDefinition(name=name, data=_batch_definition(ctx, source, source), suite=suite)
+        definition = gx.ValidationDefinition(name=name, data=_batch_definition(ctx, source), suite=suite)
         cached = cache[(source, suite_name)] = (key, ctx.checkpoints.add_or_update(
             gx.Checkpoint(name=name, validation_definitions=[definition], actions=[], result_format=RESULT_FORMAT)))
     return cached[1]
