@@ -183,6 +183,7 @@ def test_chart_png_deterministic():
     series = charts.ordered_series([("Sundsvall", 9), ("Östersund", 12), ("Åre", 3)])
     assert series[0] == ("Östersund", 12)
     assert charts.bar_chart_png(series) == charts.bar_chart_png(series)
+    assert charts.bar_chart_png(()).startswith(b"\x89PNG")   # nothing to show: an empty chart, no error
 
 
 def test_pdf(tmp_path: Path):

@@ -98,10 +98,12 @@ def _bar_chart_png(series: Sequence[tuple[str, int]], title: str, value_label: s
     def fx(value: float) -> float:
         return left + (value - x_low) / (high - x_low) * (right - left)
 
-    def fy(row: float) -> float:
-        return top - (row - y_top) / (y_bottom - y_top) * (top - bottom)
+    rows_span = max(y_bottom - y_top, 1.0)   # no rows at all: an empty chart, not a division by zero
 
-    bar_h = 0.8 * (top - bottom) / (y_bottom - y_top)
+    def fy(row: float) -> float:
+        return top - (row - y_top) / rows_span * (top - bottom)
+
+    bar_h = 0.8 * (top - bottom) / rows_span
     fig.add_artist(PatchCollection(
         [Rectangle((min(fx(0), fx(v)), fy(row) - bar_h / 2), abs(fx(v) - fx(0)), bar_h)
          for row, v in enumerate(values)],
