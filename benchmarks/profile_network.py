@@ -8,7 +8,8 @@
    warehouse) and prints, for the warm pass, the wall time spent in the functions that profiles
    named: reading a file (``read_table``, of it the workbook parse and its layout scan), validating a
    frame (``validate_frame``, of it the store calls for the source's Checkpoint and
-   ``Checkpoint.run``) and drawing a chart. A function missing from the code being measured (an
+   ``Checkpoint.run``), drawing a chart, loading the configuration, GX's data source set-up, writing an
+   invoice basis and storing the name digests. A function missing from the code being measured (an
    older commit) is left out.
    With ``--cprofile``, the warm pass's ``Checkpoint.run`` calls are also profiled and the share of
    GX's parts printed (metric graph, freshness checks, result serialisation, metric computation).
@@ -69,6 +70,14 @@ def _instrument() -> None:
     _timed(gx, "_checkpoint", "  store the source's Checkpoint")
     _timed(gx_checkpoint.Checkpoint, "run", "  Checkpoint.run")
     _timed(charts, "_bar_chart_png", "one chart (Figure, PNG)")
+    from runreport import config
+    from runreport.invoicing import basis
+    from runreport.warehouse import names
+
+    _timed(config, "load", "configuration load")
+    _timed(gx, "_batch_definition", "GX data source, asset, batch")
+    _timed(basis, "write_docx", "one invoice basis (Word)")
+    _timed(names, "store", "store the name digests")
 
 
 GX_PARTS = {   # (file ending, function) -> what it is

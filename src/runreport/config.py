@@ -33,8 +33,8 @@ DEFAULT_FILE = PROJECT_ROOT / "config" / "pipeline.yaml"
 def _yaml_file(path: Path) -> Any:
     """A YAML file's data: parsed once per process and version of the file (its modification time
     and size in the key), then a copy of that. Every task and every network of a run loads the
-    configuration, some more than once; PyYAML's pure-Python parser took ~40 ms for pipeline.yaml
-    each time. libyaml's parser (``CSafeLoader``) where PyYAML has it: the same safe constructors."""
+    configuration, some more than once; PyYAML's pure-Python parser took ~8 ms for pipeline.yaml
+    each time (benchmarks/profile_network.py). libyaml's parser (``CSafeLoader``) where PyYAML has it: the same safe constructors."""
     stat = path.stat()
     return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
 

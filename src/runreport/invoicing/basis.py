@@ -50,7 +50,8 @@ class Template:
 
     Only the styles a basis uses are kept (:data:`USED_STYLES`, the styles they are based on, their
     linked character styles and each type's default): python-docx's template defines 164 styles and
-    137 latent ones, 350 kB of XML that every basis copied and wrote again, 60 % of a basis's cost."""
+    137 latent ones, 350 kB of XML that every basis copied and wrote again: half of a basis's time
+    (benchmarks/profile_network.py, 12 bases: 0.22 -> 0.11 s)."""
 
     def __init__(self) -> None:
         from docx import Document

@@ -7,8 +7,8 @@ else matplotlib's DejaVu Sans) and written as a PNG at 200 dpi: 213 dpi at the 1
 prints it, print quality. The PNG carries no metadata but its resolution and no timestamp, so the
 same data gives the same bytes (with the same matplotlib, FreeType and fonts).
 
-Cost: about 0.06 s per chart of 15 bars, most of it the texts (FreeType) and the PNG's compression;
-benchmarks/RESULTS.md has the figures.
+Cost: about 0.05 s per chart of the national benchmark's reports (benchmarks/profile_network.py),
+most of it the texts (FreeType) and the PNG's compression; benchmarks/RESULTS.md has the figures.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
     from runreport.memory import freed_promptly
 
     # No glyph hinting: it fits outlines to a screen's pixel grid, which a 200 dpi print does not need
-    # (the texts look the same), and it was a third of a chart's cost (benchmarks/RESULTS.md).
+    # (the texts look the same). With the drawing below: ~71 -> ~49 ms a chart (benchmarks/RESULTS.md).
     with freed_promptly(), rc_context({"font.family": "sans-serif", "font.sans-serif": ["Carlito", "DejaVu Sans"],
                                        "text.hinting": "no_hinting"}):
         return _bar_chart_png(series, title, value_label, dpi)   # the figure's 7 MB raster freed at once
@@ -65,8 +65,7 @@ def bar_chart_png(series: Sequence[tuple[str, int]], title: str = "",
 def _bar_chart_png(series: Sequence[tuple[str, int]], title: str, value_label: str, dpi: int) -> bytes:
     """The chart drawn straight on the figure: the bars one collection of rectangles, the names and
     values texts, placed in inches by the arithmetic below. No ``Axes``: a chart without a value scale
-    needs none of its spines, axis objects and tick machinery, which were a third of a chart's cost
-    (benchmarks/RESULTS.md)."""
+    needs none of its spines, axis objects and tick machinery, which it created and drew for nothing."""
     from matplotlib.collections import PatchCollection
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D

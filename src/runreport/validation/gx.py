@@ -73,7 +73,7 @@ DATA_SOURCE = "runreport"
 def _batch_definition(ctx: Any, asset_name: str) -> Any:
     """The whole-dataframe batch of the asset ``asset_name`` (one per source) of the context's one
     pandas data source. One data source for all sources rather than one each: GX saves the context's
-    configuration on every data source, asset and batch definition it adds (~5 ms each)."""
+    configuration on every data source, asset and batch definition it adds."""
     try:
         ds = ctx.data_sources.get(DATA_SOURCE)
     except (KeyError, ValueError, LookupError):
