@@ -37,14 +37,17 @@ def _issue_cron() -> str:
 
 
 def _approvers() -> list[dict] | None:
-    """``invoicing.approvers``: the finance users who may answer the approval ({"id", "name"});
-    none configured: anyone Airflow lets act on the DAG."""
+    """``invoicing.approvers``: the user ids of the finance users who may answer the approval (as
+    Airflow's ``assigned_users``, {"id", "name"}); none configured: anyone Airflow lets act on the DAG."""
     try:
         from runreport import settings
 
-        raw = settings.load()["invoicing"].get("approvers") or []
-        return [{"id": str(a["id"]), "name": str(a.get("name", a["id"]))} for a in raw] or None
+        return [{"id": str(user), "name": str(user)} for user in settings.load()["invoicing"].get("approvers") or []] \
+            or None
     except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
+        import logging
+
+        logging.getLogger(__name__).exception("invoicing.approvers not read: anyone allowed may approve")
         return None
 
 

@@ -779,3 +779,20 @@ def test_a_basis_keeps_only_the_styles_it_uses(tmp_path):
     assert len(names) <= 8 and not list(d.styles.latent_styles), sorted(names)
     assert d.styles["Heading 1"].base_style.name == "Normal" and d.styles["Normal"].font.name == "Calibri"
     assert d.styles["Table Grid"].base_style.name == "Normal Table"
+
+
+def test_the_configured_approvers_are_the_approvals_assigned_users(monkeypatch):
+    """``invoicing.approvers`` (user ids, docs/operations.md) become the approval step's assigned users.
+    Read as dicts they raised inside the DAG file's guard, and anyone allowed on the DAG could approve."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("run_invoices_under_test", REPO / "dags" / "run_invoices.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setenv("RUN_INVOICING__APPROVERS", "[ekonomi.anna, ekonomi.bo]")
+    spec.loader.exec_module(module)
+    assert module._approvers() == [{"id": "ekonomi.anna", "name": "ekonomi.anna"},
+                                   {"id": "ekonomi.bo", "name": "ekonomi.bo"}]
+    approval = module.invoices_dag.get_task("approval")
+    assert [u["id"] for u in approval.assigned_users] == ["ekonomi.anna", "ekonomi.bo"]
+    monkeypatch.delenv("RUN_INVOICING__APPROVERS")
+    assert module._approvers() is None   # none configured: Airflow's own rights decide
