@@ -29,7 +29,7 @@ def _issue_cron() -> str:
     try:
         from runreport import settings
 
-        month_day = str(settings.load()["invoicing"].get("issue_month_day", "01-15"))
+        month_day = settings.load().invoicing.issue_month_day
         month, day = (int(x) for x in month_day.split("-"))
     except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
         month, day = 1, 15
@@ -42,8 +42,7 @@ def _approvers() -> list[dict] | None:
     try:
         from runreport import settings
 
-        return [{"id": str(user), "name": str(user)} for user in settings.load()["invoicing"].get("approvers") or []] \
-            or None
+        return [{"id": user, "name": user} for user in settings.load().invoicing.approvers] or None
     except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
         import logging
 

@@ -274,9 +274,8 @@ def reminder_timetable_from_config(cfg: dict[str, Any] | None = None) -> IsoWeek
         from runreport.config import load
 
         cfg = load()
-    rep = cfg.get("reporting", {})
     cal = schedule.ReportingCalendar.from_config(cfg)
-    return IsoWeekAnnualTimetable(int(rep.get("reminder_iso_week", 5)), int(rep.get("reminder_iso_weekday", 1)),
+    return IsoWeekAnnualTimetable(cfg.reporting.reminder_iso_week, cfg.reporting.reminder_iso_weekday,
                                   cal.hour, cal.timezone)
 
 
@@ -324,8 +323,7 @@ def annual_report_deadline(cfg: dict[str, Any] | None = None) -> DeadlineAlert |
         from runreport.config import load
 
         cfg = load()
-    enabled = cfg.get("reporting", {}).get("deadline_alerts", True)
-    if str(enabled).lower() in ("false", "0", "no", "off"):
+    if not cfg.reporting.deadline_alerts:
         return None
     return report_deadline_alert(cfg)
 

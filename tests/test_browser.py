@@ -171,7 +171,7 @@ def test_a_steward_reaches_the_checklist_in_two_clicks_and_copies_the_request(tm
     run_summary.publish(cfg, YEAR, run={}, figures={})
     home = tmp_path / "home"
     home.mkdir()
-    server = _api_server(tmp_path, home, Path(cfg["paths"]["output"]))
+    server = _api_server(tmp_path, home, Path(cfg.paths.output))
     try:
         _log_in(server, driver)
         driver.get(server.url("/"))

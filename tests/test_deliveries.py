@@ -69,7 +69,7 @@ def missing_rejected_replaced(tmp):
                                  "paths": {"inbox": str(inbox), "output": str(tmp / "out")}}, environ={})
     from runreport.warehouse.engine import migrate
 
-    migrate(cfg["warehouse"]["url"])
+    migrate(cfg.warehouse.url)
 
     def run():
         pipeline.collect_files(cfg, YEAR)

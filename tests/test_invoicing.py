@@ -301,7 +301,7 @@ def test_a_document_breaking_the_peppol_rules_is_not_released(tmp_path):
     migrate(url)
     cfg = make_cfg(tmp_path / "out", url, peppol_validator=str(validator))
     broken = make_cfg(tmp_path / "out", url, peppol_validator=str(validator),
-                      seller={**cfg["invoicing"]["seller"], "country": "ZZ"})
+                      seller={**cfg.invoicing.seller.model_dump(), "country": "ZZ"})
     sessions = session_factory(url)
     seed(sessions)
     with sessions() as s:

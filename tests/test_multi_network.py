@@ -116,26 +116,26 @@ def _check_outputs(out: Path, data: Path, run_page: bool = False) -> None:
 def test_tenant_files_overlay_pipeline_yaml(networks):
     assert tenants.list_tenants(networks["tenants_dir"]) == sorted(NETWORKS)
     cfg = tenants.load_tenant("BETA", path=networks["tenants_dir"], environ={"RUN_WAREHOUSE__URL": "sqlite:///x.db"})
-    assert cfg.tenant == "BETA" and cfg["network_name"] == "Nätverket Beta"
-    assert cfg["invoicing"]["series"] == "BET" and cfg["invoicing"]["seller"]["vat_number"] == "SE202100288201"
-    assert cfg["invoicing"]["seller"]["city"] == "Sundsvall"      # the rest of the seller from pipeline.yaml
-    assert cfg["warehouse"]["url"] == "sqlite:///x.db"             # env wins over the tenant file
-    assert cfg["reporting"]["meeting_iso_week"] == 9
+    assert cfg.tenant == "BETA" and cfg.network_name == "Nätverket Beta"
+    assert cfg.invoicing.series == "BET" and cfg.invoicing.seller.vat_number == "SE202100288201"
+    assert cfg.invoicing.seller.city == "Sundsvall"      # the rest of the seller from pipeline.yaml
+    assert cfg.warehouse.url == "sqlite:///x.db"             # env wins over the tenant file
+    assert cfg.reporting.meeting_iso_week == 9
 
 
 def test_shipped_tenant_files_load():
     names = tenants.list_tenants()
     assert "RUN" in names
-    assert len({tenants.load_tenant(t)["invoicing"]["series"] for t in names}) == len(names)
+    assert len({tenants.load_tenant(t).invoicing.series for t in names}) == len(names)
 
 
 
 def test_another_network_never_inherits_the_base_networks_delivery_contacts():
     """A reminder to a partner goes to the network's own contact, never to RUN's on KALMAR's behalf."""
     run, kalmar = tenants.load_tenant("RUN"), tenants.load_tenant("KALMAR")
-    assert run["deliveries"]["sources"]["ledger"]["contact"].endswith("@miun.se")
-    assert {s["contact"] for s in kalmar["deliveries"]["sources"].values()} == {""}
-    assert kalmar["deliveries"]["due_iso_week"] == run["deliveries"]["due_iso_week"]   # the rule is shared
+    assert run.deliveries.sources["ledger"].contact.endswith("@miun.se")
+    assert {s.contact for s in kalmar.deliveries.sources.values()} == {""}
+    assert kalmar.deliveries.due_iso_week == run.deliveries.due_iso_week   # the rule is shared
 
 
 def test_domain_run_per_network_keeps_networks_apart(networks, warehouse_url, tmp_path):

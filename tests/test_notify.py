@@ -108,9 +108,13 @@ def test_smtp_failure_falls_back_to_record(notes, monkeypatch):
 
 
 def test_stewards_from_config():
-    assert notify.stewards({"notifications": {"stewards": "a@x.se, b@x.se"}}) == ["a@x.se", "b@x.se"]
-    assert notify.stewards({"invoicing": {"seller": {"contact_email": "run@miun.se"}}}) == ["run@miun.se"]
-    assert notify.stewards({}) == []
+    assert notify.stewards(config.load({"notifications": {"stewards": "a@x.se, b@x.se"}}, environ={})) \
+        == ["a@x.se", "b@x.se"]
+    seller_only = config.load({"notifications": {"stewards": []}, "invoicing": {"seller": {"contact_email": "run@miun.se"}}},
+                              environ={})
+    assert notify.stewards(seller_only) == ["run@miun.se"]
+    assert notify.stewards(config.load({"notifications": {"stewards": []}, "invoicing": {"seller": {"contact_email": ""}}},
+                                       environ={})) == []
 
 
 def _deadline_context(run_id):
@@ -155,7 +159,7 @@ def test_reminder_names_missing_sources_once_and_only_before_the_deadline(notes)
     by_source = {r["source"]: r for r in partners}
     assert len(partners) == len(by_source) and "evaluations" in by_source
     evaluations = by_source["evaluations"]
-    assert evaluations["to"] == cfg["deliveries"]["sources"]["evaluations"]["contact"]
+    assert evaluations["to"] == cfg.deliveries.sources["evaluations"].contact
     assert evaluations["subject"] == "RUN 2025: påminnelse – Utvärderingar saknas"
     assert "Vi har ännu inte fått utvärderingar för 2025" in evaluations["text"]
     assert "Påminnelse skickad till:" in rec["text"] and "Utvärderingar" in rec["text"].split("Påminnelse")[1]

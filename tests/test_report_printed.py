@@ -49,7 +49,7 @@ def printed(tmp_path_factory):
                                  "paths": {"inbox": str(inbox), "output": str(tmp / "out")}}, environ={})
     from runreport.warehouse.engine import migrate
 
-    migrate(cfg["warehouse"]["url"])
+    migrate(cfg.warehouse.url)
     pipeline.collect_files(cfg, YEAR)
     pipeline.validate_files(cfg, YEAR, b"secret")
     pipeline.load_files(cfg, YEAR)
@@ -122,7 +122,7 @@ def test_the_pdf_is_tagged_embeds_carlito_and_names_the_network(printed):
     fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
     assert fields["Tagged"].strip() == "yes"
     assert fields["Title"].strip() == f"Verksamhetsberättelse {YEAR}"
-    assert cfg.get("network_name", "RUN") in fields["Author"]
+    assert cfg.network_name in fields["Author"]
     fonts = subprocess.run(["pdffonts", str(result["pdf"])], capture_output=True, text=True, check=True).stdout
     header, _, *lines = fonts.splitlines()
     emb = header.index("emb")

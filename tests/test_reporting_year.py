@@ -11,7 +11,7 @@ from pathlib import Path
 import pendulum
 import pytest
 
-from runreport import schedule
+from runreport import config, schedule
 from runreport.runcontext import decide_year, latest_due_year, year_from_context
 
 PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
@@ -30,7 +30,7 @@ def test_scheduled_week6_run_reports_the_previous_calendar_year():
     # Airflow 3.3: the run's logical date equals its data interval start
     ctx = {"params": {"year": None}, "logical_date": info.data_interval.start,
            "data_interval_start": info.data_interval.start, "data_interval_end": info.data_interval.end}
-    assert year_from_context(ctx, {"reporting": {"demo_year": 1999}}) == 2025
+    assert year_from_context(ctx, config.load({"reporting": {"demo_year": 2001}}, environ={})) == 2025
     d = decide_year(data_interval_start=info.data_interval.start, data_interval_end=info.data_interval.end,
                     run_after=info.run_after, calendar=CAL)
     assert (d.year, d.how) == (2025, "schedule")

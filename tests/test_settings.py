@@ -10,6 +10,7 @@ import sys
 
 import pytest
 from airflow_helpers import AIRFLOW, airflow_env
+from pydantic import ValidationError
 
 from runreport import config, settings
 
@@ -31,9 +32,27 @@ def test_a_wrong_setting_is_named_when_loaded():
 def test_the_shipped_settings_and_every_network_are_valid():
     from runreport import tenants
 
-    assert settings.validate(dict(config.load(environ={}))).reporting.meeting_iso_week == 9
+    cfg = config.load(environ={})
+    assert isinstance(cfg, settings.Settings) and cfg.reporting.meeting_iso_week == 9
+    # what the model writes back reads again as the same settings (nothing lost in the typing)
+    assert settings.validate(cfg.model_dump(by_alias=True)) == cfg
     for tenant in tenants.list_tenants():
-        assert settings.validate(dict(tenants.load_tenant(tenant, environ={}))).tenant == tenant
+        assert tenants.load_tenant(tenant, environ={}).tenant == tenant
+
+
+def test_the_settings_are_typed_and_their_defaults_are_the_models():
+    """Code reads attributes, never a dict's keys with a default of its own: a setting left out takes
+    the model's default, and a value from YAML or the environment arrives as the model's type."""
+    cfg = config.load({"report": {"goal_sets": None}}, environ={"RUN_REPORTING__DEADLINE_ALERTS": "false",
+                                                                 "RUN_VALIDATION__WORKERS": "2"})
+    assert cfg.reporting.deadline_alerts is False and cfg.validation.workers == 2
+    assert cfg.reporting.run_hour == 6 and cfg.reporting.timezone == "Europe/Stockholm"
+    assert cfg.path("notifications") == config.PROJECT_ROOT / "var" / "notifications"
+    assert cfg.report.goal_sets is None and cfg.ledger.cost_accounts == ("4000", "7999")
+    shipped = config.load(environ={}).report.goal_sets
+    assert [g.model_dump(by_alias=True)["from"] for g in shipped] == [2020, 2023]
+    with pytest.raises(KeyError, match="paths.organisations"):
+        cfg.path("organisations")
 
 
 def test_paths_and_urls_are_resolved_without_creating_folders(tmp_path):
@@ -46,7 +65,7 @@ def test_paths_and_urls_are_resolved_without_creating_folders(tmp_path):
 
 def test_the_variable_outside_airflow_comes_from_its_environment_form(monkeypatch):
     monkeypatch.setenv("AIRFLOW_VAR_RUN_CONFIG", json.dumps({"reporting": {"demo_year": 2024}}))
-    assert settings.load()["reporting"]["demo_year"] == 2024
+    assert settings.load().reporting.demo_year == 2024
     monkeypatch.setenv("AIRFLOW_VAR_RUN_CONFIG", json.dumps({"reporting": {"demo_year": "tjugo"}}))
     with pytest.raises(settings.SettingsError, match="reporting.demo_year"):
         settings.load()
@@ -106,7 +125,7 @@ def test_a_task_reads_the_variable_through_airflow(tmp_path):
         "    @task\n"
         "    def probe():\n"
         "        from runreport import settings\n\n"
-        "        print('PROBE', settings.load()['reporting']['demo_year'])\n\n"
+        "        print('PROBE', settings.load().reporting.demo_year)\n\n"
         "    probe()\n\n\n"
         "settings_probe()\n", encoding="utf-8")
     env = airflow_env(tmp_path / "home", AIRFLOW__CORE__DAGS_FOLDER=str(dags))
@@ -140,10 +159,11 @@ def test_a_config_file_is_read_again_when_it_changes_and_a_loaded_config_is_the_
     file = tmp_path / "pipeline.yaml"
     file.write_text(base, encoding="utf-8")
     first = config.load(file=file, environ={})
-    first["invoicing"]["series"] = "CHANGED"
-    first["paths"].clear()
+    with pytest.raises(ValidationError, match="frozen"):   # read-only: no caller changes it for the next
+        first.invoicing.series = "CHANGED"
+    first.report.funders.clear()   # the one mutable part, a mapping: the caller's own copy
     second = config.load(file=file, environ={})
-    assert second["invoicing"]["series"] != "CHANGED" and second["paths"]
+    assert second.invoicing.series != "CHANGED" and second.report.funders
     assert "\nnetwork_name: " in base
     file.write_text(base.replace("\nnetwork_name: ", "\nnetwork_name: Ett annat nätverk #", 1), encoding="utf-8")
-    assert config.load(file=file, environ={})["network_name"] == "Ett annat nätverk"
+    assert config.load(file=file, environ={}).network_name == "Ett annat nätverk"

@@ -26,7 +26,7 @@ from run_timetable import (  # noqa: E402
 )
 
 CFG = config.load()
-REP = CFG["reporting"]
+REP = CFG.reporting.model_dump()
 
 
 def utc(*args) -> pendulum.DateTime:

@@ -85,6 +85,5 @@ def rejected_files(s: Session, tenant: str, year: int) -> list[m.IngestedFile]:
 
 
 def required(cfg, kind: str) -> list[str]:
-    section = cfg.get("reporting" if kind == "report" else "invoicing", {}) or {}
-    default = REPORT_DEFAULT if kind == "report" else INVOICES_DEFAULT
-    return list(section.get("required_sources") or default)
+    section = cfg.reporting if kind == "report" else cfg.invoicing
+    return list(section.required_sources or (REPORT_DEFAULT if kind == "report" else INVOICES_DEFAULT))

@@ -1,5 +1,9 @@
 """Configuration: ``config/pipeline.yaml``, overridden by an Airflow Variable or environment.
 
+:func:`load` merges the layers and returns them typed (:class:`runreport.settings.Settings`, also
+importable here as ``Config``): code reads ``cfg.validation.workers``, never a key of a dict, and
+every default is the model's.
+
 The loader for every process is :func:`runreport.settings.load` (it reads the Variable where the
 process can); this module merges the layers and :mod:`runreport.settings` types and checks them.
 
@@ -17,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from runreport.settings import Settings as Config  # noqa: F401 (the typed settings load returns)
 
 
 def _home() -> Path:
@@ -68,32 +74,6 @@ def _env_overrides(environ: dict[str, str]) -> dict:
     return out
 
 
-class Config(dict):
-    """The merged configuration; a dict with helpers for paths."""
-
-    def path(self, key: str) -> Path:
-        p = Path(self["paths"][key])
-        return p if p.is_absolute() else PROJECT_ROOT / p
-
-    @property
-    def warehouse_url(self) -> str:
-        """The URL with a relative SQLite file resolved against the project home (no I/O)."""
-        url = self["warehouse"]["url"]
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            rel = url[len("sqlite:///"):]
-            if rel and rel != ":memory:":
-                url = "sqlite:///" + str(PROJECT_ROOT / rel)
-        return url
-
-    @property
-    def tenant(self) -> str:
-        return self["tenant"]
-
-    def output_dir(self, year: int) -> Path:
-        """``<paths.output>/<tenant>/<year>`` (no I/O: writers create what they write into)."""
-        return self.path("output") / self.tenant / str(year)
-
-
 def load(overrides: dict | str | None = None, environ: dict[str, str] | None = None,
          file: Path | None = None, network: dict | None = None) -> Config:
     """pipeline.yaml < ``overrides`` (the Variable ``run_config``; may not set ``tenant``) <
@@ -119,5 +99,4 @@ def load(overrides: dict | str | None = None, environ: dict[str, str] | None = N
     data = _merge(data, _env_overrides(environ))
     from runreport import settings
 
-    settings.validate(data)   # a wrong setting is named here, not deep in a task
-    return Config(data)
+    return settings.validate(data)   # typed; a wrong setting is named here, not deep in a task

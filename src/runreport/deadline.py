@@ -28,7 +28,7 @@ def _report_final(cfg, year: int) -> bool:
     from runreport.warehouse.status import FINAL, report_state
 
     with sessions(cfg)() as s:
-        return report_state(s, cfg["tenant"], year) == FINAL
+        return report_state(s, cfg.tenant, year) == FINAL
 
 
 # -- deadline alert callback and the reminder ---------------------------------------------------------
@@ -48,13 +48,13 @@ def deadline_payload(context: dict[str, Any] | None, **kwargs: Any) -> dict[str,
             params_year=(dag_run.get("conf") or {}).get("year"),
             data_interval_start=dag_run.get("data_interval_start"), data_interval_end=dag_run.get("data_interval_end"),
             run_after=dag_run.get("run_after") or dag_run.get("logical_date"),
-            default_year=(cfg.get("reporting") or {}).get("demo_year")).year
+            default_year=cfg.reporting.demo_year).year
     except Exception:  # noqa: BLE001 - the notice goes out with what is known
         log.exception("deadline_payload: could not decide the reporting year")
     return {
         "dag_id": dag_run.get("dag_id"),
         "run_id": dag_run.get("dag_run_id") or dag_run.get("run_id"),
-        "tenant": cfg.get("tenant"),
+        "tenant": cfg.tenant,
         "reporting_year": year,
         "state": dag_run.get("state"),
         "deadline": dl.get("deadline_time"),
@@ -66,7 +66,7 @@ def deadline_payload(context: dict[str, Any] | None, **kwargs: Any) -> dict[str,
 
 def missed_notice(cfg, payload: dict[str, Any]) -> Notice:
     year, tenant = payload["reporting_year"], payload["tenant"]
-    network = cfg.get("network_name") or tenant
+    network = cfg.network_name or tenant
     lines = [f"Nätverk: {network}", f"Verksamhetsår: {year}",
              f"Tidsgränsen var {payload['deadline_sv']} (svensk tid); körningen {payload['run_id']} är "
              f"{_STATE_SV.get(payload['state'], payload['state'])}.",
@@ -131,7 +131,7 @@ def remind(cfg, year: int, *, now: datetime | None = None, dag_id: str | None = 
     reminded = remind_partners(cfg, year, now=now)   # each partner once; before the stewards' own
     if not _once(cfg, REMINDER_EVENT, str(year)):
         return "already"
-    lines = [f"Nätverk: {cfg.get('network_name') or cfg.tenant}", f"Verksamhetsår: {year}",
+    lines = [f"Nätverk: {cfg.network_name or cfg.tenant}", f"Verksamhetsår: {year}",
              f"Verksamhetsberättelsen ska vara klar {long_day(deadline_at)}."]
     if gaps:
         lines += ["Saknas:", *(f"- {g}" for g in gaps)]

@@ -87,17 +87,16 @@ def expected(cfg: Mapping, year: int) -> list[Expected]:
     ISO week ``due_iso_week`` of ``year + 1``, 06:00 Stockholm time (when the annual run reads
     them), unless a source sets its own."""
     from runreport import completeness, schedule
+    from runreport.settings import DeliverySource
 
-    conf = cfg.get("deliveries") or {}
+    conf = cfg.deliveries
     required = set(completeness.required(cfg, "report"))
-    week = int(conf.get("due_iso_week") or (cfg.get("reporting") or {}).get("run_iso_week") or 6)
-    weekday = int(conf.get("due_iso_weekday") or 1)
+    week = conf.due_iso_week or cfg.reporting.run_iso_week
     out = []
     for source in SOURCES:
-        own = (conf.get("sources") or {}).get(source) or {}
-        day = schedule.iso_date(year + 1, int(own.get("due_iso_week") or week), int(own.get("due_iso_weekday") or weekday))
-        out.append(Expected(source, str(own.get("partner") or "–"), str(own.get("contact") or ""),
-                            schedule.local_datetime(day, 6), source in required))
+        own = conf.sources.get(source) or DeliverySource()
+        day = schedule.iso_date(year + 1, own.due_iso_week or week, own.due_iso_weekday or conf.due_iso_weekday)
+        out.append(Expected(source, own.partner or "–", own.contact, schedule.local_datetime(day, 6), source in required))
     return out
 
 

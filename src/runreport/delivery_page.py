@@ -70,7 +70,7 @@ def build(session, cfg, year: int, now: datetime | None = None) -> dict:  # noqa
     now = now or datetime.now(UTC)
     rows = dl.deliveries(session, cfg, year, now)
     due = min((d.expected.due for d in rows), default=now)
-    network = str(cfg.get("tenant") or cfg.tenant)
+    network = cfg.tenant
     requests = {}
     for d in rows:
         if d.status in (dl.REJECTED, dl.HELD) and d.file is not None:

@@ -71,7 +71,7 @@ def configured_tenant() -> str:
     try:
         from runreport import settings
 
-        return str(settings.load()["tenant"])
+        return settings.load().tenant
     except Exception:  # noqa: BLE001 - a broken config must not break DAG parsing
         return "RUN"
 

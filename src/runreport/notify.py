@@ -52,32 +52,32 @@ WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "s
 # -- configuration ---------------------------------------------------------------------------
 
 
-def _config() -> dict[str, Any]:
+def _config():  # -> runreport.settings.Settings | None
     try:
         from runreport import runcontext
 
         return runcontext.load_config()
     except Exception:  # a broken config must not stop a notification
         log.exception("runreport.notify: could not load the configuration; using defaults")
-        return {}
+        return None
 
 
-def notifications_dir(cfg: dict[str, Any] | None = None) -> Path:
+def notifications_dir(cfg=None) -> Path:  # noqa: ANN001 (Settings; None: loaded here)
     cfg = _config() if cfg is None else cfg
-    raw = (cfg.get("paths") or {}).get("notifications") or "var/notifications"
-    path = Path(raw)
-    if not path.is_absolute():
-        from runreport.config import PROJECT_ROOT
+    if cfg is not None:
+        return cfg.path("notifications")
+    from runreport.config import PROJECT_ROOT
+    from runreport.settings import Paths
 
-        path = PROJECT_ROOT / path
-    return path
+    return PROJECT_ROOT / Paths.model_fields["notifications"].default   # the settings could not be read
 
 
-def stewards(cfg: dict[str, Any] | None = None) -> list[str]:
+def stewards(cfg=None) -> list[str]:  # noqa: ANN001 (Settings; None: loaded here)
+    """``notifications.stewards``, else the seller's contact address (none when the settings cannot be read)."""
     cfg = _config() if cfg is None else cfg
-    raw = (cfg.get("notifications") or {}).get("stewards")
-    if not raw:
-        raw = ((cfg.get("invoicing") or {}).get("seller") or {}).get("contact_email")
+    if cfg is None:
+        return []
+    raw = cfg.notifications.stewards or cfg.invoicing.seller.contact_email
     if not raw:
         return []
     if isinstance(raw, str):
@@ -85,10 +85,10 @@ def stewards(cfg: dict[str, Any] | None = None) -> list[str]:
     return [addr.strip() for addr in raw if addr and str(addr).strip()]
 
 
-def base_url(cfg: dict[str, Any] | None = None) -> str:
+def base_url(cfg=None) -> str:  # noqa: ANN001 (Settings; None: loaded here)
     """The Airflow UI's address: ``notifications.base_url``, else Airflow's ``[api] base_url``."""
     cfg = _config() if cfg is None else cfg
-    url = (cfg.get("notifications") or {}).get("base_url")
+    url = cfg.notifications.base_url if cfg is not None else None
     if not url:
         url = os.environ.get("AIRFLOW__API__BASE_URL")
     if not url:
@@ -224,7 +224,7 @@ async def _asend_smtp(to: Iterable[str], notice: Notice, context: Any = None) ->
     await _smtp_notifier(to, notice).async_notify(context or {})
 
 
-def deliver(notice: Notice, *, cfg: dict[str, Any] | None = None, context: Any = None,
+def deliver(notice: Notice, *, cfg: Any = None, context: Any = None,
             to: list[str] | None = None) -> str:
     """Send via SMTP when ``run_smtp`` is configured, else record. Returns ``"smtp"`` or ``"log"``.
     ``to``: the recipients (a partner's contact); default the stewards."""
@@ -242,7 +242,7 @@ def deliver(notice: Notice, *, cfg: dict[str, Any] | None = None, context: Any =
     return "log"
 
 
-async def adeliver(notice: Notice, *, cfg: dict[str, Any] | None = None) -> str:
+async def adeliver(notice: Notice, *, cfg: Any = None) -> str:
     """Async :func:`deliver`, for the triggerer's event loop (file work is done in a thread)."""
     cfg = await asyncio.to_thread(_config) if cfg is None else cfg
     to = stewards(cfg)
@@ -263,7 +263,7 @@ def _once(cfg, event: str, key: str) -> bool:
     from runreport.pipeline import sessions
     from runreport.warehouse.status import claim_notice
 
-    return claim_notice(sessions(cfg), cfg["tenant"], event, key)
+    return claim_notice(sessions(cfg), cfg.tenant, event, key)
 
 
 def failure_notice(context: Any, cfg) -> Notice | None:
@@ -283,8 +283,8 @@ def failure_notice(context: Any, cfg) -> Notice | None:
             year = runcontext.year_for_task(context, cfg)
         except Exception:  # noqa: BLE001
             year = None
-    tenant = cfg.get("tenant")
-    network = cfg.get("network_name") or tenant
+    tenant = cfg.tenant if cfg is not None else None
+    network = (cfg.network_name if cfg is not None else None) or tenant
     facts = {"tenant": tenant, "dag_id": dag_id, "run_id": run_id, "task_id": task_id,
              "try_number": getattr(ti, "try_number", None), "reporting_year": year,
              "at_sv": stockholm(datetime.now(UTC)),
@@ -326,10 +326,10 @@ def task_failed(context: Any) -> str:
     return deliver(notice, cfg=cfg, context=context) if notice else "already"
 
 
-def finance(cfg: dict[str, Any] | None = None) -> list[str]:
+def finance(cfg=None) -> list[str]:  # noqa: ANN001 (Settings; None: loaded here)
     """``notifications.finance``: who is told that invoices wait for approval (default: the stewards)."""
     cfg = _config() if cfg is None else cfg
-    raw = (cfg.get("notifications") or {}).get("finance")
+    raw = cfg.notifications.finance if cfg is not None else None
     if not raw:
         return stewards(cfg)
     return [a.strip() for a in (raw.split(",") if isinstance(raw, str) else raw) if a and str(a).strip()]
@@ -340,7 +340,7 @@ def approval_waiting(context: Any) -> str:
     cfg = _config()
     ti = context["ti"]
     summary = ti.xcom_pull(task_ids="prepare") or {}
-    year, tenant = summary.get("year"), summary.get("tenant") or cfg.get("tenant")
+    year, tenant = summary.get("year"), summary.get("tenant") or (cfg.tenant if cfg is not None else None)
     dag_run = context.get("dag_run")
     run_id = getattr(dag_run, "run_id", None)
     dag_id = getattr(dag_run, "dag_id", None) or "run_invoices"
@@ -372,7 +372,7 @@ def files_resolved(cfg, year: int | None, resolved: list[dict], *, dag_id: str |
            for r in resolved if _once(cfg, RESOLVED_EVENT, r["checksum"])]
     if not new:
         return None
-    lines = [f"Nätverk: {cfg.get('network_name') or cfg.tenant}", f"Verksamhetsår: {year}",
+    lines = [f"Nätverk: {cfg.network_name or cfg.tenant}", f"Verksamhetsår: {year}",
              *(f"Den rättade filen {r['file_name']} är inläst och ersätter den avvisade {r['replaces']}: "
                f"problemet är löst." for r in new)]
     facts = {"tenant": cfg.tenant, "reporting_year": year, "files": [r["file_name"] for r in new]}

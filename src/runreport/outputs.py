@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         configs = [load()]
     year = ns.year or int(configs[0]["reporting"]["demo_year"])
     for cfg in configs:
-        print(f"Utdata för {year}" + (f", nätverk {cfg.tenant} ({cfg.get('network_name')})" if ns.all or ns.tenant
+        print(f"Utdata för {year}" + (f", nätverk {cfg.tenant} ({cfg.network_name})" if ns.all or ns.tenant
                                       else "") + ":")
         for label, path in listing(year, cfg):
             print(f"  {label:40s} {path}")

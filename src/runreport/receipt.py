@@ -154,7 +154,7 @@ def place(path: Path, cfg: Config, source: str | None = None) -> tuple[str | Non
     Inside the run's inbox its place decides (a source's folder, a subfolder, the inbox itself);
     elsewhere ``source``, the folder it lies in if that is named as a source, or the one source
     whose file pattern the name follows."""
-    inbox = None if "://" in str(cfg["paths"]["inbox"]) else cfg.path("inbox").resolve()
+    inbox = None if "://" in cfg.paths.inbox else cfg.path("inbox").resolve()
     where = path.resolve()
     if inbox is not None and where.is_relative_to(inbox) and where != inbox:
         parts = where.relative_to(inbox).parts

@@ -121,7 +121,7 @@ def learn_names(cfg) -> int:
     from runreport import privacy
 
     try:
-        secret = _variable(cfg["validation"]["pseudonym_secret_variable"])
+        secret = _variable(cfg.validation.pseudonym_secret_variable)
         if not secret:
             return 0
         from runreport.warehouse import names
@@ -138,7 +138,7 @@ def learn_names(cfg) -> int:
 
 
 def pseudonym_secret(cfg) -> bytes:
-    name = cfg["validation"]["pseudonym_secret_variable"]
+    name = cfg.validation.pseudonym_secret_variable
     value = _variable(name)   # the Variable or a secrets backend; never RUN_* environment (docs/security.md)
     if not value:
         raise RuntimeError(
@@ -180,7 +180,7 @@ def decide_from_context(context: dict, cfg) -> YearDecision:
         data_interval_end=context.get("data_interval_end"),
         run_after=run_after or context.get("logical_date"),
         calendar=schedule.ReportingCalendar.from_config(cfg),
-        default_year=cfg["reporting"]["demo_year"],
+        default_year=cfg.reporting.demo_year,
     )
 
 
@@ -227,7 +227,7 @@ def run_note(dag_id: str, *, conf: dict | None, asset_events, data_interval_star
         d = decide_year(params_year=conf.get("year"), asset_years=years_from_asset_events(asset_events),
                         data_interval_start=data_interval_start, data_interval_end=data_interval_end,
                         run_after=run_after, calendar=schedule.ReportingCalendar.from_config(cfg),
-                        default_year=cfg["reporting"]["demo_year"])
+                        default_year=cfg.reporting.demo_year)
         return d.note_sv
     return None
 

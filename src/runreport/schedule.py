@@ -114,17 +114,10 @@ class ReportingCalendar:
             from runreport import settings
 
             cfg = settings.load()
-        rep = cfg.get("reporting", {})
-        defaults = cls()
-        return cls(
-            run_iso_week=int(rep.get("run_iso_week", defaults.run_iso_week)),
-            run_iso_weekday=int(rep.get("run_iso_weekday", defaults.run_iso_weekday)),
-            deadline_iso_week=int(rep.get("deadline_iso_week", defaults.deadline_iso_week)),
-            deadline_iso_weekday=int(rep.get("deadline_iso_weekday", defaults.deadline_iso_weekday)),
-            meeting_iso_week=int(rep.get("meeting_iso_week", defaults.meeting_iso_week)),
-            hour=int(rep.get("run_hour", defaults.hour)),
-            timezone=str(rep.get("timezone", defaults.timezone)),
-        )
+        rep = cfg.reporting
+        return cls(run_iso_week=rep.run_iso_week, run_iso_weekday=rep.run_iso_weekday,
+                   deadline_iso_week=rep.deadline_iso_week, deadline_iso_weekday=rep.deadline_iso_weekday,
+                   meeting_iso_week=rep.meeting_iso_week, hour=rep.run_hour, timezone=rep.timezone)
 
     def run_date(self, year: int) -> date:
         return run_date(year, self.run_iso_week, self.run_iso_weekday)

@@ -21,6 +21,7 @@ import logging
 import os
 import sys
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -30,7 +31,7 @@ VARIABLE = "run_config"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", frozen=True)   # a loaded setting is never changed in place
 
 
 class Warehouse(_Section):
@@ -45,7 +46,8 @@ class Paths(_Section):
     narrative: str
     templates: str
     sql: str
-    notifications: str | None = None
+    notifications: str = "var/notifications"   # the notices sent (one JSON line each), relative to the project home
+    organisations: str | None = None            # partner organisations (config/organisations.yaml when not set)
 
 
 class Reporting(_Section):
@@ -59,6 +61,8 @@ class Reporting(_Section):
     reminder_iso_week: int = Field(ge=1, le=53)
     reminder_iso_weekday: int = Field(ge=1, le=7)
     required_sources: list[str]
+    run_hour: int = Field(default=6, ge=0, le=23)   # the runs start at this hour, local time
+    timezone: str = "Europe/Stockholm"
 
 
 class Population(_Section):
@@ -92,7 +96,7 @@ class Validation(_Section):
 class Seller(BaseModel):
     """The invoicing organisation as it appears on invoices; never its bank account."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
     name: str
     vat_number: str
     street: str
@@ -124,6 +128,21 @@ class Invoicing(_Section):
     outbox_manifest: bool = True
 
 
+class GoalSet(_Section):
+    """The goals of a planning period (``report.goal_sets``): the report's goal chapter."""
+
+    from_: int = Field(alias="from")
+    to: int | None = None
+    term: str
+    described_as: str
+    goals: list[tuple[str, str]]
+
+
+class Report(_Section):
+    funders: dict[str, str] = {}            # the ledger's funder codes and what the report calls them
+    goal_sets: list[GoalSet] | None = None  # None: the report's built-in periods (report.goals)
+
+
 class Balance(_Section):
     first_year: int = Field(ge=2000, le=2100)
     opening_balance_sek: Decimal
@@ -151,9 +170,10 @@ class Deliveries(_Section):
 
 
 class Settings(BaseModel):
-    """The product's settings (``config/pipeline.yaml`` documents each)."""
+    """The product's settings (``config/pipeline.yaml`` documents each), typed and read-only: code
+    reads ``cfg.validation.workers``; a default is the model's, never a caller's own."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", frozen=True)
     tenant: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,31}$")
     network_name: str
     host_university: str
@@ -166,9 +186,37 @@ class Settings(BaseModel):
     validation: Validation
     invoicing: Invoicing
     balance: Balance
-    report: dict[str, Any] = {}
+    report: Report = Report()
     notifications: Notifications = Notifications()
     deliveries: Deliveries = Deliveries()
+
+    # -- what the settings say about places (no I/O: writers create what they write into) --
+
+    def path(self, key: str) -> Path:
+        """``paths.<key>``, a relative path taken from the project home (:data:`runreport.config.PROJECT_ROOT`)."""
+        from runreport.config import PROJECT_ROOT
+
+        raw = getattr(self.paths, key)
+        if raw is None:
+            raise KeyError(f"paths.{key} is not set")
+        p = Path(raw)
+        return p if p.is_absolute() else PROJECT_ROOT / p
+
+    @property
+    def warehouse_url(self) -> str:
+        """The URL with a relative SQLite file resolved against the project home."""
+        from runreport.config import PROJECT_ROOT
+
+        url = self.warehouse.url
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            rel = url[len("sqlite:///"):]
+            if rel and rel != ":memory:":
+                url = "sqlite:///" + str(PROJECT_ROOT / rel)
+        return url
+
+    def output_dir(self, year: int) -> Path:
+        """``<paths.output>/<tenant>/<year>``."""
+        return self.path("output") / self.tenant / str(year)
 
 
 class SettingsError(ValueError):

@@ -88,7 +88,7 @@ def load_tenant(tenant: str, overrides: dict | str | None = None, environ: dict[
     data = _read(file)
     # The host university's in-kind share is the base network's own sentence in pipeline.yaml: another
     # network says its own in its file, or the report has none (never the base network's).
-    base = data["tenant"] == config_mod.load(overrides=overrides or {}, environ={}).get("tenant")
+    base = data["tenant"] == config_mod.load(overrides=overrides or {}, environ={}).tenant
     if "in_kind" not in (data.get("contribution") or {}) and not base:
         data["contribution"] = {**(data.get("contribution") or {}), "in_kind": ""}
     # Likewise the partners and contacts of the expected deliveries: a reminder must never go to the
@@ -112,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.parse_args(argv)
     for t in list_tenants():
         cfg = load_tenant(t)
-        print(f"{t}\t{cfg.get('network_name')}\t{cfg['paths']['inbox']}")
+        print(f"{t}\t{cfg.network_name}\t{cfg.paths.inbox}")
     return 0
 
 

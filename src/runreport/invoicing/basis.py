@@ -90,9 +90,9 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None,  # noqa
     when not given)."""
     from runreport.invoicing.payee import payee as finance_payee
 
-    seller = cfg["invoicing"]["seller"]
-    payee = finance_payee(cfg["tenant"])
-    tenant_name = cfg.get("network_name", cfg["tenant"])
+    seller = cfg.invoicing.seller
+    payee = finance_payee(cfg.tenant)
+    tenant_name = cfg.network_name or cfg.tenant
     credit = inv.kind == "credit_note"
     doc = (template or Template()).new()
     title = "Underlag för kreditnota" if credit else "Fakturaunderlag"
@@ -102,7 +102,7 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None,  # noqa
         + (f" × {inv.months}/12 (medlem {inv.months} av 12 månader)" if inv.months < 12 else "")
         + ", avrundat till hela kronor."
     )
-    ref_date = cfg.get("population", {}).get("reference_date", "12-31")
+    ref_date = cfg.population.reference_date
     rows = [
         ("Kommun", f"{inv.municipality_name} ({inv.municipality_code})"),
         ("Organisationsnummer", format_orgnr(inv.org_number)),
@@ -135,7 +135,7 @@ def write_docx(inv, cfg, path: Path, credited_number: str | None = None,  # noqa
     doc.add_paragraph()
     doc.add_paragraph(
         f"Fakturan skickas som e-faktura (Peppol BIS Billing 3.0) till {inv.municipality_name} "
-        f"(Peppol-id 0007:{inv.org_number}). Avsändare: {seller['name']}, organisationsnummer "
+        f"(Peppol-id 0007:{inv.org_number}). Avsändare: {seller.name}, organisationsnummer "
         f"{format_orgnr(payee.org_number)}."
     )
     path.parent.mkdir(parents=True, exist_ok=True)

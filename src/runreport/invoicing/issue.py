@@ -152,7 +152,7 @@ def _sha256(path: Path) -> str:
 
 def _record(session: Session, cfg, settings: InvoicingSettings, *, kind: str, draft: InvoiceDraft,  # noqa: ANN001
             issue_date: date, prepared_dir: Path, credited: Invoice | None, written: list[Path]) -> Invoice:
-    series = cfg["invoicing"]["series"]
+    series = cfg.invoicing.series
     draft_id = next_number(session, cfg.tenant, DRAFT_PREFIX + series, draft.year)
     due = issue_date + timedelta(days=settings.payment_terms_days) if kind == KIND_INVOICE else None
     doc = UblDocument(
@@ -196,7 +196,7 @@ def write_documents(session: Session, cfg, year: int, invoices: list[Invoice] | 
                                     credited_number=numbers.get(inv.credited_invoice_id), template=template)
         out.append(docx)
         docxs.append(docx)
-    if docxs and cfg["invoicing"].get("basis_pdf", True):
+    if docxs and cfg.invoicing.basis_pdf:
         try:   # one LibreOffice for the batch; interrupted, it leaves no PDF of the batch behind
             out.extend(pdf for pdf in basis.to_pdfs(docxs).values() if pdf)
         except BaseException:
@@ -229,7 +229,7 @@ def prepare_invoices(session: Session, cfg, year: int, issue_date: date | None =
     dirs = invoice_dirs(cfg, year)
     with _all_or_nothing(session) as written:
         # Lock the year's number series first: concurrent runs for the same year are serialised.
-        lock_sequence(session, cfg.tenant, series_key(cfg["invoicing"]["series"], year))
+        lock_sequence(session, cfg.tenant, series_key(cfg.invoicing.series, year))
         actions, unchanged = plan(session, cfg.tenant, year)
         new: list[Invoice] = []
         superseded: list[Invoice] = []
@@ -271,7 +271,7 @@ def prepare_invoices(session: Session, cfg, year: int, issue_date: date | None =
         "credited_sv": approval_text.kr(credited),
         "previous_total_sv": approval_text.kr(sum(previous.values(), Decimal(0))) if previous else "",
         "rows": approval_text.rows(pending, previous, {i.id: ref(i) for i in register},
-                                   cfg.get("population", {}).get("reference_date", "12-31")),
+                                   cfg.population.reference_date),
         "prepared_dir": str(dirs["prepared"]),
         # what finance must see to approve: who is paid, to which account, how much
         "payee": settings.seller.name,

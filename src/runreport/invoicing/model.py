@@ -159,10 +159,11 @@ class InvoicingSettings:
     def from_config(cls, cfg: dict[str, Any], payee=None) -> InvoicingSettings:  # noqa: ANN001
         from runreport.invoicing.payee import payee as finance_payee
 
-        inv = cfg["invoicing"]
-        payee = payee or finance_payee(cfg["tenant"])
-        return cls(seller=Seller.from_config(inv["seller"], payee), vat=VatSettings.from_config(inv.get("vat", {})),
-                   currency=inv.get("currency", "SEK"), payment_terms_days=int(inv.get("payment_terms_days", 30)))
+        inv = cfg.invoicing
+        payee = payee or finance_payee(cfg.tenant)
+        return cls(seller=Seller.from_config(inv.seller.model_dump(), payee),
+                   vat=VatSettings.from_config(inv.vat.model_dump()), currency=inv.currency,
+                   payment_terms_days=inv.payment_terms_days)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ class PeppolRejected(RuntimeError):
 
 
 def validator(cfg) -> Path | None:  # noqa: ANN001
-    setting = str(cfg["invoicing"].get("peppol_validator") or "").strip()
+    setting = cfg.invoicing.peppol_validator.strip()
     if not setting:
         return None
     from runreport.config import PROJECT_ROOT

@@ -94,7 +94,7 @@ def release_invoices(session: Session, cfg, year: int, drafts: Iterable[str] | N
     pending = _chosen(_pending(session, cfg.tenant, year), drafts, "approved")
     for inv in pending:
         _check_draft(inv, settings.seller.iban)
-    series = cfg["invoicing"]["series"]
+    series = cfg.invoicing.series
     drafts_done: list[Path] = []
     with _all_or_nothing(session) as written:
         lock_sequence(session, cfg.tenant, series_key(series, year))

@@ -83,7 +83,7 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
         return run_sql(session, name, sql_dir=sql_dir, tenant=tenant, year=year, **extra)
 
     narrative_dir = cfg.path("narrative") / str(year)
-    org_file = cfg.path("organisations") if "organisations" in cfg.get("paths", {}) \
+    org_file = cfg.path("organisations") if cfg.paths.organisations \
         else PROJECT_ROOT / "config" / "organisations.yaml"
     org_names = load_organisation_names(org_file)
 
@@ -156,7 +156,8 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
                         if n not in planned and p > 0)
 
     # Goal matrix
-    goal_sets = (cfg.get("report") or {}).get("goal_sets") or DEFAULT_GOAL_SETS
+    goal_sets = ([g.model_dump(by_alias=True) for g in cfg.report.goal_sets] if cfg.report.goal_sets
+                 else DEFAULT_GOAL_SETS)
     period, goals = goal_set(year, goal_sets)
     term, described_as = goal_terms(year, goal_sets)
     described_as = described_as.replace("{network}", str(tenant))   # the network's short name
@@ -174,8 +175,8 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
         warnings.append(f"Ingen uppsättning samverkansmål gäller för {year}")
 
     # Economy
-    cost_from, cost_to = (str(x) for x in cfg["ledger"]["cost_accounts"])
-    income_from, income_to = (str(x) for x in cfg["ledger"]["income_accounts"])
+    cost_from, cost_to = cfg.ledger.cost_accounts
+    income_from, income_to = cfg.ledger.income_accounts
     contributions = tuple(ContributionLine(
         str(r["municipality_code"]), str(r["municipality_name"] or r["municipality_code"]),
         as_int(r["population"]), as_decimal(r["rate_sek"]), as_int(r["months"]), as_decimal(r["amount_sek"]))
@@ -202,7 +203,7 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
         if year - 1 in balances and as_decimal(balances[year - 1]["closing_sek"]) != balance.opening_sek:
             warnings.append(f"Ingående överskjutande medel {year} ({balance.opening_sek}) är inte lika med "
                             f"utgående {year - 1} ({as_decimal(balances[year - 1]['closing_sek'])})")
-    economy = Economy(contributions, in_kind_text((cfg.get("contribution") or {}).get("in_kind"), year),
+    economy = Economy(contributions, in_kind_text(cfg.contribution.in_kind, year),
                       tuple(budget), balance)
 
     # Data quality
@@ -215,10 +216,10 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
 
     narratives = {key: read_text(narrative_dir / f"{key}.md")
                   for key in ("introduction", "organisation", "networks", "summary")}
-    meta = ReportMeta(year=year, network_name=str(cfg.get("network_name") or tenant),
-                      short_name=str(tenant), host_university=str(cfg.get("host_university") or ""),
+    meta = ReportMeta(year=year, network_name=cfg.network_name or tenant,
+                      short_name=str(tenant), host_university=cfg.host_university,
                       report_date=report_date or date.today(),
-                      funders={str(k): str(v) for k, v in ((cfg.get("report") or {}).get("funders") or {}).items()})
+                      funders=dict(cfg.report.funders))
     people = {as_int(r["year"]): (as_int(r["people"]), as_int(r["participations"]))
               for r in q("participants_per_year") if as_int(r["year"]) >= year - 1}  # the year and the year before
     content = compose(meta, narratives, activities, comparison, goal_matrix, economy, dq, warnings, people=people,

@@ -23,7 +23,7 @@ def collect_files(cfg: Config, year: int, run_key: str = staging.MANUAL) -> dict
 
     Session = sessions(cfg)
     manifest = []
-    found = survey(inbox(cfg), max_year=year, settle_seconds=float(cfg["validation"].get("settle_seconds", 0)))
+    found = survey(inbox(cfg), max_year=year, settle_seconds=cfg.validation.settle_seconds)
     with Session.begin() as s:
         first_name: dict[str, str] = {}
         for f in found.files:
@@ -44,7 +44,7 @@ def collect_files(cfg: Config, year: int, run_key: str = staging.MANUAL) -> dict
         manifest += [{"source": source, "file_name": a.name, "year": None, "checksum": "", "slot": "",
                       "size_bytes": 0, "status": "set_aside"} for a, source in aside]
         staging.write_manifest(s, cfg.tenant, year, manifest, run=run_key,
-                               keep_hours=float(cfg["warehouse"]["staging_keep_hours"]))
+                               keep_hours=cfg.warehouse.staging_keep_hours)
         for a, source in aside:
             log.warning("Inkorgen: %s/%s läses inte: %s", source, privacy.file_name(a.name), a.reason_sv)
             staging.save_decision(s, cfg.tenant, year, source, a.name, {

@@ -69,7 +69,7 @@ def read_inbox_file(cfg: Config, source: str, file_name: str, checksum: str) -> 
 
 
 def inbox(cfg: Config):
-    raw = str(cfg["paths"]["inbox"])
+    raw = cfg.paths.inbox
     if "://" in raw:
         from airflow.sdk import ObjectStoragePath  # only for remote inboxes
 
@@ -79,6 +79,6 @@ def inbox(cfg: Config):
 
 def sessions(cfg: Config):
     """The warehouse's session factory, its schema checked (or migrated: ``warehouse.migrate``)."""
-    ready(cfg.warehouse_url, cfg["warehouse"].get("migrate", "on_start"))
+    ready(cfg.warehouse_url, cfg.warehouse.migrate)
     return session_factory(cfg.warehouse_url)
 

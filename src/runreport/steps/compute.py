@@ -44,7 +44,7 @@ def money_basis(s, tenant: str) -> tuple[list[MemberPeriod], list[Rate], dict[tu
 def compute(cfg: Config, year: int) -> dict:
     """Contributions for every year from ``balance.first_year`` to ``year`` and the balance chain."""
     Session = sessions(cfg)
-    first = int(cfg["balance"]["first_year"])
+    first = cfg.balance.first_year
     years = list(range(first, year + 1))
     with Session.begin() as s:
         members, rates, pop = money_basis(s, cfg.tenant)
@@ -68,13 +68,13 @@ def compute(cfg: Config, year: int) -> dict:
         s.flush()
         contrib = {r["year"]: Decimal(str(r["contributions_sek"]))
                    for r in run_sql(s, "contribution_total_per_year", tenant=cfg.tenant, year=year)}
-        cost_from, cost_to = cfg["ledger"]["cost_accounts"]
-        inc_from, inc_to = cfg["ledger"]["income_accounts"]
+        cost_from, cost_to = cfg.ledger.cost_accounts
+        inc_from, inc_to = cfg.ledger.income_accounts
         ledger = run_sql(s, "ledger_totals_per_year", tenant=cfg.tenant, year=year, cost_from=str(cost_from),
                          cost_to=str(cost_to), income_from=str(inc_from), income_to=str(inc_to))
         costs = {r["year"]: Decimal(str(r["costs_sek"] or 0)) for r in ledger}
         income = {r["year"]: Decimal(str(r["external_income_sek"] or 0)) for r in ledger}
-        chain = balance_chain(years, Decimal(str(cfg["balance"]["opening_balance_sek"])), contrib, income, costs)
+        chain = balance_chain(years, cfg.balance.opening_balance_sek, contrib, income, costs)
         s.execute(delete(m.Balance).where(m.Balance.tenant == cfg.tenant, m.Balance.year.in_(years)))
         s.execute(insert(m.Balance), [
             {"tenant": cfg.tenant, "year": b.year, "opening_sek": b.opening_sek,
@@ -106,7 +106,7 @@ def contributions_for_invoicing(cfg: Config, year: int) -> list:
     naming what is missing."""
     from runreport import completeness
 
-    first = int(cfg["balance"]["first_year"])
+    first = cfg.balance.first_year
     if year < first:
         raise InvoicingRefused(f"Fakturering för {year} går inte: lagret börjar med {first} (balance.first_year)")
     Session = sessions(cfg)

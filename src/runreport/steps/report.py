@@ -31,8 +31,7 @@ def report(cfg: Config, year: int) -> dict:
         gaps = [str(g) for g in completeness.gaps(s, cfg.tenant, year, completeness.required(cfg, "report"))]
     # The report is dated the day the schedule produces it (Monday of the run week of year+1), not
     # the clock: the same data gives the same document, whenever it is re-run.
-    r = cfg["reporting"]
-    report_date = date.fromisocalendar(year + 1, int(r["run_iso_week"]), int(r["run_iso_weekday"]))
+    report_date = date.fromisocalendar(year + 1, cfg.reporting.run_iso_week, cfg.reporting.run_iso_weekday)
     with Session() as s:
         result = write_report(s, cfg, year, report_date=report_date, draft_gaps=tuple(gaps))
     with Session.begin() as s:

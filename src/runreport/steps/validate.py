@@ -128,24 +128,21 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
     if replaced is not None:
         from runreport.validation.plausibility import corrected_drop
 
-        v = cfg["validation"]
-        issues += corrected_drop(len(typed), replaced.file_name, replaced.rows_loaded,
-                                 float(v.get("corrected_drop_share", 0.5)),
-                                 fo.file_name in set(v.get("accept_corrected_drop") or ()))
+        v = cfg.validation
+        issues += corrected_drop(len(typed), replaced.file_name, replaced.rows_loaded, v.corrected_drop_share,
+                                 fo.file_name in set(v.accept_corrected_drop))
     if source == "ledger":
         from runreport.validation.plausibility import amounts_over_budget
 
-        v = cfg["validation"]
+        v = cfg.validation
         issues += amounts_over_budget(typed, {c: b for (y, c), b in ref.budgets.items() if y == fo.year},
-                                      float(v.get("ledger_line_budget_share", 1.0)),
-                                      set(v.get("accept_over_budget") or ()))
+                                      v.ledger_line_budget_share, set(v.accept_over_budget))
     if source == "population":
         from runreport.validation.plausibility import population_changes
 
-        v = cfg["validation"]
-        issues += population_changes(typed, float(v.get("population_change_share", 0.2)),
-                                     set(v.get("accept_population_change") or ()))
-    good = _apply_policy(fo, typed, issues, float(cfg["validation"]["max_rejected_share"]))
+        v = cfg.validation
+        issues += population_changes(typed, v.population_change_share, set(v.accept_population_change))
+    good = _apply_policy(fo, typed, issues, cfg.validation.max_rejected_share)
     from runreport import privacy
 
     # the quarantine keeps the raw values a steward needs, as privacy.shown lets them be shown:
@@ -253,8 +250,8 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                     continue
                 if pool is None:
                     pool = executor(worker_count(
-                        cfg["validation"].get("workers", "auto"),
-                        sum(len(d) for d in data_of.values() if d), cfg["validation"].get("pool_min_bytes", 8_000_000)))
+                        cfg.validation.workers, sum(len(d) for d in data_of.values() if d),
+                        cfg.validation.pool_min_bytes))
                 job = _job(cfg, year, fo, data, ref, secret, mappings, docs_dir, run_name)
                 batch.append((fo, data, (job, _submit(pool, job))))
             for fo, data, pending in batch:
