@@ -271,9 +271,9 @@ def latest_due_year_now(cfg: dict[str, Any] | None = None) -> int:
 def reminder_timetable_from_config(cfg: dict[str, Any] | None = None) -> IsoWeekAnnualTimetable:
     """The reminder's timetable: ``reporting.reminder_iso_week``/``reminder_iso_weekday`` of Y+1."""
     if cfg is None:
-        from runreport.config import load
+        from runreport import settings
 
-        cfg = load()
+        cfg = settings.load()
     cal = schedule.ReportingCalendar.from_config(cfg)
     return IsoWeekAnnualTimetable(cfg.reporting.reminder_iso_week, cfg.reporting.reminder_iso_weekday,
                                   cal.hour, cal.timezone)
@@ -320,9 +320,9 @@ def annual_report_deadline(cfg: dict[str, Any] | None = None) -> DeadlineAlert |
     path (production, and tests/test_deadline_alert.py) keeps it.
     """
     if cfg is None:
-        from runreport.config import load
+        from runreport import settings
 
-        cfg = load()
+        cfg = settings.load()
     if not cfg.reporting.deadline_alerts:
         return None
     return report_deadline_alert(cfg)

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
-YEAR="${1:-$(.venv/bin/python -c 'from runreport.config import load; print(load()["reporting"]["demo_year"])')}"
+YEAR="${1:-$(.venv/bin/python -c 'from runreport.config import load; print(load().reporting.demo_year)')}"
 .venv/bin/airflow db migrate >/dev/null
 echo "== run_annual_report for $YEAR (airflow dags test) =="
 .venv/bin/airflow dags test run_annual_report -c "{\"year\": $YEAR}" >var/demo_annual_report.log 2>&1 \

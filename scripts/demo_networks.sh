@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 source scripts/env.sh
-YEAR="${1:-$(.venv/bin/python -c 'from runreport.config import load; print(load()["reporting"]["demo_year"])')}"
+YEAR="${1:-$(.venv/bin/python -c 'from runreport.config import load; print(load().reporting.demo_year)')}"
 echo "== demo networks' partner files (generated) =="
 .venv/bin/python -m tools.demo.networks
 .venv/bin/python -m runreport.tenants

@@ -189,3 +189,31 @@ def test_finance_is_told_where_the_approval_waits(notes):
                                             "scheduled__2026-01-15T05%3A00%3A00%2B00%3A00/tasks/approval/required_actions")
     assert rec["links"]["Fakturaregistret 2026"].endswith("/run-stewards/files/RUN/2026/invoices/fakturor_2026.xlsx")
     assert "Förvaltarsidan för året" not in rec["links"]
+
+
+def test_notices_go_out_once_each_when_the_settings_cannot_be_read(tmp_path, monkeypatch):
+    """A broken setting must not silence a notice: it is recorded in the default folder (never the
+    project home), and the settings are tried once per notice, not once per helper."""
+    from runreport import runcontext
+
+    monkeypatch.setenv("RUN_VALIDATION__WORKERS", "banana")
+    monkeypatch.delenv("AIRFLOW_CONN_RUN_SMTP", raising=False)
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path)
+    loads = []
+    real = runcontext.load_config
+    monkeypatch.setattr(runcontext, "load_config", lambda *a, **k: loads.append(1) or real(*a, **k))
+    assert notify.task_failed(_context()) == "log"
+    assert len(loads) == 1
+    [failed] = _records(tmp_path / "var" / "notifications" / "task_failed.jsonl")
+    assert failed["tenant"] is None and failed["subject"].endswith("steget load misslyckades")
+    loads.clear()
+    assert asyncio.run(notify.deadline_missed(context=_deadline_context("scheduled__verksamhetsar-2025_x"))) == "log"
+    assert len(loads) == 1
+    [missed] = _records(tmp_path / "var" / "notifications" / "deadline_missed.jsonl")
+    assert missed["reporting_year"] == 2025
+    assert not list(tmp_path.glob("*.jsonl"))
+
+
+def test_an_empty_notifications_folder_setting_is_the_default_folder():
+    cfg = config.load(environ={"RUN_PATHS__NOTIFICATIONS": ""})
+    assert notify.notifications_dir(cfg) == config.PROJECT_ROOT / "var" / "notifications"

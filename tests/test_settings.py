@@ -167,3 +167,39 @@ def test_a_config_file_is_read_again_when_it_changes_and_a_loaded_config_is_the_
     assert "\nnetwork_name: " in base
     file.write_text(base.replace("\nnetwork_name: ", "\nnetwork_name: Ett annat nätverk #", 1), encoding="utf-8")
     assert config.load(file=file, environ={}).network_name == "Ett annat nätverk"
+
+
+def test_what_the_readers_accepted_before_still_loads_and_a_wrong_time_zone_is_named():
+    """Goal sets without their own words (the report's are used), goal and funder codes written as
+    numbers, and an empty notifications folder load as they did before the settings were typed; an
+    unknown time zone is named when the settings load, not when a DAG file is parsed."""
+    cfg = config.load({"report": {"funders": {4711: "Skolverket"}, "goal_sets": [
+        {"from": 2020, "to": None, "goals": [[1, "Likvärdighet"], [2, "Ledarskap"]]}]},
+        "paths": {"notifications": None}}, environ={})
+    assert cfg.report.funders["4711"] == "Skolverket"   # merged over pipeline.yaml's funders
+    (period,) = cfg.report.goal_sets
+    assert period.goals == [("1", "Likvärdighet"), ("2", "Ledarskap")] and period.term is None
+    from runreport.report.compose import goal_terms
+
+    assert goal_terms(2025, [period.model_dump(by_alias=True, exclude_none=True)]) == \
+        ("samverkansmål", "verksamhetsplanens samverkansmål")
+    assert cfg.path("notifications") == config.PROJECT_ROOT / "var" / "notifications"
+    with pytest.raises(settings.SettingsError, match="reporting.timezone.*Mars/Olympus"):
+        config.load({"reporting": {"timezone": "Mars/Olympus"}}, environ={})
+
+
+def test_the_outputs_listing_without_a_year_takes_the_demo_year(capsys):
+    """``python -m runreport.outputs`` (what scripts/demo.sh prints at its end) without a year."""
+    from runreport import outputs
+
+    assert outputs.main(["outputs"]) == 0
+    assert capsys.readouterr().out.startswith(f"Utdata för {config.load().reporting.demo_year}:")
+    # the demo scripts' own way to the year when none is given (the README's first command)
+    import re
+    from pathlib import Path
+
+    for script in ("demo.sh", "demo_networks.sh"):
+        text = (Path(config.PROJECT_ROOT) / "scripts" / script).read_text(encoding="utf-8")
+        (code,) = re.findall(r"python -c '([^']*demo_year[^']*)'", text)
+        year = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert year.stdout.strip() == str(config.load().reporting.demo_year), script

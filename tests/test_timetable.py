@@ -295,3 +295,17 @@ def test_deadline_alert_uses_async_callback():
     assert alert.callback.path == "runreport.notify.deadline_missed"
     assert alert.interval == timedelta(0)
     assert alert.reference == ReportDeadline(8, 1, 6, "Europe/Stockholm")
+
+
+def test_the_plugins_schedules_follow_the_variable_run_config(monkeypatch):
+    """The reminder's timetable and the deadline alert are built by the scheduler's plugin with the one
+    loader, so the Variable ``run_config`` applies to them as to the annual timetable."""
+    import json
+
+    from run_timetable import annual_report_deadline, reminder_timetable_from_config
+
+    monkeypatch.setenv("AIRFLOW_VAR_RUN_CONFIG", json.dumps(
+        {"reporting": {"deadline_alerts": False, "run_hour": 5, "reminder_iso_week": 4}}))
+    reminder = reminder_timetable_from_config()
+    assert (reminder.iso_week, reminder.hour) == (4, 5)
+    assert annual_report_deadline() is None

@@ -41,20 +41,22 @@ def deadline_payload(context: dict[str, Any] | None, **kwargs: Any) -> dict[str,
     context = context or {}
     dag_run = context.get("dag_run") or {}
     dl = context.get("deadline") or {}
-    cfg = kwargs.pop("cfg", None) or _config()
+    cfg = kwargs.pop("cfg", None)
+    if cfg is None:   # (UNREADABLE is falsy: the notice goes out with what is known, loaded once)
+        cfg = _config()
     year = None
     try:
         year = runcontext.decide_year(
             params_year=(dag_run.get("conf") or {}).get("year"),
             data_interval_start=dag_run.get("data_interval_start"), data_interval_end=dag_run.get("data_interval_end"),
             run_after=dag_run.get("run_after") or dag_run.get("logical_date"),
-            default_year=cfg.reporting.demo_year).year
+            default_year=cfg.reporting.demo_year if cfg else None).year
     except Exception:  # noqa: BLE001 - the notice goes out with what is known
         log.exception("deadline_payload: could not decide the reporting year")
     return {
         "dag_id": dag_run.get("dag_id"),
         "run_id": dag_run.get("dag_run_id") or dag_run.get("run_id"),
-        "tenant": cfg.tenant,
+        "tenant": cfg.tenant if cfg else None,
         "reporting_year": year,
         "state": dag_run.get("state"),
         "deadline": dl.get("deadline_time"),
@@ -66,7 +68,7 @@ def deadline_payload(context: dict[str, Any] | None, **kwargs: Any) -> dict[str,
 
 def missed_notice(cfg, payload: dict[str, Any]) -> Notice:
     year, tenant = payload["reporting_year"], payload["tenant"]
-    network = cfg.network_name or tenant
+    network = (cfg.network_name if cfg else None) or tenant
     lines = [f"Nätverk: {network}", f"Verksamhetsår: {year}",
              f"Tidsgränsen var {payload['deadline_sv']} (svensk tid); körningen {payload['run_id']} är "
              f"{_STATE_SV.get(payload['state'], payload['state'])}.",
@@ -81,7 +83,7 @@ _STATE_SV = {"running": "igång", "queued": "i kö", "failed": "misslyckad", "su
 def _deadline_decision(cfg, payload: dict[str, Any]) -> str:
     """"send", or why not: the report is final, or this year's notice went out already."""
     year = payload["reporting_year"]
-    if year is None:
+    if year is None or not cfg:   # nothing to look up (no year, or no settings for the warehouse): tell
         return "send"
     if _report_final(cfg, year):
         return "final"

@@ -52,19 +52,34 @@ WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "s
 # -- configuration ---------------------------------------------------------------------------
 
 
-def _config():  # -> runreport.settings.Settings | None
+class _Unreadable:
+    """The settings could not be read (logged once, where it happened). A notice still goes out:
+    recorded in the default folder and sent to nobody by e-mail; the helpers below take this for
+    "no settings" and never try to load them again for the same notice."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "<settings unreadable>"
+
+
+UNREADABLE = _Unreadable()
+
+
+def _config():  # -> runreport.settings.Settings, or UNREADABLE
     try:
         from runreport import runcontext
 
         return runcontext.load_config()
     except Exception:  # a broken config must not stop a notification
         log.exception("runreport.notify: could not load the configuration; using defaults")
-        return None
+        return UNREADABLE
 
 
 def notifications_dir(cfg=None) -> Path:  # noqa: ANN001 (Settings; None: loaded here)
     cfg = _config() if cfg is None else cfg
-    if cfg is not None:
+    if cfg:
         return cfg.path("notifications")
     from runreport.config import PROJECT_ROOT
     from runreport.settings import Paths
@@ -75,7 +90,7 @@ def notifications_dir(cfg=None) -> Path:  # noqa: ANN001 (Settings; None: loaded
 def stewards(cfg=None) -> list[str]:  # noqa: ANN001 (Settings; None: loaded here)
     """``notifications.stewards``, else the seller's contact address (none when the settings cannot be read)."""
     cfg = _config() if cfg is None else cfg
-    if cfg is None:
+    if not cfg:
         return []
     raw = cfg.notifications.stewards or cfg.invoicing.seller.contact_email
     if not raw:
@@ -88,7 +103,7 @@ def stewards(cfg=None) -> list[str]:  # noqa: ANN001 (Settings; None: loaded her
 def base_url(cfg=None) -> str:  # noqa: ANN001 (Settings; None: loaded here)
     """The Airflow UI's address: ``notifications.base_url``, else Airflow's ``[api] base_url``."""
     cfg = _config() if cfg is None else cfg
-    url = cfg.notifications.base_url if cfg is not None else None
+    url = cfg.notifications.base_url if cfg else None
     if not url:
         url = os.environ.get("AIRFLOW__API__BASE_URL")
     if not url:
@@ -259,7 +274,10 @@ async def adeliver(notice: Notice, *, cfg: Any = None) -> str:
 
 
 def _once(cfg, event: str, key: str) -> bool:
-    """Claim the notice ``(tenant, event, key)`` in the warehouse; False if it went out before."""
+    """Claim the notice ``(tenant, event, key)`` in the warehouse; False if it went out before. Without
+    readable settings there is no warehouse to ask: the notice goes out (twice rather than never)."""
+    if not cfg:
+        return True
     from runreport.pipeline import sessions
     from runreport.warehouse.status import claim_notice
 
@@ -283,8 +301,8 @@ def failure_notice(context: Any, cfg) -> Notice | None:
             year = runcontext.year_for_task(context, cfg)
         except Exception:  # noqa: BLE001
             year = None
-    tenant = cfg.tenant if cfg is not None else None
-    network = (cfg.network_name if cfg is not None else None) or tenant
+    tenant = cfg.tenant if cfg else None
+    network = (cfg.network_name if cfg else None) or tenant
     facts = {"tenant": tenant, "dag_id": dag_id, "run_id": run_id, "task_id": task_id,
              "try_number": getattr(ti, "try_number", None), "reporting_year": year,
              "at_sv": stockholm(datetime.now(UTC)),
@@ -329,7 +347,7 @@ def task_failed(context: Any) -> str:
 def finance(cfg=None) -> list[str]:  # noqa: ANN001 (Settings; None: loaded here)
     """``notifications.finance``: who is told that invoices wait for approval (default: the stewards)."""
     cfg = _config() if cfg is None else cfg
-    raw = cfg.notifications.finance if cfg is not None else None
+    raw = cfg.notifications.finance if cfg else None
     if not raw:
         return stewards(cfg)
     return [a.strip() for a in (raw.split(",") if isinstance(raw, str) else raw) if a and str(a).strip()]
@@ -340,7 +358,7 @@ def approval_waiting(context: Any) -> str:
     cfg = _config()
     ti = context["ti"]
     summary = ti.xcom_pull(task_ids="prepare") or {}
-    year, tenant = summary.get("year"), summary.get("tenant") or (cfg.tenant if cfg is not None else None)
+    year, tenant = summary.get("year"), summary.get("tenant") or (cfg.tenant if cfg else None)
     dag_run = context.get("dag_run")
     run_id = getattr(dag_run, "run_id", None)
     dag_id = getattr(dag_run, "dag_id", None) or "run_invoices"

@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
         configs = [tenants.load_tenant(ns.tenant)]
     else:
         configs = [load()]
-    year = ns.year or int(configs[0]["reporting"]["demo_year"])
+    year = ns.year or configs[0].reporting.demo_year
     for cfg in configs:
         print(f"Utdata för {year}" + (f", nätverk {cfg.tenant} ({cfg.network_name})" if ns.all or ns.tenant
                                       else "") + ":")

@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 log = logging.getLogger(__name__)
 VARIABLE = "run_config"
@@ -49,6 +49,12 @@ class Paths(_Section):
     notifications: str = "var/notifications"   # the notices sent (one JSON line each), relative to the project home
     organisations: str | None = None            # partner organisations (config/organisations.yaml when not set)
 
+    @field_validator("notifications", mode="before")
+    @classmethod
+    def _default_when_empty(cls, value: Any) -> Any:
+        """Left empty (or null): the default folder, never the project home itself."""
+        return value if value not in (None, "") else cls.model_fields["notifications"].default
+
 
 class Reporting(_Section):
     demo_year: int = Field(ge=2000, le=2100)
@@ -63,6 +69,17 @@ class Reporting(_Section):
     required_sources: list[str]
     run_hour: int = Field(default=6, ge=0, le=23)   # the runs start at this hour, local time
     timezone: str = "Europe/Stockholm"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Stockholm)") from None
+        return value
 
 
 class Population(_Section):
@@ -129,16 +146,19 @@ class Invoicing(_Section):
 
 
 class GoalSet(_Section):
-    """The goals of a planning period (``report.goal_sets``): the report's goal chapter."""
+    """The goals of a planning period (``report.goal_sets``): the report's goal chapter. ``term`` and
+    ``described_as`` left out: the report's words (``report.compose.goal_terms``). Codes may be numbers."""
 
+    model_config = ConfigDict(extra="allow", frozen=True, coerce_numbers_to_str=True)
     from_: int = Field(alias="from")
     to: int | None = None
-    term: str
-    described_as: str
+    term: str | None = None
+    described_as: str | None = None
     goals: list[tuple[str, str]]
 
 
 class Report(_Section):
+    model_config = ConfigDict(extra="allow", frozen=True, coerce_numbers_to_str=True)
     funders: dict[str, str] = {}            # the ledger's funder codes and what the report calls them
     goal_sets: list[GoalSet] | None = None  # None: the report's built-in periods (report.goals)
 

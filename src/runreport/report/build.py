@@ -156,7 +156,7 @@ def build_content(session: Session, cfg: Config, year: int, *, report_date: date
                         if n not in planned and p > 0)
 
     # Goal matrix
-    goal_sets = ([g.model_dump(by_alias=True) for g in cfg.report.goal_sets] if cfg.report.goal_sets
+    goal_sets = ([g.model_dump(by_alias=True, exclude_none=True) for g in cfg.report.goal_sets] if cfg.report.goal_sets
                  else DEFAULT_GOAL_SETS)
     period, goals = goal_set(year, goal_sets)
     term, described_as = goal_terms(year, goal_sets)
