@@ -203,3 +203,21 @@ def test_the_outputs_listing_without_a_year_takes_the_demo_year(capsys):
         (code,) = re.findall(r"python -c '([^']*demo_year[^']*)'", text)
         year = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
         assert year.stdout.strip() == str(config.load().reporting.demo_year), script
+
+
+def test_a_package_installed_outside_the_checkout_finds_the_project_or_says_how(tmp_path):
+    """Installed from a wheel (the package's parents hold no config/), the project folder it runs
+    in is the home; run anywhere else, loading the settings names RUN_HOME instead of failing later."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(config.PROJECT_ROOT / "src" / "runreport", site / "runreport",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if k not in ("RUN_HOME", "RUN_CONFIG_FILE")} | {"PYTHONPATH": str(site)}
+    probe = "import runreport.config as c; print(c.__file__); print(c.PROJECT_ROOT); print(c.load(environ={}).tenant)"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=config.PROJECT_ROOT, capture_output=True,
+                         text=True, timeout=120, check=True).stdout.split()
+    assert out == [str(site / "runreport" / "config.py"), str(config.PROJECT_ROOT), "RUN"]
+    elsewhere = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True,
+                               timeout=120)
+    assert elsewhere.returncode != 0 and "RUN_HOME" in elsewhere.stderr

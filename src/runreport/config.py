@@ -24,16 +24,26 @@ import yaml
 
 from runreport.settings import Settings as Config  # noqa: F401 (the typed settings load returns)
 
+SETTINGS_FILE = Path("config") / "pipeline.yaml"
+
 
 def _home() -> Path:
-    """Where ``config/`` and ``include/`` are and relative paths start: ``RUN_HOME`` when set (an
-    installed package, e.g. the production image), else the checkout this package sits in."""
+    """Where ``config/`` and ``include/`` are and relative paths start: ``RUN_HOME`` when set (the
+    production image); else the checkout this package sits in (an editable install), when it holds
+    ``config/pipeline.yaml``; else the current folder, when it does (a package installed from a
+    wheel, run from the project's folder). Otherwise :func:`load` says that RUN_HOME must name it."""
     env = os.environ.get("RUN_HOME")
-    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
+    if env:
+        return Path(env).resolve()
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / SETTINGS_FILE).is_file():
+        return checkout
+    cwd = Path.cwd().resolve()
+    return cwd if (cwd / SETTINGS_FILE).is_file() else checkout
 
 
 PROJECT_ROOT = _home()
-DEFAULT_FILE = PROJECT_ROOT / "config" / "pipeline.yaml"
+DEFAULT_FILE = PROJECT_ROOT / SETTINGS_FILE
 
 
 def _yaml_file(path: Path) -> Any:
@@ -79,7 +89,12 @@ def load(overrides: dict | str | None = None, environ: dict[str, str] | None = N
     """pipeline.yaml < ``overrides`` (the Variable ``run_config``; may not set ``tenant``) <
     ``network`` (a tenant file, ``runreport.tenants``) < ``RUN_*`` environment."""
     environ = dict(os.environ) if environ is None else environ
-    data = _yaml_file(file or DEFAULT_FILE)
+    file = file or DEFAULT_FILE
+    if not file.is_file():
+        raise FileNotFoundError(f"Inställningsfilen {file} finns inte: sätt RUN_HOME till mappen med config/ och "
+                                f"include/ / the settings file {file} does not exist: set RUN_HOME to the folder "
+                                f"holding config/ and include/")
+    data = _yaml_file(file)
     extra_file = environ.get("RUN_CONFIG_FILE")
     if extra_file:
         data = _merge(data, _yaml_file(Path(extra_file)) or {})
