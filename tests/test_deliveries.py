@@ -173,7 +173,7 @@ def test_the_run_page_is_redrawn_when_finance_releases_invoices(tmp_path):
     cfg = SimpleNamespace(output_dir=lambda year: tmp_path)
     assert run_summary.refresh(cfg, YEAR) is not None
     page = (tmp_path / "korning.md").read_text(encoding="utf-8")
-    assert "[Fakturor i utkorgen](invoices/outbox/) (2 filer)" in page and "scheduled__x" in page
+    assert "[Fakturor i utkorgen](invoices/outbox/) (2 filer)" in page and r"scheduled\_\_x" in page   # escaped text
     assert run_summary.refresh(SimpleNamespace(output_dir=lambda year: tmp_path / "none"), YEAR) is None
 
 

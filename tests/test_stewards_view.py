@@ -64,14 +64,15 @@ def test_run_page_lists_collected_validated_and_products(outputs):
     page = Path(paths["html"]).read_text(encoding="utf-8")
     md = Path(paths["markdown"]).read_text(encoding="utf-8")
     assert Path(paths["html"]) == year_dir / "korning.html" and Path(paths["markdown"]) == year_dir / "korning.md"
+    assert "anmalningar_2025_vt.csv" in page and "members_2020-2025.csv" in page
+    assert r"anmalningar\_2025\_vt.csv" in md and "members\\_2020-2025.csv" in md   # Markdown: escaped text
     for text in (page, md):
-        assert "anmalningar_2025_vt.csv" in text and "members_2020-2025.csv" in text
         assert "varav 2 nya" in text
         assert "Rader i karantän: 13" in text and "Avvisade eller väntande filer: 1" in text
         plain = text.replace("\u00a0", " ")  # Swedish amounts use no-break spaces
         assert "1 234 567 kr" in plain and "455 000 kr" in plain
         assert "anna.andersson@example.org" not in text  # messages are masked like the validation summary
-        assert "run_annual_report / manual__x" in text
+    assert "run_annual_report / manual__x" in page and r"run\_annual\_report / manual\_\_x" in md
     # relative links that resolve inside the year's folder
     for rel in ("verksamhetsberattelse_2025.docx", "kommunbidrag_2025.csv", "validation/sammanfattning.html",
                 "invoices/outbox/"):
@@ -240,3 +241,30 @@ def test_a_released_drafts_link_leads_to_its_numbered_basis(outputs, client):
     assert client.get(base + "UTKAST-RUN-2025-0002_fakturaunderlag.docx").content == b"PK\x03\x04 rejected draft"
     for missing in ("UTKAST-RUN-2025-0009_fakturaunderlag.docx", "UTKAST-RUN-2025-0001_fakturaunderlag.pdf"):
         assert client.get(base + missing, follow_redirects=False).status_code == 404
+
+
+def test_a_partners_file_name_is_text_in_every_markdown_page(outputs):
+    """Escaped by construction (runreport.markdown): a file name with markup, a link or a table cell
+    of its own stays literal text in korning.md and sammanfattning.md; Swedish amounts keep their
+    no-break spaces."""
+    import re
+
+    from runreport import markdown
+    from runreport.validation import summary as stewards
+
+    out, year_dir, (collected, outcomes) = outputs
+    hostile = "[klicka](javascript:alert(1)) <img src=x onerror=alert(2)> | *x* www.evil.example.csv"
+    collected = [*collected, {"source": "ledger", "file_name": hostile, "year": 2025, "status": "new"}]
+    outcomes = [*outcomes, {"source": "ledger", "file_name": hostile, "status": "rejected", "rows_in": 1,
+                            "rows_loaded": 0, "rows_quarantined": 1, "critical": True, "message": f"{hostile}: fel"}]
+    rs = run_summary.build(year_dir, "RUN", 2025, collected, outcomes, run={"run_id": "manual__x"},
+                           figures={"contributions_total": 925000})
+    md = Path(run_summary.write(rs, year_dir)["markdown"]).read_text(encoding="utf-8")
+    results = [stewards.FileResult("ledger", hostile, 1, 0, 1, status="rejected", message=f"{hostile}: fel")]
+    summary = stewards.render_markdown(results, "manual__x", ["filer/1.html"], "karantan.csv")
+    escaped = markdown.text(hostile)
+    assert escaped.startswith(r"\[klicka\](javascript:alert(1)) \<img") and r"\| \*x\* `www.evil.example.csv`" in escaped
+    for text in (md, summary):
+        assert escaped in text
+        assert not re.search(r"(?<!\\)\[klicka|(?<!\\)<img|(?<!\\)\| (?<!\\)\*x", text)   # nothing unescaped
+    assert "925\u00a0000\u00a0kr" in md

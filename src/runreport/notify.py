@@ -53,15 +53,11 @@ WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "s
 
 
 class _Unreadable:
-    """The settings could not be read (logged once, where it happened). A notice still goes out:
-    recorded in the default folder and sent to nobody by e-mail; the helpers below take this for
-    "no settings" and never try to load them again for the same notice."""
+    """Settings that could not be read (logged once): the notice still goes out, recorded in the default
+    folder, and the helpers below take this for "no settings" without loading them again."""
 
     def __bool__(self) -> bool:
         return False
-
-    def __repr__(self) -> str:
-        return "<settings unreadable>"
 
 
 UNREADABLE = _Unreadable()

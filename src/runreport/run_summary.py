@@ -161,43 +161,21 @@ def _collected_status(c: dict) -> str:
 
 
 def render_markdown(rs: RunSummary) -> str:
-    def cell(x) -> str:
-        return str(x).replace("|", "\\|").replace("\n", " ")
+    """``korning.md`` (``include/templates/pages/korning.md.j2``, every value escaped)."""
+    from runreport import markdown
 
-    lines = [f"# Körning {rs.tenant} {rs.year}", "", f"**{headline(rs)}**", ""]
-    lines += [f"- **{k}:** {cell(v)}" for k, v in _facts(rs)]
-    lines += ["", "## Insamlat", "",
-              f"{len(rs.collected)} filer i inkorgen för året, varav {len(rs.new_files)} nya eller rättade; "
-              "övriga var redan inlästa.", ""]
-    def table(header: tuple[str, ...], numeric: int, rows) -> list[str]:  # noqa: ANN001
-        """A Markdown table: the last ``numeric`` columns right-aligned, every cell escaped."""
-        rule = ["---"] * (len(header) - numeric) + ["---:"] * numeric
-        return ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|",
-                *("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)]
-
-    if rs.collected:
-        lines += table(("Källa", "Fil", "År", "Status"), 0,
-                       ((_source_sv(c["source"]), file_name(c["file_name"]), c.get("year") or "–", _collected_status(c))
-                        for c in rs.collected))
-    if rs.set_aside:
-        lines += ["", "### Läses inte", ""]
-        lines += [f"- **{cell(o['source'])}/{cell(file_name(o['file_name']))}**: "
-                  f"{cell(safe_text(o.get('message')).split(': ', 1)[-1])}" for o in rs.set_aside]
-    lines += ["", "## Validerat", "",
-              f"Rader i karantän: {rs.quarantined_rows}. Avvisade eller väntande filer: {len(rs.rejected)}. "
-              "Detaljer: [valideringssammanfattningen](validation/sammanfattning.html).", ""]
-    if rs.outcomes:
-        lines += table(("Källa", "Fil", "Status", "Rader in", "Inlästa", "Karantän"), 3,
-                       ((_source_sv(o["source"]), file_name(o["file_name"]), STATUS_SV.get(o.get("status"), o.get("status")),
-                         o.get("rows_in", 0), o.get("rows_loaded", 0), o.get("rows_quarantined", 0)) for o in rs.outcomes))
-    if rs.rejected:
-        lines += ["", "### Avvisade filer och filer som väntar på beslut", ""]
-        lines += [f"- **{cell(file_name(o['file_name']))}**: {cell(_reason_sv(o))}" for o in rs.rejected]
-    lines += ["", "## Resultat", ""]
-    for p in rs.products:
-        extra = f" ({p.count} filer)" if p.count is not None else ""
-        lines.append(f"- [{p.label}]({p.rel}){extra}" if p.exists else f"- {p.label}: saknas")
-    return "\n".join(lines) + "\n"
+    return markdown.render(
+        "korning.md.j2", tenant=rs.tenant, year=rs.year, headline=headline(rs), facts=_facts(rs),
+        new_files=len(rs.new_files), quarantined_rows=rs.quarantined_rows, products=rs.products,
+        collected=[{"source": _source_sv(c["source"]), "file_name": file_name(c["file_name"]), "year": c.get("year"),
+                    "status": _collected_status(c)} for c in rs.collected],
+        set_aside=[{"source": o["source"], "file_name": file_name(o["file_name"]),
+                    "message": safe_text(o.get("message")).split(": ", 1)[-1]} for o in rs.set_aside],
+        outcomes=[{"source": _source_sv(o["source"]), "file_name": file_name(o["file_name"]),
+                   "status": STATUS_SV.get(o.get("status"), o.get("status")), "rows_in": o.get("rows_in", 0),
+                   "rows_loaded": o.get("rows_loaded", 0), "rows_quarantined": o.get("rows_quarantined", 0)}
+                  for o in rs.outcomes],
+        rejected=[{"file_name": file_name(o["file_name"]), "reason": _reason_sv(o)} for o in rs.rejected])
 
 
 def render_html(rs: RunSummary) -> str:

@@ -138,13 +138,6 @@ def _sv_once(fr: FileResult) -> str:
     return text.split(" / ", 1)[0].strip()
 
 
-def _md(text) -> str:
-    """Escape a Markdown table cell."""
-    s = str(text).replace("\r", " ").replace("\n", " ")
-    s = re.sub(r"([\\`*_\[\]<>|#{}])", r"\\\1", s)
-    return s
-
-
 def _per_source(results: list[FileResult]) -> list[tuple[str, int, int, int, int, int]]:
     agg: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for fr in results:
@@ -198,40 +191,19 @@ def write_file_pages(results: list[FileResult], vdir: Path, csv_link: str) -> li
 
 
 def render_markdown(results: list[FileResult], run_name: str, file_links: list[str], csv_link: str) -> str:
-    total_in = sum(r.rows_in for r in results)
-    total_loaded = sum(r.rows_loaded for r in results)
-    total_q = sum(r.rows_quarantined for r in results)
-    lines = [
-        f"# Valideringssammanfattning – körning {_md(run_name)}",
-        "",
-        f"Rader in: {total_in}, inlästa: {total_loaded}, i karantän: {total_q}, "
-        f"avvisade filer: {sum(r.status == 'rejected' for r in results)} av {len(results)}.",
-        "",
-        "## Per källa",
-        "",
-        "| Källa | Filer | Rader in | Inlästa | Karantän | Avvisade eller väntande filer |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    lines += [f"| {_md(s)} | {n} | {i} | {lo} | {q} | {rej} |" for s, n, i, lo, q, rej in _per_source(results)]
-    lines += ["", "## Per fil", "",
-              "| Källa | Fil | Status | Rader in | Inlästa | Karantän | Vanligaste orsaker |",
-              "|---|---|---|---:|---:|---:|---|"]
-    for fr, link in zip(results, file_links, strict=True):
-        reasons = "; ".join(f"{_md(t)} ({k})" for t, k in top_reasons(fr)) or "–"
-        lines.append(f"| {_md(LABEL_SV.get(fr.source, fr.source))} | [{_md(fr.file_name)}]({link}) | {_md(STATUS_SV.get(fr.status, fr.status))} | "
-                     f"{fr.rows_in} | {fr.rows_loaded} | {fr.rows_quarantined} | {reasons} |")
-    rejected = [fr for fr in results if fr.status == "rejected"]
-    if rejected:
-        lines += ["", "## Avvisade filer", ""]
-        lines += [f"- **{_md(fr.file_name)}**: {_md(_sv_once(fr))}" for fr in rejected]
-    held = [fr for fr in results if fr.status == "held"]
-    if held:
-        lines += ["", "## Väntar på beslut (rätta filen eller godkänn värdet)", ""]
-        lines += [f"- **{_md(fr.file_name)}**: {_md(_sv_once(fr))}" for fr in held]
-    lines += ["", "## Länkar", ""]
-    lines.append(f"- [Karantänfil med alla rader och orsaker]({csv_link})")
-    lines.append("")
-    return "\n".join(lines)
+    """``sammanfattning.md`` (``include/templates/pages/sammanfattning.md.j2``, every value escaped)."""
+    from runreport import markdown
+
+    files = [{"source": LABEL_SV.get(fr.source, fr.source), "file_name": fr.file_name, "link": link,
+              "status": STATUS_SV.get(fr.status, fr.status), "rows_in": fr.rows_in, "rows_loaded": fr.rows_loaded,
+              "rows_quarantined": fr.rows_quarantined, "reasons": top_reasons(fr)}
+             for fr, link in zip(results, file_links, strict=True)]
+    return markdown.render(
+        "sammanfattning.md.j2", run_name=run_name, files=files, per_source=list(_per_source(results)),
+        total_in=sum(r.rows_in for r in results), total_loaded=sum(r.rows_loaded for r in results),
+        total_quarantined=sum(r.rows_quarantined for r in results), csv_link=csv_link,
+        rejected=[{"file_name": fr.file_name, "message": _sv_once(fr)} for fr in results if fr.status == "rejected"],
+        held=[{"file_name": fr.file_name, "message": _sv_once(fr)} for fr in results if fr.status == "held"])
 
 
 def render_html(results: list[FileResult], run_name: str, file_links: list[str], csv_link: str) -> str:
