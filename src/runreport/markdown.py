@@ -10,8 +10,9 @@ from functools import lru_cache
 
 _MARKUP = re.compile(r"([\\`*_{}\[\]<>#+!|~])")
 # what a GFM renderer (Airflow's remark-gfm, markdown-it's linkify) turns into a link by itself,
-# escaped or not: a URL, a www. address, an e-mail address
-_LINKISH = re.compile(r"(?i)(?:\b(?:https?|ftp|mailto|xmpp):[^\s`|]*|\bwww\.[^\s`|]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+# escaped or not: a URL, a www. address, an e-mail address. Wherever it starts: glued to a word
+# ("x_https://…", "1https://…", "åhttps://…", "rapport_www.…") renderers still link it.
+_LINKISH = re.compile(r"(?i)(?:(?:https?|ftp|mailto|xmpp):[^\s`|]*|www\.[^\s`|]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
 
 
 _LINE_BREAKS = re.compile(r"[ \t\n\r\f\v\x85\u2028\u2029]+")
