@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from runreport.schedule import ReportingCalendar  # the calendar's defaults are the settings' defaults
+
 log = logging.getLogger(__name__)
 VARIABLE = "run_config"
 
@@ -67,8 +69,8 @@ class Reporting(_Section):
     reminder_iso_week: int = Field(ge=1, le=53)
     reminder_iso_weekday: int = Field(ge=1, le=7)
     required_sources: list[str]
-    run_hour: int = Field(default=6, ge=0, le=23)   # the runs start at this hour, local time
-    timezone: str = "Europe/Stockholm"
+    run_hour: int = Field(default=ReportingCalendar.hour, ge=0, le=23)   # the runs start at this hour, local time
+    timezone: str = ReportingCalendar.timezone
 
     @field_validator("timezone")
     @classmethod
