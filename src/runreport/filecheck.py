@@ -110,34 +110,59 @@ def gx_for(docs_dir: Path | None):
 
 def check_file(job: FileJob) -> FileCheck:
     """Read, parse and validate one file (in whichever process runs it)."""
+    (check,) = check_files([job])
+    return check
+
+
+def check_files(jobs: list[FileJob]) -> list[FileCheck]:
+    """Read and parse each file of one source checked against the same reference data (``jobs``),
+    then validate the readable ones in one Great Expectations validation
+    (:func:`runreport.validation.run.validate_frames`); one result per job, in order."""
     from runreport import privacy
     from runreport.ingest.organisations import OrganisationResolver
     from runreport.ingest.parse import parse_frame
     from runreport.ingest.read import FileRejected, read_table
-    from runreport.validation.run import validate_frame
+    from runreport.validation.run import FileFrame, validate_frames
 
-    privacy.use_key(job.secret)
-    privacy.remember_digests(job.name_digests)
-    try:  # the partner's data: any failure here is this file's finding
-        raw = read_table(job.data, job.file_name, job.source, job.mappings)
-        typed, issues = parse_frame(job.source, raw.df, OrganisationResolver(job.names, job.partners), job.secret)
-    except FileRejected as exc:
-        return FileCheck(rejected=(exc.rule, exc.reason_sv, exc.reason_en))
-    except Exception as exc:  # noqa: BLE001 - a file's problem is a finding, never a crashed run
-        detail = privacy.mask(f"{type(exc).__name__}: {str(exc)[:200]}")
-        # the exception's own text may hold a partner's value: only the masked detail and the code's
-        # frames (no values) reach the task log
-        log.error("%s: reading or checking the file failed (%s)\n%s", privacy.file_name(job.file_name), detail,
-                  "".join(traceback.format_tb(exc.__traceback__)))
-        return FileCheck(rejected=("unreadable", f"Filen kunde inte läsas eller kontrolleras ({detail})",
-                                   f"The file could not be read or checked ({detail})"))
-    # GX's own failures (a store race between workers) propagate: the caller checks the file again
-    outcome = validate_frame(job.source, typed, job.ctx, declared_total=_declared_total(raw.declared_total),
-                             docs_dir=job.docs_dir, run_name=job.run_name, file_name=job.file_name,
-                             context=gx_for(job.docs_dir), read_issues=issues)
-    parsed_at = {(i.row, i.field) for i in issues}
-    issues += [i for i in outcome.issues if (i.row, i.field) not in parsed_at]  # the parse finding says it first
-    return FileCheck(typed=typed, raw=raw.df, issues=issues, checks=outcome.checks)
+    first = jobs[0]
+    if any((j.source, j.ctx, j.docs_dir, j.run_name) != (first.source, first.ctx, first.docs_dir, first.run_name)
+           for j in jobs):
+        raise ValueError("check_files: the files of one validation share their source, context and run")
+    privacy.use_key(first.secret)
+    for job in jobs:
+        privacy.remember_digests(job.name_digests)
+    checks: list[FileCheck] = []
+    readable: list[tuple[FileCheck, FileFrame]] = []
+    for job in jobs:
+        try:  # the partner's data: any failure here is this file's finding
+            raw = read_table(job.data, job.file_name, job.source, job.mappings)
+            typed, issues = parse_frame(job.source, raw.df, OrganisationResolver(job.names, job.partners),
+                                        job.secret)
+        except FileRejected as exc:
+            checks.append(FileCheck(rejected=(exc.rule, exc.reason_sv, exc.reason_en)))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a file's problem is a finding, never a crashed run
+            detail = privacy.mask(f"{type(exc).__name__}: {str(exc)[:200]}")
+            # the exception's own text may hold a partner's value: only the masked detail and the
+            # code's frames (no values) reach the task log
+            log.error("%s: reading or checking the file failed (%s)\n%s", privacy.file_name(job.file_name), detail,
+                      "".join(traceback.format_tb(exc.__traceback__)))
+            checks.append(FileCheck(rejected=("unreadable", f"Filen kunde inte läsas eller kontrolleras ({detail})",
+                                              f"The file could not be read or checked ({detail})")))
+            continue
+        check = FileCheck(typed=typed, raw=raw.df, issues=issues)
+        checks.append(check)
+        readable.append((check, FileFrame(typed, job.file_name, _declared_total(raw.declared_total), issues)))
+    if readable:
+        # GX's own failures (a store race between workers) propagate: the caller checks the files again
+        outcomes = validate_frames(first.source, [f for _, f in readable], first.ctx, docs_dir=first.docs_dir,
+                                   run_name=first.run_name, context=gx_for(first.docs_dir))
+        for (check, _f), outcome in zip(readable, outcomes, strict=True):
+            parsed_at = {(i.row, i.field) for i in check.issues}
+            # the parse finding says it first
+            check.issues = check.issues + [i for i in outcome.issues if (i.row, i.field) not in parsed_at]
+            check.checks = outcome.checks
+    return checks
 
 
 # ------------------------------------------------------------------------------------------ the pool

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from runreport.config import Config
-from runreport.filecheck import PHASE, FileCheck, FileJob, check_file, executor, worker_count
+from runreport.filecheck import PHASE, FileCheck, FileJob, check_files, executor, worker_count
 from runreport.filecheck import shutdown as shutdown_workers
 from runreport.ingest.collect import YEARLESS
 from runreport.ingest.mapping import load_mappings
@@ -159,28 +159,35 @@ def _settle(s, cfg: Config, fo: FileOutcome, data: bytes, check: FileCheck, ref:
     return good, raw_rows
 
 
-def _submit(pool, job: FileJob):
-    try:
-        return pool.submit(check_file, job)
-    except BrokenProcessPool as exc:  # an earlier job killed a worker: _result checks the file here
-        return exc
+class _SourceCheck:
+    """The files of one source and year in a phase, checked in one validation
+    (:func:`runreport.filecheck.check_files`) on the pool; :meth:`result` gives each file's check."""
 
+    def __init__(self, pool, jobs: list[FileJob]) -> None:
+        self.jobs = jobs
+        self._checks: list[FileCheck] | None = None
+        try:
+            self.future = pool.submit(check_files, jobs)
+        except BrokenProcessPool as exc:  # an earlier job killed a worker: result() checks the files here
+            self.future = exc
 
-def _result(job: FileJob, future, file_name: str) -> FileCheck:
-    """The worker's result; if the worker failed (not the file: a file's problems are findings),
-    the file is checked again in this process and the failure is logged."""
-    try:
-        if isinstance(future, BaseException):
-            raise future
-        return future.result()
-    except Exception as exc:  # noqa: BLE001 - logged, then the same check runs here
-        from runreport import privacy
+    def result(self, job: FileJob) -> FileCheck:
+        """The check of ``job``'s file. If the worker failed (not a file: a file's problems are
+        findings), the files are checked again in this process and the failure is logged."""
+        if self._checks is None:
+            try:
+                if isinstance(self.future, BaseException):
+                    raise self.future
+                self._checks = self.future.result()
+            except Exception as exc:  # noqa: BLE001 - logged, then the same check runs here
+                from runreport import privacy
 
-        log.warning("%s: the validation worker failed (%s); checking the file in this process instead",
-                    privacy.file_name(file_name), type(exc).__name__)
-        if isinstance(exc, BrokenProcessPool):
-            shutdown_workers()
-        return check_file(job)
+                log.warning("%s: the validation worker failed (%s); checking the files in this process instead",
+                            ", ".join(privacy.file_name(j.file_name) for j in self.jobs), type(exc).__name__)
+                if isinstance(exc, BrokenProcessPool):
+                    shutdown_workers()
+                self._checks = check_files(self.jobs)
+        return self._checks[next(i for i, j in enumerate(self.jobs) if j is job)]
 
 
 def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manual",
@@ -240,6 +247,7 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
         _learn_registrant_names(s, cfg, data_of, todo, mappings, secret)
         for phase in sorted({PHASE[fo.source] for fo, _ in todo}):
             batch = []
+            groups: dict[tuple, list[FileJob]] = {}
             for fo, _e in (t for t in todo if PHASE[t[0].source] == phase):
                 data = data_of[(fo.source, fo.file_name)]
                 if data is None:
@@ -253,7 +261,10 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                         cfg.validation.workers, sum(len(d) for d in data_of.values() if d),
                         cfg.validation.pool_min_bytes))
                 job = _job(cfg, year, fo, data, ref, secret, mappings, docs_dir, run_name)
-                batch.append((fo, data, (job, _submit(pool, job))))
+                groups.setdefault((fo.source, fo.year), []).append(job)
+                batch.append((fo, data, job))
+            # one validation per source (and year) of the phase: its files together
+            checking = {key: _SourceCheck(pool, jobs) for key, jobs in groups.items()}
             for fo, data, pending in batch:
                 if pending == "changed":   # not logged: the next run collects the file as it is then
                     fo.status = "changed"
@@ -264,9 +275,9 @@ def validate_files(cfg: Config, year: int, secret: bytes, run_name: str = "manua
                 if pending is None:
                     check = FileCheck(rejected=NO_YEAR_IN_NAME)
                 else:
-                    check = _result(*pending, fo.file_name)
+                    check = checking[(fo.source, fo.year)].result(pending)
                 good, raw_rows = _settle(s, cfg, fo, data, check, ref)
-                _stage(s, cfg, year, run_key, fo, raw_rows, pending[0].names if pending else {}, good)
+                _stage(s, cfg, year, run_key, fo, raw_rows, pending.names if pending else {}, good)
                 if fo.status in ("rejected", "held"):
                     rejected_now.append(fo)
         checked = {(fo.source, fo.file_name) for fo, _ in todo}

@@ -152,10 +152,10 @@ def unique_issues(check: Check, frame: pd.DataFrame, positions: np.ndarray, pers
     return issues
 
 
-def critical_issue(check: Check, result: Any, frame: pd.DataFrame, ctx: ValidationContext) -> RowIssue:
+def critical_issue(check: Check, observed: Any, frame: pd.DataFrame, ctx: ValidationContext) -> RowIssue:
+    """The finding of a failed file-level check; ``observed`` is GX's observed value (the ledger's sum)."""
     p = check.params
     if check.reason == "ledger_total":
-        observed = result.result.get("observed_value")
         sv = (f"Summan av beloppen ({_fmt_sek(observed)}) stämmer inte med filens totalrad "
               f"({_fmt_sek(p['declared_total'])})")
         en = (f"The sum of the amounts ({observed}) does not match the file's total row "

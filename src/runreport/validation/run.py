@@ -22,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from runreport.quality import CheckResult, RowIssue, ValidationContext
@@ -52,33 +51,99 @@ class ValidationOutcome:
         return [i for i in self.issues if i.critical]
 
 
-# --------------------------------------------------------------------------- main entry point
+# --------------------------------------------------------------------------- main entry points
+
+@dataclass
+class FileFrame:
+    """One file of a source, for :func:`validate_frames`: its typed frame (with ``_row``), its name,
+    its ledger total row and the reader's findings on it."""
+
+    df: pd.DataFrame
+    file_name: str | None = None
+    declared_total: Decimal | float | str | None = None
+    read_issues: list[RowIssue] | None = None
+
 
 def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
                    declared_total: Decimal | float | None = None, docs_dir: Path | str | None = None,
                    run_name: str = "run", file_name: str | None = None,
                    population_year: int | None = None, context: Any = None,
                    read_issues: list[RowIssue] | None = None) -> ValidationOutcome:
-    """Validate the typed frame of one file of ``source``.
+    """Validate the typed frame of one file of ``source``: :func:`validate_frames` with one file."""
+    (outcome,) = validate_frames(source, [FileFrame(df, file_name, declared_total, read_issues)], ctx,
+                                 docs_dir=docs_dir, run_name=run_name, population_year=population_year,
+                                 context=context)
+    return outcome
 
-    ``df`` holds the canonical columns of the source (typed: ints as Int64/int64, dates as
-    ``datetime.date``, amounts as ``Decimal``, codes as strings) and ``_row``, the 1-based data
-    row number in the file. ``declared_total`` is the ledger file's trailing total row, if any.
+
+def validate_frames(source: str, files: list[FileFrame], ctx: ValidationContext, *,
+                    docs_dir: Path | str | None = None, run_name: str = "run",
+                    population_year: int | None = None, context: Any = None) -> list[ValidationOutcome]:
+    """Validate the files of one ``source`` (checked against the same ``ctx``) in one Great
+    Expectations validation: one Checkpoint run on their frames together, not one per file. Returns
+    one outcome per file, in order, the same as each file validated alone would have.
+
+    Each file's frame holds the canonical columns of the source (typed: ints as Int64/int64, dates
+    as ``datetime.date``, amounts as ``Decimal``, codes as strings) and ``_row``, the 1-based data
+    row number in the file; ``declared_total`` is a ledger file's trailing total row, if any.
     ``population_year`` overrides the reference year of the population check (default
     ``ctx.year - 1``). GX stores the result in the stores beside ``docs_dir``
     (:func:`runreport.validation.gx.stores_root`), or in memory without it; a run validating many
-    files passes its one ``context`` (:func:`runreport.validation.gx.context`). ``read_issues`` are
-    the reader's findings on the file (:func:`runreport.ingest.parse.parse_frame`): GX's ``rows.read``
+    sources passes its one ``context`` (:func:`runreport.validation.gx.context`). ``read_issues`` are
+    the reader's findings on a file (:func:`runreport.ingest.parse.parse_frame`): GX's ``rows.read``
     expectation checks that no row has one, and the stewards' lines for the reader's checks
-    (:func:`runreport.validation.suites.reader_checks`) count them. Returns the issues; applying the
-    quarantine policy is :func:`runreport.validation.policy.decide`.
+    (:func:`runreport.validation.suites.reader_checks`) count them. Applying the quarantine policy to
+    the issues is :func:`runreport.validation.policy.decide`.
+
+    What stays per file inside the one validation (:mod:`runreport.validation.batch`): the key is
+    unique within each file (another file's repeat is the validate step's cross-file duplicate), and
+    a file-level check (the ledger's total row, the members' population) is one expectation per file
+    on that file's rows. Files missing different required columns are validated apart (their suites
+    differ).
     """
+    from runreport.validation import batch
+
+    prepared = [_prepare(source, f, ctx, population_year) for f in files]
+    if context is None:
+        context = gx.context(Path(docs_dir) if docs_dir is not None else None)
+    groups: dict[frozenset[str], list[int]] = {}
+    for i, p in enumerate(prepared):
+        groups.setdefault(frozenset(p.absent), []).append(i)
+    suite_name = ".".join(str(p) for p in (ctx.tenant, source, ctx.year) if p)
+    from runreport import privacy
+
+    for members in groups.values():
+        part = [prepared[i] for i in members]
+        plan = batch.plan(source, [p.checks for p in part], [p.frame for p in part])
+        name = (privacy.file_name(part[0].file.file_name) if len(part) == 1 and part[0].file.file_name
+                else f"{source}.{len(part)}_files")
+        checkpoint = gx.checkpoint(context, source, suite_name, repr(plan.checks),
+                                   lambda plan=plan: build_suite(source, plan.checks, suite_name))
+        results = gx.validate(checkpoint, asset_name=gx.safe_name(name), frame=plan.frame, run_name=run_name)
+        for p, found in zip(part, batch.split(plan, results), strict=True):
+            p.outcome.suite_name = suite_name
+            _apply(source, p, found, ctx)
+    return [p.outcome for p in prepared]
+
+
+@dataclass
+class _Prepared:
+    """One file made ready for GX: the frame GX sees, the checks that apply to it, and what the reader found."""
+
+    file: FileFrame
+    outcome: ValidationOutcome
+    frame: pd.DataFrame
+    absent: set[str]
+    checks: list[Check]
+    first_finding: dict[int, str]
+
+
+def _prepare(source: str, f: FileFrame, ctx: ValidationContext, population_year: int | None) -> _Prepared:
     src = SOURCES[source]
+    df = f.df
     if "_row" not in df.columns:
         raise ValueError("validate_frame needs the '_row' column (1-based data row in the file)")
-    outcome = ValidationOutcome(source=source, file_name=file_name, rows_in=len(df))
-    personal = {f.name for f in src.fields if f.personal}
-
+    outcome = ValidationOutcome(source=source, file_name=f.file_name, rows_in=len(df))
     frame = df
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1 \
             or frame.index.name is not None:
@@ -92,14 +157,14 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
     pseudonymised = "email" in renames.values()
     # Amounts are Decimal in the product; GX's numeric checks (sum, bounds) need a numeric column, so
     # GX is given a Float64 view of them (exact to the öre at these sizes; the values loaded stay Decimal)
-    amounts = [f.name for f in src.fields if f.type == "decimal" and f.name in frame.columns
-               and frame[f.name].dtype == object]
+    amounts = [fd.name for fd in src.fields if fd.type == "decimal" and fd.name in frame.columns
+               and frame[fd.name].dtype == object]
     if amounts:
         frame = frame.assign(**{c: pd.array([None if v is None else float(v) for v in frame[c]], dtype="Float64")
                                 for c in amounts})
-    missing_required = [f.name for f in src.fields if f.required and f.name not in frame.columns
-                        and not (pseudonymised and f.personal)]
-    missing_optional = [f.name for f in src.fields if not f.required and f.name not in frame.columns]
+    missing_required = [fd.name for fd in src.fields if fd.required and fd.name not in frame.columns
+                        and not (pseudonymised and fd.personal)]
+    missing_optional = [fd.name for fd in src.fields if not fd.required and fd.name not in frame.columns]
     if missing_optional:
         frame = frame.assign(**{c: None for c in missing_optional})
     for col in missing_required:
@@ -111,93 +176,79 @@ def validate_frame(source: str, df: pd.DataFrame, ctx: ValidationContext,
                                        f"Den obligatoriska kolumnen {field_label(source, col)} saknas i filen",
                                        f"Required column {col} is missing from the file", critical=True))
 
-    absent = set(missing_required) | {f.name for f in src.fields if f.name not in frame.columns}
+    absent = set(missing_required) | {fd.name for fd in src.fields if fd.name not in frame.columns}
     first_finding: dict[int, str] = {}
-    for issue in read_issues or []:
+    for issue in f.read_issues or []:
         if issue.row:
             first_finding.setdefault(issue.row, issue.rule)
     frame = frame.assign(**{READ_FINDING: pd.array([first_finding.get(r) for r in frame["_row"].tolist()],
                                                    dtype=object)})
-    checks = [c for c in checks_for(source, ctx, declared_total, population_year)
+    checks = [c for c in checks_for(source, ctx, f.declared_total, population_year)
               if not (set(_columns(c)) & absent)]
-    by_id = {c.id: c for c in checks}
-    # One suite per (network, source, year): a year's value sets differ, and workers checking files of
-    # different years at the same time must not overwrite each other's suite in the store.
-    suite_name = ".".join(str(p) for p in (ctx.tenant, source, ctx.year) if p)
-    outcome.suite_name = suite_name
+    return _Prepared(f, outcome, frame, absent, checks, first_finding)
 
-    if context is None:
-        context = gx.context(Path(docs_dir) if docs_dir is not None else None)
+
+def _apply(source: str, p: _Prepared, found: list, ctx: ValidationContext) -> None:
+    """Turn the results of one file's checks (:func:`runreport.validation.batch.split`: the file's
+    part of each expectation's result) into the file's check lines and row issues."""
     from runreport import privacy
-
-    asset_name = gx.safe_name(privacy.file_name(file_name) if file_name else source)
-    checkpoint = gx.checkpoint(context, source, suite_name, repr(checks),
-                               lambda: build_suite(source, checks, suite_name))
-    results = gx.validate(checkpoint, asset_name=asset_name, frame=frame, run_name=run_name)
-    outcome.success = bool(results.success)
-    outcome.statistics = dict(results.statistics)
-
-    rows = frame["_row"].to_numpy()
     from runreport.validation.descriptions import describe, field_label
 
+    outcome, frame, absent, checks = p.outcome, p.frame, p.absent, p.checks
+    personal = {f.name for f in SOURCES[source].fields if f.personal}
+    outcome.success = all(r.success for r in found)
+    outcome.statistics = {"evaluated_expectations": len(found),
+                          "successful_expectations": sum(r.success for r in found),
+                          "unsuccessful_expectations": sum(not r.success for r in found)}
+    rows = frame["_row"].to_numpy()
+    file_name = p.file.file_name
     # the reader's findings per field and line: an empty required field, else a value it could not
     # read or resolve (a formula in a text field has no line of its own: rows.read counts it); rows of
     # the file, once each (a population row's finding is given once per year)
     read_counts = Counter((f, line) for f, line, _ in {
         (i.field, "not_null" if i.rule == "required" else "type", i.row)
-        for i in read_issues or [] if i.row and i.rule != "formula"})
+        for i in p.file.read_issues or [] if i.row and i.rule != "formula"})
     for check in reader_checks(source):
         if check.field not in absent:
             failed = read_counts[(check.field, check.reason)]
             outcome.checks.append(CheckResult(describe(source, check), field_label(source, check.field),
                                               False, failed == 0, failed))
-    done = {res.expectation_config.meta["check_id"]: res for res in results.results}
-    for check in checks:
-        res = done.get(check.id)
-        if res is not None:
-            count = (res.result or {}).get("unexpected_count")
-            if check.reason == "read":   # the file's rows (a population row is one row per year in GX)
-                count = len(first_finding.keys() & set(rows.tolist()))
-            outcome.checks.append(CheckResult(describe(source, check), field_label(source, check.field),
-                                              check.critical, bool(res.success),
-                                              None if count is None else int(count)))
-    for res in results.results:
-        check = by_id[res.expectation_config.meta["check_id"]]
-        exc = res.exception_info or {}
-        if exc.get("raised_exception"):
+    for check, res in zip(checks, found, strict=True):
+        count = res.count
+        if check.reason == "read":   # the file's rows (a population row is one row per year in GX)
+            count = len(p.first_finding.keys() & set(rows.tolist()))
+        outcome.checks.append(CheckResult(describe(source, check), field_label(source, check.field),
+                                          check.critical, bool(res.success), None if count is None else int(count)))
+    for check, res in sorted(zip(checks, found, strict=True), key=lambda cr: cr[1].rank):   # GX's order
+        if res.exception is not None:
             log.error("%s: expectation %s raised %s", privacy.file_name(file_name or source), check.id,
-                      privacy.mask(str(exc.get("exception_message"))))
+                      privacy.mask(str(res.exception)))
             outcome.issues.append(RowIssue(
                 0, check.field, check.rule,
-                f"Kontrollen {check.rule} på {check.field} kunde inte köras: {exc.get('exception_message')}",
-                f"The check {check.rule} on {check.field} could not run: {exc.get('exception_message')}",
+                f"Kontrollen {check.rule} på {check.field} kunde inte köras: {res.exception}",
+                f"The check {check.rule} on {check.field} could not run: {res.exception}",
                 critical=True))
             continue
         if res.success or check.reason == "read":   # the reader's findings say it, per field
             continue
         if check.critical:
-            outcome.issues.append(critical_issue(check, res, frame, ctx))
+            outcome.issues.append(critical_issue(check, res.observed, frame, ctx))
             continue
-        idx = res.result.get("unexpected_index_list")
-        if idx is None:  # a column-level failure (e.g. the whole column has the wrong dtype)
-            observed = res.result.get("observed_value")
+        if res.positions is None:  # a column-level failure (e.g. the whole column has the wrong dtype)
             outcome.issues.append(RowIssue(
                 0, check.field, check.rule,
-                f"Kolumnen {check.field} har fel typ ({observed}); väntat {check.params.get('type', '?')}",
-                f"Column {check.field} has the wrong type ({observed}); expected {check.params.get('type', '?')}",
+                f"Kolumnen {check.field} har fel typ ({res.observed}); väntat {check.params.get('type', '?')}",
+                f"Column {check.field} has the wrong type ({res.observed}); expected {check.params.get('type', '?')}",
                 critical=True))
             continue
-        positions = np.asarray(idx, dtype=np.int64)
+        positions = res.positions
         if check.reason == "unique":
             outcome.issues.extend(unique_issues(check, frame, positions, personal))
             continue
         values = frame[check.field].to_numpy(dtype=object)[positions].tolist() if check.field else [None] * len(positions)
         sv, en = row_reasons(check, values, ctx, check.field in personal)
-        field_name, rule = check.field, check.rule
-        outcome.issues.extend(RowIssue(int(r), field_name, rule, s, e)
+        outcome.issues.extend(RowIssue(int(r), check.field, check.rule, s, e)
                               for r, s, e in zip(rows[positions].tolist(), sv, en, strict=True))
-
-    return outcome
 
 
 def _columns(check: Check) -> list[str]:

@@ -262,9 +262,12 @@ def build_suite(source: str, checks: list[Check], name: str | None = None):
     expectations = []
     for check in checks:
         kwargs = dict(check.kwargs)
-        cond_year = kwargs.pop("row_condition_year", None)
-        if cond_year is not None:
-            kwargs["row_condition"] = Column("year") == cond_year
+        # row conditions: a year of the population file; a file of a batch (runreport.validation.batch)
+        conditions = [Column(col) == kwargs.pop(key) for key, col in (("row_condition_year", "year"),
+                                                                      ("row_condition_file", "_file"))
+                      if key in kwargs]
+        if conditions:
+            kwargs["row_condition"] = conditions[0] if len(conditions) == 1 else conditions[0] & conditions[1]
         cls = getattr(gxe, check.expectation)
         expectations.append(cls(
             **kwargs,

@@ -1,0 +1,149 @@
+"""One Great Expectations validation per source and run (issue 15): the files of a source checked
+together give each file what it gets checked alone, and GX runs once for them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pytest
+from test_validation import CTX, evaluations_frame, ints
+
+from runreport.validation.run import FileFrame, validate_frame, validate_frames
+
+
+def ledger_frame(amounts=("1234.50", "-200", "15.50")):
+    return pd.DataFrame({
+        "_row": [2, 3, 4],
+        "voucher_no": ["V1", "V1", "V2"],
+        "line_no": ints(1, 2, 1),
+        "booking_date": [date(2025, 1, 2), date(2024, 12, 30), date(2025, 6, 1)],
+        "account": ["4010", "5410", "40A0"],
+        "activity_code": ["A-2025-01", "ORG-2025", "NOPE"],
+        "counterparty": [None, None, None],
+        "amount_sek": [Decimal(a) for a in amounts],
+        "text": [None, None, None],
+    })
+
+
+def population_frame(codes=("2380", "2281", "2284")):
+    rows = [(c, y, 50_000 + i) for i, c in enumerate(codes) for y in (2023, 2024)]
+    return pd.DataFrame({
+        "_row": [2 + i // 2 for i in range(len(rows))],
+        "municipality_code": [c for c, _, _ in rows],
+        "year": ints(*(y for _, y, _ in rows)),
+        "population": ints(*(p for _, _, p in rows)),
+    })
+
+
+def registrations_frame(keys=("k1", "k1", "k2"), statuses=("anmäld", "deltog", "närvarade?")):
+    return pd.DataFrame({
+        "_row": [2, 3, 4],
+        "activity_code": ["A-2025-01", "A-2025-01", "B-1"],
+        "org_code": ["2380", "2380", "2262"],
+        "role": [None, None, None],
+        "registration_date": [date(2024, 11, 2), date(2025, 1, 5), date(2025, 1, 5)],
+        "status": list(statuses),
+        "person_key": list(keys),
+    })
+
+
+def other_evaluations():
+    df = evaluations_frame()
+    df["_row"] = [10, 11, 12, 13, 14, 15]
+    df["q_apply"] = ints(9, 5, 4, 3, 2, 0)
+    df["response_id"] = ["r1", "r9", "r9", "r4", "r10", "r11"]   # r1 is the first file's key too
+    return df
+
+
+CASES = {
+    # row checks of two files, the key repeated within the second file and across the two
+    "evaluations": [FileFrame(evaluations_frame(), "utv_a.csv"), FileFrame(other_evaluations(), "utv_b.csv"),
+                    FileFrame(evaluations_frame().drop(columns=["q_apply"]), "utv_c.csv")],
+    # a file-level check per file: the first file's total row holds, the second's does not
+    "ledger": [FileFrame(ledger_frame(), "hb_a.csv", Decimal("1050")),
+               FileFrame(ledger_frame(("10", "20", "30")), "hb_b.csv", Decimal("61")),
+               FileFrame(ledger_frame(("1", "2", "3")), "hb_c.csv")],
+    "population": [FileFrame(population_frame(), "be_a.csv"),
+                   FileFrame(population_frame(("2380", "2281")), "be_b.csv")],
+    "registrations": [FileFrame(registrations_frame(), "anm_vt.csv"),
+                      FileFrame(registrations_frame(("k2", "k3", "k3"), ("deltog",) * 3), "anm_ht.csv")],
+}
+
+
+@pytest.mark.parametrize("source", sorted(CASES))
+def test_files_validated_together_get_what_each_gets_alone(source):
+    files = CASES[source]
+    together = validate_frames(source, files, CTX)
+    alone = [validate_frame(source, f.df, CTX, declared_total=f.declared_total, file_name=f.file_name)
+             for f in files]
+    assert [o.file_name for o in together] == [f.file_name for f in files]
+    for t, a in zip(together, alone, strict=True):
+        assert t.issues == a.issues, t.file_name
+        assert t.checks == a.checks, t.file_name
+        assert (t.success, t.rows_in, t.suite_name) == (a.success, a.rows_in, a.suite_name)
+    assert any(o.issues for o in together)   # the cases hold findings to compare
+
+
+def test_a_file_level_check_is_decided_per_file():
+    ok, wrong, none = validate_frames("ledger", CASES["ledger"], CTX)
+    assert not ok.critical and not none.critical
+    (crit,) = wrong.critical
+    assert crit.rule == "expect_column_sum_to_be_between" and "61,00" in crit.reason_sv
+    full, short = validate_frames("population", CASES["population"], CTX)
+    assert not full.critical
+    (crit,) = short.critical
+    assert "2284" in crit.reason_sv
+
+
+def test_a_key_repeated_in_another_file_is_no_duplicate_within_either():
+    """r1 is in both evaluation files: within each file only its own repeats are duplicates (the
+    validate step finds the repeat across files, naming the other file)."""
+    first, second, _ = validate_frames("evaluations", CASES["evaluations"], CTX)
+    dup = lambda o: sorted(i.row for i in o.issues if i.rule.endswith("unique"))  # noqa: E731
+    assert dup(first) == [7] and dup(second) == [12]
+
+
+def test_gx_runs_once_for_the_files_of_a_source(tmp_path):
+    """One Checkpoint run, one stored result, for three files (two of them alike in their columns:
+    the third lacks a required column, so its suite differs and it is validated apart)."""
+    docs = tmp_path / "validation" / "data_docs"
+    validate_frames("evaluations", CASES["evaluations"][:2], CTX, docs_dir=docs, run_name="r1")
+    from runreport.validation import gx
+
+    (stored,) = list(gx.stores_root(docs).glob("uncommitted/validations/**/*.json"))
+    result = json.loads(stored.read_text())
+    assert result["meta"]["run_id"]["run_name"] == "r1.evaluations.2_files"
+    assert "utv_a" not in stored.read_text() and "r9" not in stored.read_text()  # no partner values
+    validate_frames("evaluations", CASES["evaluations"], CTX, docs_dir=docs, run_name="r2")
+    assert len(list(gx.stores_root(docs).glob("uncommitted/validations/**/*.json"))) == 3
+
+
+def test_the_validate_step_checks_a_sources_files_in_one_validation(tmp_path):
+    """The demo's two registration files of 2025 (the VT and HT slots) go through one GX validation
+    in the validate step, with the same findings as before (data/demo/MANIFEST.md: 7 rows in quarantine)."""
+    import shutil
+
+    import demo_expectations as expect
+
+    from runreport import config, pipeline
+    from runreport.validation import gx
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(expect.INBOX, inbox)
+    cfg = config.load(overrides={"warehouse": {"url": f"sqlite:///{tmp_path / 'w.db'}"},
+                                 "paths": {"inbox": str(inbox), "output": str(tmp_path / "out")},
+                                 "validation": {"workers": 1}}, environ={})
+    pipeline.collect_files(cfg, 2025)
+    pipeline.validate_files(cfg, 2025, b"secret", "batch")
+    outcomes = pipeline.staged_summary(cfg, 2025)[1]
+    registrations = [o for o in outcomes if o["source"] == "registrations" and o["year"] == 2025]
+    assert len(registrations) == 2
+    stores = gx.stores_root(cfg.output_dir(2025) / "validation" / "data_docs")
+    runs = sorted(json.loads(p.read_text())["meta"]["run_id"]["run_name"]
+                  for p in stores.glob("uncommitted/validations/**/*.json"))
+    assert "batch.registrations.2_files" in runs
+    assert len(runs) == len({(o["source"], o["year"]) for o in outcomes})   # one per source and year
+    assert sum(o["rows_quarantined"] for o in outcomes) == 7
