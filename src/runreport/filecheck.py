@@ -1,12 +1,13 @@
-"""The per-file work of the validate step: read, parse and run the Great Expectations suite on one
-partner file. It depends only on what the job carries (no database, no configuration files), so
+"""The checking work of the validate step: read and parse each partner file of a source, and run the
+source's Great Expectations suite once on them together. It depends only on what the job carries (no database, no configuration files), so
 it runs the same in the task's own process or on a pool of worker processes.
 
 Why a pool: on a deployment's small machine (2 cores) validation is most of a year's run time, and
 files are independent once their reference data is known. The validate step therefore works in
 phases (:data:`PHASE`): members and agreements first, then population and budget (checked
 against the members), then the activity data (checked against the budget). Within a phase the
-files are checked on ``validation.workers`` processes; the results are applied in the manifest's
+sources are checked on ``validation.workers`` processes, each source's files in one Great
+Expectations validation (:func:`check_files`); the results are applied in the manifest's
 order, so the outcome is the same as one file after another (cross-file duplicates, the
 quarantine and the row accounting are decided in the task's process).
 

@@ -2,9 +2,10 @@
 
 One place knows how RUN drives GX (1.x): a context per process and stores folder, one pandas data
 source with a whole-dataframe asset per source, and per source a ``ValidationDefinition`` (the source's
-suite on that asset's batch) run by a ``Checkpoint`` once per file, the file's frame as the batch
-and the file in the run's name. GX stores every result in the
-context's validation-results store itself.
+suite on that asset's batch) run by a ``Checkpoint`` once per source and run: the batch is the
+source's files of the run together (:mod:`runreport.validation.batch`; one file alone is its own
+frame), named in the run's name. GX stores every result in the context's validation-results store
+itself.
 
 What GX keeps: the result format asks for the failing rows' *positions* (``unexpected_index_list``)
 and never for the values (``exclude_unexpected_values``, ``partial_unexpected_count`` 0): a
