@@ -1,9 +1,11 @@
 """Reading partner files: dialects, encodings, layouts. Real bytes, real readers."""
 
 import io
+import re
+import zipfile
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from runreport.ingest.mapping import load_mappings
 from runreport.ingest.organisations import OrganisationResolver
@@ -418,3 +420,45 @@ def test_a_step_reads_a_file_once_when_it_says_it_will_read_it_again(mappings, m
     assert read._READS is None
     assert second.df.equals(plain.df) and not first.df.equals(plain.df)
     assert second.total_rows == plain.total_rows
+
+
+def _prefixed(data: bytes) -> bytes:
+    """The workbook with its sheet's elements written with a namespace prefix (``<x:row …>``), as
+    some exporters write them."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = body.decode("utf-8")
+                text = re.sub(r"<(/?)(?!\?)([A-Za-z]+)([\s>/])", r"<\1x:\2\3", text)
+                text = text.replace('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                                    'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"', 1)
+                body = text.encode("utf-8")
+            dst.writestr(item, body)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("change", [_hide, _merge, _formulas, lambda ws: ws.delete_rows(1)])
+@pytest.mark.parametrize("prefix", [False, True])
+def test_the_layout_scan_skips_only_sheets_without_such_markup(change, prefix, monkeypatch):
+    """A sheet whose XML has no formula, hidden or merge markup is not parsed element by element;
+    the layout found is the same as the full parse's, with the sheet's elements prefixed too."""
+    from runreport.ingest import xlsx_layout
+
+    data = _workbook(change)
+    if change is not _merge:   # the title merged across the columns: take it away to see the skip
+        wb = load_workbook(io.BytesIO(data))
+        for ref in [str(r) for r in wb.active.merged_cells.ranges]:
+            wb.active.unmerge_cells(ref)
+        buf = io.BytesIO()
+        wb.save(buf)
+        data = buf.getvalue()
+    if prefix:
+        data = _prefixed(data)
+    fast = xlsx_layout.scan(data)
+    monkeypatch.setattr(xlsx_layout, "_MAY_HOLD", re.compile(rb""))   # every sheet parsed in full
+    assert fast == xlsx_layout.scan(data)
+    found = fast.hidden_rows or fast.merged or fast.formulas_without_value
+    assert bool(found) == (change in (_hide, _merge, _formulas))

@@ -63,14 +63,26 @@ def _sheet_part(z: zipfile.ZipFile, sheet: str | None) -> str | None:
     return None
 
 
+# Markup without which a sheet has none of the three: a formula element (``<f>``, ``<x:f …>``), a
+# row's ``hidden`` attribute, a ``mergeCell``. In the XML a ``<`` of a cell's text is written ``&lt;``,
+# so a formula element cannot hide in the values; ``hidden`` in a value only costs the full scan.
+_MAY_HOLD = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]|hidden|mergeCell")
+
+
 def scan(data: bytes, sheet: str | None = None) -> SheetLayout:
     """The sheet's merged ranges, hidden rows that hold a value, and formula cells without a value.
-    A workbook that cannot be scanned gives an empty layout (the value reader then decides)."""
+    A workbook that cannot be scanned gives an empty layout (the value reader then decides).
+
+    A sheet whose XML holds none of the markup they are written with (:data:`_MAY_HOLD`, one
+    regular-expression search over the bytes) is not parsed element by element: most partner
+    workbooks have none, and the parse was a third of reading a large one (benchmarks/RESULTS.md)."""
     out = SheetLayout()
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
         part = _sheet_part(z, sheet)
         if part is None or part not in z.namelist():
+            return out
+        if _MAY_HOLD.search(z.read(part)) is None:
             return out
         with z.open(part) as fh:
             for _, el in iterparse(fh):
