@@ -2,10 +2,11 @@
 # Built by docker-compose.yaml (`docker compose build`); every Airflow service uses it.
 FROM apache/airflow:3.3.2-python3.11
 
-# The project lives in /opt/run. runreport.config finds config/pipeline.yaml relative to the
-# package source (PROJECT_ROOT = the directory holding src/), so the package is installed in
-# editable mode from here; config/ and include/ are mounted over the copies at run time.
-ENV RUN_PROJECT_DIR=/opt/run
+# The project's files (config/, include/, data/) live in /opt/run, the package's home: RUN_HOME
+# tells the installed package where they are (runreport.config), so the package is installed as
+# any package is, not in editable mode from a checkout; config/ and include/ are mounted over the
+# copies at run time.
+ENV RUN_HOME=/opt/run
 WORKDIR /opt/run
 
 COPY --chown=airflow:0 pyproject.toml constraints.txt ./
@@ -15,7 +16,7 @@ COPY --chown=airflow:0 include/ include/
 
 # Pin everything to the project's constraints (the same set the tests run against).
 # asyncpg: Airflow 3 opens an async engine to the PostgreSQL metadata DB.
-RUN pip install --no-cache-dir -c constraints.txt -e . asyncpg \
+RUN pip install --no-cache-dir -c constraints.txt . asyncpg \
  && mkdir -p /opt/run/var/notifications /opt/run/var/output
 
 # DAG files, plugins and Airflow's home stay where the official image expects them.

@@ -196,6 +196,12 @@ def test_dockerfile_installs_project_with_constraints():
     text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert re.search(r"(?m)^FROM apache/airflow:3\.3\.2-python3\.11$", text)
     assert re.search(r"pip install .*-c constraints\.txt", text)
+    # installed as a package, not editable from a checkout: RUN_HOME names where config/ and
+    # include/ are copied (and mounted), the folder the package reads them from
+    install = re.search(r"(?m)^RUN pip install .*$", text).group(0)
+    assert not re.search(r"(^|\s)(-e|--editable)(\s|$)", install), install
+    home = re.search(r"(?m)^ENV RUN_HOME=(\S+)$", text).group(1)
+    assert re.search(r"(?m)^COPY .*config/ config/$", text) and re.search(r"(?m)^WORKDIR (\S+)$", text).group(1) == home
 
 
 def test_production_auth_manager_roles_and_no_key_in_the_environment(compose):
