@@ -136,7 +136,7 @@ def released_basis(root: Path, rel: str) -> str | None:
 def folder_page(root: Path, rel: str) -> str:
     """A folder of the output (``invoices/outbox/``): its servable files, newest first, as links."""
     from runreport import pages
-    from runreport.notify import stockholm
+    from runreport.sweformat import stockholm
 
     folder = safe_path(root, rel.rstrip("/"), folder=True)
     files = sorted((f for f in folder.iterdir() if f.is_file() and not f.name.startswith(".")

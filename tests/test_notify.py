@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from runreport import config, notify
+from runreport import config, notify, sweformat
 from runreport.quality import SourceRejected
 
 
@@ -75,8 +75,8 @@ def test_rejected_file_is_named_once(notes):
 
 
 def test_stockholm_time():
-    assert notify.stockholm("2026-02-16T05:00:00+00:00") == "2026-02-16 06:00"
-    assert notify.long_day(datetime(2026, 2, 16, 5, tzinfo=UTC)) == "måndag 16 februari 2026 kl. 06:00"
+    assert sweformat.stockholm("2026-02-16T05:00:00+00:00") == "2026-02-16 06:00"
+    assert sweformat.long_day(datetime(2026, 2, 16, 5, tzinfo=UTC)) == "måndag 16 februari 2026 kl. 06:00"
 
 
 def test_smtp_used_when_connection_configured(notes, monkeypatch):

@@ -18,9 +18,8 @@ from runreport.notify import (
     deliver,
     links,
     log,
-    long_day,
-    stockholm,
 )
+from runreport.sweformat import long_day, stockholm
 
 
 def _report_final(cfg, year: int) -> bool:

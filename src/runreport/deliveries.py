@@ -153,7 +153,7 @@ def deliveries(session, cfg, year: int, now: datetime | None = None) -> list[Del
 
 def to_csv(tenant: str, rows: Sequence[Delivery]) -> str:
     """``leveranser_<år>.csv``: one line per delivery row (semicolon, UTF-8 with BOM: Excel opens it)."""
-    from runreport import notify, privacy
+    from runreport import privacy, sweformat
 
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
@@ -161,7 +161,7 @@ def to_csv(tenant: str, rows: Sequence[Delivery]) -> str:
     for d in rows:
         f = d.file
         counted = f is not None and d.status != REPLACED   # a replaced file's rows left with it
-        w.writerow((tenant, d.expected.label, d.expected.partner, d.expected.contact, notify.stockholm(d.expected.due),
+        w.writerow((tenant, d.expected.label, d.expected.partner, d.expected.contact, sweformat.stockholm(d.expected.due),
                     d.status, privacy.file_name(f.file_name) if f else "", privacy.file_name(f.replaced_by) if f and
                     f.replaced_by else "", f.rows_in if counted else "", f.rows_loaded if counted else "",
                     f.rows_quarantined if counted else ""))

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from runreport import deliveries as dl
-from runreport import notify, privacy
+from runreport import privacy, sweformat
 
 PAGE, MAX_ROWS = "leveranser.html", 20
 
@@ -33,7 +33,7 @@ def correction_request(network: str, year: int, d: dl.Delivery, rows: list[tuple
     name = privacy.file_name(f.file_name) if f else "–"
     lines = [f"Hej {d.expected.partner}!", "",
              f"Filen {name} – {d.expected.label} för {year} – som kom in "
-             f"{notify.stockholm(f.ingested_at) if f else '–'} kunde inte läsas in i {network}s uppföljning.", ""]
+             f"{sweformat.stockholm(f.ingested_at) if f else '–'} kunde inte läsas in i {network}s uppföljning.", ""]
     whole = [reason for row, _, reason in rows if row == 0]
     if whole:
         lines += ["Det här gäller hela filen:", *(f"- {privacy.mask(r)}" for r in whole), ""]
@@ -45,7 +45,7 @@ def correction_request(network: str, year: int, d: dl.Delivery, rows: list[tuple
         if len(per_row) > MAX_ROWS:
             lines.append(f"- … och {len(per_row) - MAX_ROWS} rader till.")
         lines.append("")
-    when = f"senast {notify.long_day(due)}" if due > now else "så snart som möjligt (tiden har gått ut)"
+    when = f"senast {sweformat.long_day(due)}" if due > now else "så snart som möjligt (tiden har gått ut)"
     lines += [f"Svara på det här meddelandet med en rättad fil {when} (samma filnamn med _v2 i slutet går bra).",
               "", "Tack!", f"Dataförvaltarna, {network}"]
     subject = f"{network} {year}: rättad fil behövs – {d.expected.label} ({name})"
@@ -76,10 +76,10 @@ def build(session, cfg, year: int, now: datetime | None = None) -> dict:  # noqa
         if d.status in (dl.REJECTED, dl.HELD) and d.file is not None:
             requests[d.file.id] = correction_request(network, year, d, _rejected_rows(session, d.file.id),
                                                      d.expected.due, now)
-    days_left = (due.astimezone(notify.STOCKHOLM).date() - now.astimezone(notify.STOCKHOLM).date()).days
+    days_left = (due.astimezone(sweformat.STOCKHOLM).date() - now.astimezone(sweformat.STOCKHOLM).date()).days
     return {"network": network, "year": year, "rows": rows, "requests": requests, "due": due,
-            "due_text": notify.long_day(due), "days_left": days_left, "headline": dl.headline(rows, year),
-            "made": notify.stockholm(now)}
+            "due_text": sweformat.long_day(due), "days_left": days_left, "headline": dl.headline(rows, year),
+            "made": sweformat.stockholm(now)}
 
 
 def write(session, cfg, year: int, now: datetime | None = None) -> dict[str, str]:  # noqa: ANN001
@@ -92,7 +92,7 @@ def write(session, cfg, year: int, now: datetime | None = None) -> dict[str, str
     csv_path, page = out / f"leveranser_{year}.csv", out / PAGE
     csv_path.write_text(dl.to_csv(data["network"], data["rows"]), encoding="utf-8")
     page.write_text(render("leveranser.html.j2", **data, privacy=privacy, csv_name=csv_path.name,
-                           stockholm=notify.stockholm), encoding="utf-8")
+                           stockholm=sweformat.stockholm), encoding="utf-8")
     return {"html": str(page), "csv": str(csv_path)}
 
 

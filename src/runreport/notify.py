@@ -33,7 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
+
+from runreport.sweformat import stockholm
 
 log = logging.getLogger("runreport.notify")
 
@@ -42,11 +43,6 @@ DEADLINE_EVENT = "deadline_missed"
 REMINDER_EVENT = "deadline_reminder"
 FAILURE_EVENT = "task_failed"
 RESOLVED_EVENT = "file_resolved"
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
-
-MONTHS_SV = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
-             "november", "december")
-WEEKDAYS_SV = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -113,24 +109,6 @@ def base_url(cfg=None) -> str:  # noqa: ANN001 (Settings; None: loaded here)
 
 
 # -- the words ------------------------------------------------------------------------------------
-
-
-def stockholm(moment: datetime | str | None) -> str:
-    """``2026-02-16 06:00`` in Stockholm time (the moment may be ISO text or aware/naive UTC)."""
-    if moment in (None, ""):
-        return "–"
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
-
-
-def long_day(moment: datetime) -> str:
-    """``måndag 16 februari 2026 kl. 06:00`` (Stockholm)."""
-    local = moment.astimezone(STOCKHOLM)
-    return (f"{WEEKDAYS_SV[local.weekday()]} {local.day} {MONTHS_SV[local.month - 1]} {local.year} "
-            f"kl. {local:%H:%M}")
 
 
 @dataclass

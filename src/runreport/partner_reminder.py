@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from runreport import deliveries as dl
-from runreport import delivery_page, notify
+from runreport import delivery_page, notify, sweformat
 
 EVENT = "partner_reminder"
 
@@ -18,7 +18,7 @@ EVENT = "partner_reminder"
 def _missing_text(network: str, year: int, label: str, partner: str, due: datetime) -> list[str]:
     return [f"Hej {partner}!", "",
             f"Vi har ännu inte fått {label.lower()} för {year} till {network}s uppföljning. Underlaget "
-            f"behövs för verksamhetsberättelsen och ska ha kommit in senast {notify.long_day(due)}.", "",
+            f"behövs för verksamhetsberättelsen och ska ha kommit in senast {sweformat.long_day(due)}.", "",
             "Tack!", f"Dataförvaltarna, {network}"]
 
 

@@ -131,7 +131,7 @@ def headline(rs: RunSummary) -> str:
 
 
 def _facts(rs: RunSummary) -> list[tuple[str, str]]:
-    from runreport.notify import stockholm
+    from runreport.sweformat import stockholm
 
     r = rs.run
     facts = [("Nätverk", rs.tenant), ("Verksamhetsår", str(rs.year))]

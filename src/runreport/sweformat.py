@@ -7,8 +7,9 @@ amounts never wrap between digit groups).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 NBSP = "\u00a0"
 
@@ -65,6 +66,27 @@ def spreadsheet_decimal(value: Decimal | int, decimals: int | None = None) -> st
 def long_date(d: date) -> str:
     """``date(2026, 2, 26)`` -> ``26 februari 2026``."""
     return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+
+def stockholm(moment: datetime | str | None) -> str:
+    """``2026-02-16 06:00`` in Stockholm time (the moment may be ISO text or aware/naive UTC)."""
+    if moment in (None, ""):
+        return "–"
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def long_day(moment: datetime) -> str:
+    """``måndag 16 februari 2026 kl. 06:00`` (Stockholm)."""
+    local = moment.astimezone(STOCKHOLM)
+    return f"{WEEKDAYS[local.weekday()]} {long_date(local.date())} kl. {local:%H:%M}"
 
 
 _AMOUNT_IN_TEXT = re.compile(r"\b\d{1,3}(?: \d{3})+(?= ?(?:(?:kr|kronor)\b|%))")
