@@ -462,3 +462,50 @@ def test_the_layout_scan_skips_only_sheets_without_such_markup(change, prefix, m
     assert fast == xlsx_layout.scan(data)
     found = fast.hidden_rows or fast.merged or fast.formulas_without_value
     assert bool(found) == (change in (_hide, _merge, _formulas))
+
+
+def _utf16(body: bytes) -> bytes:
+    """The sheet's XML in UTF-16, which ECMA-376 allows for a part."""
+    return body.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+
+
+def _prefix_non_ascii(body: bytes) -> bytes:
+    """The sheet's elements with a namespace prefix that is a non-ASCII name (``<ö:row …>``)."""
+    text = re.sub(r"<(/?)(?!\?)([A-Za-z]+)([\s>/])", r"<\1ö:\2\3", body.decode("utf-8"))
+    return text.replace('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                        'xmlns:ö="http://schemas.openxmlformats.org/spreadsheetml/2006/main"', 1).encode("utf-8")
+
+
+@pytest.mark.parametrize("change", [_hide, _formulas])
+@pytest.mark.parametrize("rewrite", [_utf16, _prefix_non_ascii])
+def test_the_layout_scan_is_never_skipped_for_a_sheet_it_cannot_search(change, rewrite, mappings):
+    """A sheet in UTF-16, or with a non-ASCII prefix, still has its hidden rows and formulas found
+    and the file rejected (found by a review session: the fast path read such a sheet as plain)."""
+    wb = load_workbook(io.BytesIO(_workbook(change)))
+    for ref in [str(r) for r in wb.active.merged_cells.ranges]:
+        wb.active.unmerge_cells(ref)
+    buf = io.BytesIO()
+    wb.save(buf)
+    src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            body = src.read(item.filename)
+            dst.writestr(item, rewrite(body) if item.filename == "xl/worksheets/sheet1.xml" else body)
+    with pytest.raises(FileRejected) as exc:
+        read_table(out.getvalue(), "a.xlsx", "registrations", mappings)
+    assert exc.value.rule == ("hidden_rows" if change is _hide else "formula_without_value")
+
+
+@pytest.mark.parametrize(("xml", "searchable"), [
+    (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet/>', True),
+    (b'\xef\xbb\xbf<?xml version="1.0" encoding="utf_8"?><worksheet/>', True),
+    (b"<worksheet/>", True),
+    (b"<?xml version='1.0' encoding='UTF-16'?><worksheet/>", False),
+    ('<?xml version="1.0" encoding="UTF-16"?><worksheet/>'.encode("utf-16"), False),
+    ('<worksheet/>'.encode("utf-16-be"), False),
+])
+def test_which_sheets_the_markup_search_can_read(xml, searchable):
+    """Only a UTF-8 part is searched for markup as bytes; any other is parsed in full."""
+    from runreport.ingest import xlsx_layout
+
+    assert xlsx_layout._utf8(xml) is searchable

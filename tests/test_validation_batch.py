@@ -147,3 +147,30 @@ def test_the_validate_step_checks_a_sources_files_in_one_validation(tmp_path):
     assert "batch.registrations.2_files" in runs
     assert len(runs) == len({(o["source"], o["year"]) for o in outcomes})   # one per source and year
     assert sum(o["rows_quarantined"] for o in outcomes) == 7
+
+
+def _sessions_with_empty_keys():
+    return pd.DataFrame({"_row": [2, 3, 4], "activity_code": [None, None, "A-2025-01"],
+                         "session_no": ints(None, None, 1), "session_date": [date(2025, 2, 1)] * 3,
+                         "form": ["C"] * 3, "place": [None] * 3, "seats": ints(1, 2, 3)})
+
+
+def _evaluations_with_empty_keys():
+    df = evaluations_frame()
+    df["response_id"] = ["r1", None, None, "r4", "r5", "r6"]
+    return df
+
+
+@pytest.mark.parametrize(("source", "make"), [("evaluations", _evaluations_with_empty_keys),
+                                              ("sessions", _sessions_with_empty_keys)])
+def test_an_empty_key_is_no_duplicate_when_files_are_checked_together(source, make):
+    """GX skips a row whose key is empty (the reader names the empty field); the file joining the key
+    in a batch must not make two such rows duplicates (found by a review session: the stewards' page
+    said 2 duplicated keys where there were none)."""
+    files = [FileFrame(make(), "a.csv"), FileFrame(make(), "b.csv")]
+    together = validate_frames(source, files, CTX)
+    for t, f in zip(together, files, strict=True):
+        alone = validate_frame(source, f.df, CTX, file_name=f.file_name)
+        assert (t.checks, t.issues, t.success) == (alone.checks, alone.issues, alone.success)
+        unique = [c for c in t.checks if c.description.startswith("Ingen rad förekommer två gånger")]
+        assert unique and all(c.success and c.failed_rows == 0 for c in unique)

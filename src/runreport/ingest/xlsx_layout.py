@@ -63,10 +63,21 @@ def _sheet_part(z: zipfile.ZipFile, sheet: str | None) -> str | None:
     return None
 
 
-# Markup without which a sheet has none of the three: a formula element (``<f>``, ``<x:f …>``), a
-# row's ``hidden`` attribute, a ``mergeCell``. In the XML a ``<`` of a cell's text is written ``&lt;``,
-# so a formula element cannot hide in the values; ``hidden`` in a value only costs the full scan.
-_MAY_HOLD = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]|hidden|mergeCell")
+# Markup without which a UTF-8 sheet has none of the three: a formula element (``<f>``, ``<x:f …>``,
+# any prefix), a row's ``hidden`` attribute, a ``mergeCell``. In the XML a ``<`` of a cell's text is
+# written ``&lt;``, so a formula element cannot hide in the values; ``hidden`` in a value only costs
+# the full scan. A part in another encoding (ECMA-376 allows UTF-16) is always parsed in full.
+_MAY_HOLD = re.compile(rb"<(?:[^\s<>/:]+:)?f[\s>/]|hidden|mergeCell")
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+
+
+def _utf8(xml: bytes) -> bool:
+    """The part is UTF-8 (what the markup search reads): no UTF-16/32 byte order mark or NUL byte
+    at its start, and an XML declaration, if any, that names UTF-8."""
+    if xml[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in xml[:64]:
+        return False
+    declared = _DECLARED.match(xml.removeprefix(b"\xef\xbb\xbf").lstrip())
+    return declared is None or declared.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8")
 
 
 def scan(data: bytes, sheet: str | None = None) -> SheetLayout:
@@ -82,7 +93,8 @@ def scan(data: bytes, sheet: str | None = None) -> SheetLayout:
         part = _sheet_part(z, sheet)
         if part is None or part not in z.namelist():
             return out
-        if _MAY_HOLD.search(z.read(part)) is None:
+        xml = z.read(part)
+        if _utf8(xml) and _MAY_HOLD.search(xml) is None:
             return out
         with z.open(part) as fh:
             for _, el in iterparse(fh):

@@ -6,9 +6,10 @@ source whose partners send ten files costs one Checkpoint run, not ten. The file
 after the other with a ``_file`` column (0, 1, …), and the suite is the files' own checks, changed only
 where a check is about the file rather than the row:
 
-- the key is unique *within each file*: ``_file`` joins the key (a key repeated in another file is
+- the key is unique *within each file*: the file joins the key (a key repeated in another file is
   the validate step's cross-file duplicate, :func:`runreport.validation.reference.duplicates_against`,
-  which names the file it repeats);
+  which names the file it repeats), except on a row whose key is empty, which GX skips as it does
+  for one file;
 - a file-level (critical) check, such as the ledger's total row or the members' population, is one
   expectation per file, on that file's rows only (GX's ``row_condition`` on ``_file``), under the id
   ``<check id>@<file>``.
@@ -66,12 +67,17 @@ def plan(source: str, checks: list[list[Check]], frames: list[pd.DataFrame]) -> 
     for own in checks[1:]:
         if [c for c in own if not c.critical] != shared:
             raise ValueError(f"{source}: the files of one validation must have the same row checks")
+    frame = pd.concat([f.assign(**{FILE: k}) for k, f in enumerate(frames)], ignore_index=True)
     batch_checks: list[Check] = []
     for c in shared:
         if c.reason == "unique":   # unique within each file
             cols = [c.kwargs["column"]] if "column" in c.kwargs else list(c.kwargs["column_list"])
+            # the file joins the key, except on a row whose key is empty: GX skips such a row (a row
+            # whose every key column is missing), and the file's number must not make it a key
+            of_key = f"{FILE}_of_{c.id}".replace(".", "_")
+            frame[of_key] = frame[FILE].astype(object).where(frame[cols].notna().any(axis=1), None)
             c = dataclasses.replace(c, expectation="ExpectCompoundColumnsToBeUnique",
-                                    kwargs={"column_list": [FILE, *cols]})
+                                    kwargs={"column_list": [of_key, *cols]})
         batch_checks.append(c)
     ids: list[list[str]] = []
     for k, own in enumerate(checks):
@@ -86,7 +92,6 @@ def plan(source: str, checks: list[list[Check]], frames: list[pd.DataFrame]) -> 
     for f in frames:
         starts.append(at)
         at += len(f)
-    frame = pd.concat([f.assign(**{FILE: k}) for k, f in enumerate(frames)], ignore_index=True)
     return Plan(batch_checks, frame, starts, ids)
 
 

@@ -221,13 +221,11 @@ def _apply(source: str, p: _Prepared, found: list, ctx: ValidationContext) -> No
                                           check.critical, bool(res.success), None if count is None else int(count)))
     for check, res in sorted(zip(checks, found, strict=True), key=lambda cr: cr[1].rank):   # GX's order
         if res.exception is not None:
-            log.error("%s: expectation %s raised %s", privacy.file_name(file_name or source), check.id,
-                      privacy.mask(str(res.exception)))
+            said = privacy.mask(str(res.exception))   # GX's message may quote a partner's value
+            log.error("%s: expectation %s raised %s", privacy.file_name(file_name or source), check.id, said)
             outcome.issues.append(RowIssue(
-                0, check.field, check.rule,
-                f"Kontrollen {check.rule} på {check.field} kunde inte köras: {res.exception}",
-                f"The check {check.rule} on {check.field} could not run: {res.exception}",
-                critical=True))
+                0, check.field, check.rule, f"Kontrollen {check.rule} på {check.field} kunde inte köras: {said}",
+                f"The check {check.rule} on {check.field} could not run: {said}", critical=True))
             continue
         if res.success or check.reason == "read":   # the reader's findings say it, per field
             continue
