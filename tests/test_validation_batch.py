@@ -174,3 +174,34 @@ def test_an_empty_key_is_no_duplicate_when_files_are_checked_together(source, ma
         assert (t.checks, t.issues, t.success) == (alone.checks, alone.issues, alone.success)
         unique = [c for c in t.checks if c.description.startswith("Ingen rad förekommer två gånger")]
         assert unique and all(c.success and c.failed_rows == 0 for c in unique)
+
+
+def test_a_check_gx_cannot_run_is_every_files_finding_in_the_batch():
+    """A check that raises inside GX on the batch is a critical finding of each file of it (and of a
+    file alone): it is never lost, and its message is masked."""
+    from runreport.validation import batch, gx
+    from runreport.validation.suites import Check, build_suite
+
+    frames = [pd.DataFrame({"_row": [2, 3], "code": ints(1, 2)}), pd.DataFrame({"_row": [2], "code": ints(3)})]
+    checks = [Check("code.between", "ExpectColumnValuesToBeBetween", {"column": "code", "min_value": date(2025, 1, 1)},
+                    "code", "in_year")]   # integers compared with a date: pandas raises
+    plan = batch.plan("members", [checks, checks], frames)
+    context = gx.context(None)
+    checkpoint = gx.checkpoint(context, "members", "t", repr(plan.checks),
+                               lambda: build_suite("members", plan.checks, "t"))
+    found = batch.split(plan, gx.validate(checkpoint, asset_name="t", frame=plan.frame, run_name="r"))
+    assert [[f.success for f in per_file] for per_file in found] == [[False], [False]]
+    assert all("not supported" in per_file[0].exception for per_file in found)
+    # as the stewards read it: the check could not run (before, GX's per-metric exception went unseen
+    # and the finding said the column had the wrong type, "(None)")
+    outcomes = []
+    for k, frame in enumerate(frames):
+        from runreport.validation.run import ValidationOutcome, _apply, _Prepared
+
+        p = _Prepared(FileFrame(frame, f"m{k}.csv"), ValidationOutcome("members", f"m{k}.csv", len(frame)),
+                      frame, set(), checks, {})
+        _apply("members", p, found[k], CTX)
+        outcomes.append(p.outcome)
+    for o in outcomes:
+        (issue,) = o.issues
+        assert issue.critical and "kunde inte köras" in issue.reason_sv and "fel typ" not in issue.reason_sv

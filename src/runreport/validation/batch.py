@@ -107,9 +107,9 @@ def split(plan: Plan, results: Any) -> list[list[Found]]:
         found = []
         for check_id in ids:
             rank, res = by_id[check_id]
-            exc = res.exception_info or {}
-            if exc.get("raised_exception"):
-                found.append(Found(False, None, None, None, str(exc.get("exception_message")), rank))
+            raised = _raised(res.exception_info)
+            if raised is not None:
+                found.append(Found(False, None, None, None, raised, rank))
                 continue
             result = res.result or {}
             idx = result.get("unexpected_index_list")
@@ -125,3 +125,16 @@ def split(plan: Plan, results: Any) -> list[list[Found]]:
                                None, rank))
         out.append(found)
     return out
+
+
+def _raised(info: Any) -> str | None:
+    """The message of an exception GX caught running a check, or None. GX 1.x gives it per metric
+    (``{metric id: {"raised_exception": True, "exception_message": …}}``), older results flat."""
+    if not info:
+        return None
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None
