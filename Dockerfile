@@ -2,10 +2,10 @@
 # Built by docker-compose.yaml (`docker compose build`); every Airflow service uses it.
 FROM apache/airflow:3.3.2-python3.11
 
-# The project's files (config/, include/, data/) live in /opt/run, the package's home: RUN_HOME
-# tells the installed package where they are (runreport.config), so the package is installed as
-# any package is, not in editable mode from a checkout; config/ and include/ are mounted over the
-# copies at run time.
+# The project's files live in /opt/run, the package's home: RUN_HOME tells the installed package
+# where they are (runreport.config), so the package is installed as any package is, not in
+# editable mode from a checkout. config/ and include/ are copied here and mounted over the copies
+# at run time; data/ (demo data, demo payees) is only mounted (docker-compose.yaml).
 ENV RUN_HOME=/opt/run
 WORKDIR /opt/run
 

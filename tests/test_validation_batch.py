@@ -205,3 +205,17 @@ def test_a_check_gx_cannot_run_is_every_files_finding_in_the_batch():
     for o in outcomes:
         (issue,) = o.issues
         assert issue.critical and "kunde inte köras" in issue.reason_sv and "fel typ" not in issue.reason_sv
+
+
+def test_a_check_that_cannot_run_on_the_files_together_is_only_the_failing_files_finding():
+    """One file's dates are numbers (a check comparing them with dates raises in GX); checked
+    together with a good file, only that file is told the check could not run (found by a review
+    session: every file of the batch was rejected)."""
+    bad = evaluations_frame()
+    bad["submitted_date"] = pd.array([20250304] * 6, dtype=object)
+    good, broken = validate_frames("evaluations", [FileFrame(evaluations_frame(), "good.csv"),
+                                                   FileFrame(bad, "bad.csv")], CTX)
+    alone = validate_frame("evaluations", evaluations_frame(), CTX, file_name="good.csv")
+    assert (good.checks, good.issues) == (alone.checks, alone.issues)
+    assert not [i for i in good.issues if "kunde inte köras" in i.reason_sv]
+    assert [i.field for i in broken.issues if "kunde inte köras" in i.reason_sv] == ["submitted_date"]

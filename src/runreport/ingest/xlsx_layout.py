@@ -66,8 +66,9 @@ def _sheet_part(z: zipfile.ZipFile, sheet: str | None) -> str | None:
 # Markup without which a UTF-8 sheet has none of the three: a formula element (``<f>``, ``<x:f …>``,
 # any prefix), a row's ``hidden`` attribute, a ``mergeCell``. In the XML a ``<`` of a cell's text is
 # written ``&lt;``, so a formula element cannot hide in the values; ``hidden`` in a value only costs
-# the full scan. A part in another encoding (ECMA-376 allows UTF-16) is always parsed in full.
-_MAY_HOLD = re.compile(rb"<(?:[^\s<>/:]+:)?f[\s>/]|hidden|mergeCell")
+# the full scan. A part in another encoding (ECMA-376 allows UTF-16), or with a document type
+# declaration (an entity can hold a row's markup written as character references), is parsed in full.
+_MAY_HOLD = re.compile(rb"<(?:[^\s<>/:]+:)?f[\s>/]|hidden|mergeCell|<!DOCTYPE|<!ENTITY")   # (a DTD's entity may hold markup)
 _DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 
 

@@ -18,7 +18,8 @@ where a check is about the file rather than the row:
 file (and so its count and success), a file-level check's own result. One file alone is validated
 with its checks unchanged, its frame as it is. :mod:`runreport.validation.run` turns the parts into
 the file's check lines and row issues, the same as the file validated alone would give
-(``tests/test_validation.py`` compares them).
+(``tests/test_validation_batch.py`` compares them); a check that GX could not run on the files
+together is run again on each file alone, so that only the files it fails on are told.
 """
 
 from __future__ import annotations

@@ -112,15 +112,22 @@ def validate_frames(source: str, files: list[FileFrame], ctx: ValidationContext,
     suite_name = ".".join(str(p) for p in (ctx.tenant, source, ctx.year) if p)
     from runreport import privacy
 
-    for members in groups.values():
-        part = [prepared[i] for i in members]
+    def run(part: list[_Prepared]) -> list[list[batch.Found]]:
         plan = batch.plan(source, [p.checks for p in part], [p.frame for p in part])
         name = (privacy.file_name(part[0].file.file_name) if len(part) == 1 and part[0].file.file_name
                 else f"{source}.{len(part)}_files")
         checkpoint = gx.checkpoint(context, source, suite_name, repr(plan.checks),
-                                   lambda plan=plan: build_suite(source, plan.checks, suite_name))
-        results = gx.validate(checkpoint, asset_name=gx.safe_name(name), frame=plan.frame, run_name=run_name)
-        for p, found in zip(part, batch.split(plan, results), strict=True):
+                                   lambda: build_suite(source, plan.checks, suite_name))
+        found = batch.split(plan, gx.validate(checkpoint, asset_name=gx.safe_name(name), frame=plan.frame,
+                                              run_name=run_name))
+        if len(part) > 1 and any(f.exception is not None for per_file in found for f in per_file):
+            # a check that could not run on the files together: each file alone decides whose it is
+            return [run([p])[0] for p in part]
+        return found
+
+    for members in groups.values():
+        part = [prepared[i] for i in members]
+        for p, found in zip(part, run(part), strict=True):
             p.outcome.suite_name = suite_name
             _apply(source, p, found, ctx)
     return [p.outcome for p in prepared]
