@@ -113,8 +113,8 @@ def test_registrations_personal_key_never_shown():
     assert fields == {"activity_code", "organisation", "status"}
 
 
-def test_ledger_total_reconciles_or_file_is_critical():
-    df = pd.DataFrame({
+def ledger_frame(amounts=("1234.50", "-200", "15.50")):
+    return pd.DataFrame({
         "_row": [2, 3, 4],
         "voucher_no": ["V1", "V1", "V2"],
         "line_no": ints(1, 2, 1),
@@ -122,9 +122,13 @@ def test_ledger_total_reconciles_or_file_is_critical():
         "account": ["4010", "5410", "40A0"],
         "activity_code": ["A-2025-01", "ORG-2025", "NOPE"],
         "counterparty": [None, None, None],
-        "amount_sek": [Decimal("1234.50"), Decimal("-200"), Decimal("15.50")],
+        "amount_sek": [Decimal(a) for a in amounts],
         "text": [None, None, None],
     })
+
+
+def test_ledger_total_reconciles_or_file_is_critical():
+    df = ledger_frame()
     ok = validate_frame("ledger", df, CTX, declared_total="1 050,00 kr")
     assert not [i for i in ok.issues if i.critical]
     rows = by_row(ok.issues)

@@ -9,23 +9,9 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from test_validation import CTX, evaluations_frame, ints
+from test_validation import CTX, evaluations_frame, ints, ledger_frame
 
 from runreport.validation.run import FileFrame, validate_frame, validate_frames
-
-
-def ledger_frame(amounts=("1234.50", "-200", "15.50")):
-    return pd.DataFrame({
-        "_row": [2, 3, 4],
-        "voucher_no": ["V1", "V1", "V2"],
-        "line_no": ints(1, 2, 1),
-        "booking_date": [date(2025, 1, 2), date(2024, 12, 30), date(2025, 6, 1)],
-        "account": ["4010", "5410", "40A0"],
-        "activity_code": ["A-2025-01", "ORG-2025", "NOPE"],
-        "counterparty": [None, None, None],
-        "amount_sek": [Decimal(a) for a in amounts],
-        "text": [None, None, None],
-    })
 
 
 def population_frame(codes=("2380", "2281", "2284")):

@@ -1,6 +1,7 @@
 """The checking work of the validate step: read and parse each partner file of a source, and run the
-source's Great Expectations suite once on them together. It depends only on what the job carries (no database, no configuration files), so
-it runs the same in the task's own process or on a pool of worker processes.
+source's Great Expectations suite once on them together. It depends only on what the job carries
+(no database, no configuration files), so it runs the same in the task's own process or on a pool
+of worker processes.
 
 Why a pool: on a deployment's small machine (2 cores) validation is most of a year's run time, and
 files are independent once their reference data is known. The validate step therefore works in

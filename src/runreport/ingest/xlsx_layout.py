@@ -68,7 +68,7 @@ def _sheet_part(z: zipfile.ZipFile, sheet: str | None) -> str | None:
 # written ``&lt;``, so a formula element cannot hide in the values; ``hidden`` in a value only costs
 # the full scan. A part in another encoding (ECMA-376 allows UTF-16), or with a document type
 # declaration (an entity can hold a row's markup written as character references), is parsed in full.
-_MAY_HOLD = re.compile(rb"<(?:[^\s<>/:]+:)?f[\s>/]|hidden|mergeCell|<!DOCTYPE|<!ENTITY")   # (a DTD's entity may hold markup)
+_MAY_HOLD = re.compile(rb"<(?:[^\s<>/:]+:)?f[\s>/]|hidden|mergeCell|<!DOCTYPE|<!ENTITY")
 _DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 
 
@@ -97,21 +97,20 @@ def scan(data: bytes, sheet: str | None = None) -> SheetLayout:
         xml = z.read(part)
         if _utf8(xml) and _MAY_HOLD.search(xml) is None:
             return out
-        with z.open(part) as fh:
-            for _, el in iterparse(fh):
-                tag = el.tag
-                if tag == f"{_MAIN}c":
-                    f, v = el.find(f"{_MAIN}f"), el.find(f"{_MAIN}v")
-                    if f is not None and (v is None or not (v.text or "").strip()) and el.get("t") != "inlineStr":
-                        out.formulas_without_value.append(el.get("r", "?"))
-                elif tag == f"{_MAIN}row":
-                    has_value = any((c.find(f"{_MAIN}v") is not None or c.find(f"{_MAIN}is") is not None)
-                                    for c in el.iter(f"{_MAIN}c"))
-                    if el.get("hidden") in ("1", "true") and has_value:
-                        out.hidden_rows.append(int(el.get("r", "0")))
-                    el.clear()
-                elif tag == f"{_MAIN}mergeCell":
-                    out.merged.append(el.get("ref", ""))
+        for _, el in iterparse(io.BytesIO(xml)):   # the bytes read above, not unpacked again
+            tag = el.tag
+            if tag == f"{_MAIN}c":
+                f, v = el.find(f"{_MAIN}f"), el.find(f"{_MAIN}v")
+                if f is not None and (v is None or not (v.text or "").strip()) and el.get("t") != "inlineStr":
+                    out.formulas_without_value.append(el.get("r", "?"))
+            elif tag == f"{_MAIN}row":
+                has_value = any((c.find(f"{_MAIN}v") is not None or c.find(f"{_MAIN}is") is not None)
+                                for c in el.iter(f"{_MAIN}c"))
+                if el.get("hidden") in ("1", "true") and has_value:
+                    out.hidden_rows.append(int(el.get("r", "0")))
+                el.clear()
+            elif tag == f"{_MAIN}mergeCell":
+                out.merged.append(el.get("ref", ""))
     except (zipfile.BadZipFile, KeyError, SyntaxError, ValueError):
         return SheetLayout()
     return out
